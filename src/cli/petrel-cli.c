@@ -1,0 +1,195 @@
+/* petrel-cli.c
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The headless front end. Its flags, JSON fields and exit codes are a contract
+ * (DESIGN.md, "petrel-cli contract"): 0 on success, 1 on an error (one line on
+ * stderr), 2 on bad usage.
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "petrel-engine.h"
+
+enum {
+  EXIT_OK = 0,
+  EXIT_ERROR = 1,
+  EXIT_USAGE = 2,
+};
+
+typedef struct
+{
+  char     *data_dir;   /* owned */
+  gboolean  json;
+  gboolean  offline;
+} CliGlobals;
+
+typedef int (*CliCommandFunc) (CliGlobals *globals, int argc, char **argv);
+
+typedef struct
+{
+  const char     *name;
+  CliCommandFunc  func;
+  const char     *synopsis;
+} CliCommand;
+
+static const CliCommand commands[] = {
+  { NULL, NULL, NULL },
+};
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream, "%s\n", _("Usage: petrel-cli [--data-dir DIR] [--json] [--offline] COMMAND [ARGS…]"));
+  fprintf (stream, "\n%s\n", _("Global options:"));
+  fprintf (stream, "  --data-dir DIR   %s\n", _("Keep all data under DIR (also PETREL_DATA_DIR)"));
+  fprintf (stream, "  --json           %s\n", _("Print results as JSON, one object per line"));
+  fprintf (stream, "  --offline        %s\n", _("Never touch the network; changes are queued"));
+  fprintf (stream, "  --help           %s\n", _("Show this help"));
+  fprintf (stream, "  --version        %s\n", _("Show the version"));
+
+  if (commands[0].name != NULL)
+    {
+      fprintf (stream, "\n%s\n", _("Commands:"));
+      for (guint i = 0; commands[i].name != NULL; i++)
+        fprintf (stream, "  %s\n", commands[i].synopsis);
+    }
+}
+
+static int
+usage_error (const char *message)
+{
+  fprintf (stderr, "petrel-cli: %s\n", message);
+  fprintf (stderr, "%s\n", _("Try “petrel-cli --help” for more information."));
+  return EXIT_USAGE;
+}
+
+/* Global options may stand anywhere on the command line; take them out and leave the
+ * command and its own arguments in order. */
+static gboolean
+extract_globals (CliGlobals  *globals,
+                 int         *argc,
+                 char       **argv,
+                 gboolean    *help,
+                 gboolean    *version,
+                 char       **error_message)
+{
+  int out = 1;
+
+  for (int i = 1; i < *argc; i++)
+    {
+      const char *arg = argv[i];
+
+      if (g_str_equal (arg, "--"))
+        {
+          for (; i < *argc; i++)
+            argv[out++] = argv[i];
+          break;
+        }
+      else if (g_str_equal (arg, "--json"))
+        globals->json = TRUE;
+      else if (g_str_equal (arg, "--offline"))
+        globals->offline = TRUE;
+      else if (g_str_equal (arg, "--help") || g_str_equal (arg, "-h"))
+        *help = TRUE;
+      else if (g_str_equal (arg, "--version"))
+        *version = TRUE;
+      else if (g_str_equal (arg, "--data-dir"))
+        {
+          if (i + 1 >= *argc)
+            {
+              *error_message = g_strdup (_("--data-dir needs a directory"));
+              return FALSE;
+            }
+          g_free (globals->data_dir);
+          globals->data_dir = g_strdup (argv[++i]);
+        }
+      else if (g_str_has_prefix (arg, "--data-dir="))
+        {
+          g_free (globals->data_dir);
+          globals->data_dir = g_strdup (arg + strlen ("--data-dir="));
+        }
+      else
+        argv[out++] = argv[i];
+    }
+
+  argv[out] = NULL;
+  *argc = out;
+
+  return TRUE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  CliGlobals globals = { 0 };
+  g_autofree char *error_message = NULL;
+  gboolean help = FALSE;
+  gboolean version = FALSE;
+  int status = EXIT_USAGE;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (!extract_globals (&globals, &argc, argv, &help, &version, &error_message))
+    return usage_error (error_message);
+
+  if (version)
+    {
+      printf ("petrel-cli %s\n", petrel_engine_get_version ());
+      return EXIT_OK;
+    }
+
+  if (argc < 2)
+    {
+      print_usage (help ? stdout : stderr);
+      return help ? EXIT_OK : EXIT_USAGE;
+    }
+
+  if (globals.data_dir == NULL)
+    {
+      const char *env_dir = g_getenv ("PETREL_DATA_DIR");
+
+      if (env_dir != NULL && *env_dir != '\0')
+        globals.data_dir = g_strdup (env_dir);
+      else
+        globals.data_dir = g_build_filename (g_get_user_data_dir (), "petrel", NULL);
+    }
+
+  petrel_engine_init ();
+
+  for (guint i = 0; commands[i].name != NULL; i++)
+    {
+      if (g_str_equal (commands[i].name, argv[1]))
+        {
+          if (help)
+            {
+              printf ("%s %s\n", _("Usage: petrel-cli"), commands[i].synopsis);
+              status = EXIT_OK;
+            }
+          else
+            status = commands[i].func (&globals, argc - 1, argv + 1);
+          goto out;
+        }
+    }
+
+  {
+    g_autofree char *message = g_strdup_printf (_("unknown command “%s”"), argv[1]);
+    status = usage_error (message);
+  }
+
+out:
+  g_free (globals.data_dir);
+  return status;
+}
