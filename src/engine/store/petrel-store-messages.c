@@ -1,0 +1,687 @@
+/* petrel-store-messages.c
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "petrel-store-private.h"
+
+static void
+set_message_not_found (GError  **error,
+                       gint64    folder_id,
+                       guint32   uid)
+{
+  g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
+               "No message with UID %u in folder %" G_GINT64_FORMAT " of the mail cache",
+               uid, folder_id);
+}
+
+static gint64
+clamp_modseq (guint64 modseq)
+{
+  return (gint64) MIN (modseq, (guint64) G_MAXINT64);
+}
+
+/* Binds the summary fields shared by INSERT and UPDATE to ?3 … ?18. */
+static void
+bind_summary (sqlite3_stmt              *stmt,
+              const PetrelStoreMessage  *message)
+{
+  sqlite3_bind_int64 (stmt, 3, clamp_modseq (message->modseq));
+  sqlite3_bind_int (stmt, 4, message->flags & PETREL_STORE_FLAGS_ALL);
+  _petrel_store_bind_text (stmt, 5, message->keywords);
+  sqlite3_bind_int64 (stmt, 6, message->internal_date);
+  sqlite3_bind_int64 (stmt, 7, message->size);
+  sqlite3_bind_int64 (stmt, 8, message->date);
+  _petrel_store_bind_text (stmt, 9, message->subject);
+  _petrel_store_bind_text (stmt, 10, message->from_name);
+  _petrel_store_bind_text (stmt, 11, message->from_addr);
+  _petrel_store_bind_text (stmt, 12, message->to_text);
+  _petrel_store_bind_text (stmt, 13, message->cc_text);
+  _petrel_store_bind_text (stmt, 14, message->message_id);
+  _petrel_store_bind_text (stmt, 15, message->in_reply_to);
+  _petrel_store_bind_text (stmt, 16, message->references_text);
+  sqlite3_bind_int (stmt, 17, message->has_attachments);
+  _petrel_store_bind_text (stmt, 18, message->snippet);
+}
+
+static gboolean
+store_upsert_message (PetrelStoreConn     *conn,
+                      PetrelStoreMessage  *message,
+                      GError             **error)
+{
+  g_autoptr(PetrelStoreStmt) lookup = NULL;
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  gint64 conversation_id = 0;
+  int rc;
+
+  if (message->date == 0)
+    message->date = message->internal_date;
+
+  lookup = _petrel_store_prepare (conn,
+                                  "SELECT id, conversation_id, body_present FROM messages"
+                                  " WHERE folder_id = ?1 AND uid = ?2",
+                                  error);
+  if (lookup == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (lookup, 1, message->folder_id);
+  sqlite3_bind_int64 (lookup, 2, message->uid);
+  rc = sqlite3_step (lookup);
+
+  if (rc == SQLITE_ROW)
+    {
+      message->id = sqlite3_column_int64 (lookup, 0);
+      message->conversation_id = sqlite3_column_int64 (lookup, 1);
+      message->body_present = sqlite3_column_int (lookup, 2) != 0;
+      g_clear_pointer (&lookup, sqlite3_reset);
+
+      /* A parsed body knows better than BODYSTRUCTURE; keep its results. */
+      stmt = _petrel_store_prepare (conn,
+                                    "UPDATE messages SET modseq = ?3, flags = ?4, keywords = ?5,"
+                                    " internal_date = ?6, size = ?7, date = ?8, subject = ?9,"
+                                    " from_name = ?10, from_addr = ?11, to_text = ?12,"
+                                    " cc_text = ?13, message_id = ?14, in_reply_to = ?15,"
+                                    " references_text = ?16,"
+                                    " has_attachments = CASE WHEN body_present"
+                                    "   THEN has_attachments ELSE ?17 END,"
+                                    " snippet = CASE WHEN body_present OR ?18 IS NULL"
+                                    "   THEN snippet ELSE ?18 END"
+                                    " WHERE folder_id = ?1 AND uid = ?2",
+                                    error);
+      if (stmt == NULL)
+        return FALSE;
+
+      sqlite3_bind_int64 (stmt, 1, message->folder_id);
+      sqlite3_bind_int64 (stmt, 2, message->uid);
+      bind_summary (stmt, message);
+
+      return _petrel_store_step_done (conn, stmt, error);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, conn->db, rc, "Cannot store a message");
+      return FALSE;
+    }
+
+  g_clear_pointer (&lookup, sqlite3_reset);
+
+  if (!_petrel_store_thread_message (conn, message, &conversation_id, error))
+    return FALSE;
+
+  stmt = _petrel_store_prepare (conn,
+                                "INSERT INTO messages (folder_id, uid, modseq, flags, keywords,"
+                                " internal_date, size, date, subject, from_name, from_addr,"
+                                " to_text, cc_text, message_id, in_reply_to, references_text,"
+                                " has_attachments, snippet, conversation_id)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+                                "  ?14, ?15, ?16, ?17, ?18, ?19)",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, message->folder_id);
+  sqlite3_bind_int64 (stmt, 2, message->uid);
+  bind_summary (stmt, message);
+  sqlite3_bind_int64 (stmt, 19, conversation_id);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+      g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
+                   "No folder %" G_GINT64_FORMAT " in the mail cache", message->folder_id);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, conn->db, rc, "Cannot store a message");
+      return FALSE;
+    }
+
+  message->id = sqlite3_last_insert_rowid (conn->db);
+  message->conversation_id = conversation_id;
+  message->body_present = FALSE;
+
+  return TRUE;
+}
+
+/**
+ * petrel_store_upsert_message:
+ * @message: (inout): a summary; @folder_id and @uid identify it
+ *
+ * Adds a message summary, or updates the one with the same folder and UID (its cached body,
+ * snippet and conversation are kept). On return @message's id, conversation_id, date and
+ * body_present hold what is stored.
+ */
+gboolean
+petrel_store_upsert_message (PetrelStore         *self,
+                             PetrelStoreMessage  *message,
+                             GError             **error)
+{
+  g_auto(PetrelStoreWrite) write = { 0 };
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_petrel_store_write_begin (self, &write, error))
+    return FALSE;
+
+  if (!store_upsert_message (write.conn, message, error))
+    return FALSE;
+
+  return _petrel_store_write_commit (&write, error);
+}
+
+/**
+ * petrel_store_upsert_messages:
+ * @messages: (element-type PetrelStoreMessage): summaries, updated as by
+ *   petrel_store_upsert_message()
+ *
+ * Stores a batch of summaries in one transaction: all or none. Batches of a few hundred keep
+ * a 100,000-message sync fast while the list fills as each commits.
+ */
+gboolean
+petrel_store_upsert_messages (PetrelStore  *self,
+                              GPtrArray    *messages,
+                              GError      **error)
+{
+  g_auto(PetrelStoreWrite) write = { 0 };
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (messages != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_petrel_store_write_begin (self, &write, error))
+    return FALSE;
+
+  for (guint i = 0; i < messages->len; i++)
+    {
+      if (!store_upsert_message (write.conn, g_ptr_array_index (messages, i), error))
+        return FALSE;
+    }
+
+  return _petrel_store_write_commit (&write, error);
+}
+
+/**
+ * petrel_store_update_flags:
+ * @keywords: (nullable): space-separated keywords
+ * @modseq: the new MODSEQ, or 0 to keep the stored one
+ *
+ * Sets a message's flags to exactly @flags and @keywords (a FETCH FLAGS response). Unread
+ * counts follow. Fails with %PETREL_STORE_ERROR_NOT_FOUND for a UID that is not cached.
+ */
+gboolean
+petrel_store_update_flags (PetrelStore       *self,
+                           gint64             folder_id,
+                           guint32            uid,
+                           PetrelStoreFlags   flags,
+                           const char        *keywords,
+                           guint64            modseq,
+                           GError           **error)
+{
+  g_auto(PetrelStoreWrite) write = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_petrel_store_write_begin (self, &write, error))
+    return FALSE;
+
+  stmt = _petrel_store_prepare (write.conn,
+                                "UPDATE messages SET flags = ?3, keywords = ?4,"
+                                " modseq = CASE WHEN ?5 != 0 THEN ?5 ELSE modseq END"
+                                " WHERE folder_id = ?1 AND uid = ?2",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, uid);
+  sqlite3_bind_int (stmt, 3, flags & PETREL_STORE_FLAGS_ALL);
+  _petrel_store_bind_text (stmt, 4, keywords != NULL && keywords[0] != '\0' ? keywords : NULL);
+  sqlite3_bind_int64 (stmt, 5, clamp_modseq (modseq));
+
+  if (!_petrel_store_step_done (write.conn, stmt, error))
+    return FALSE;
+
+  if (sqlite3_changes (write.conn->db) == 0)
+    {
+      set_message_not_found (error, folder_id, uid);
+      return FALSE;
+    }
+
+  return _petrel_store_write_commit (&write, error);
+}
+
+/**
+ * petrel_store_modify_flags:
+ * @uids: (array length=n_uids): the messages
+ * @add: flags to set
+ * @remove: flags to clear
+ *
+ * Sets and clears system flags on several messages at once (a local change, e.g. "mark as
+ * read"); UIDs that are not cached are skipped.
+ */
+gboolean
+petrel_store_modify_flags (PetrelStore       *self,
+                           gint64             folder_id,
+                           const guint32     *uids,
+                           gsize              n_uids,
+                           PetrelStoreFlags   add,
+                           PetrelStoreFlags   remove,
+                           GError           **error)
+{
+  g_auto(PetrelStoreWrite) write = { 0 };
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (uids != NULL || n_uids == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_petrel_store_write_begin (self, &write, error))
+    return FALSE;
+
+  for (gsize i = 0; i < n_uids; i++)
+    {
+      g_autoptr(PetrelStoreStmt) stmt = NULL;
+
+      stmt = _petrel_store_prepare (write.conn,
+                                    "UPDATE messages SET flags = (flags | ?3) & ~?4"
+                                    " WHERE folder_id = ?1 AND uid = ?2",
+                                    error);
+      if (stmt == NULL)
+        return FALSE;
+
+      sqlite3_bind_int64 (stmt, 1, folder_id);
+      sqlite3_bind_int64 (stmt, 2, uids[i]);
+      sqlite3_bind_int (stmt, 3, add & PETREL_STORE_FLAGS_ALL);
+      sqlite3_bind_int (stmt, 4, remove & PETREL_STORE_FLAGS_ALL);
+
+      if (!_petrel_store_step_done (write.conn, stmt, error))
+        return FALSE;
+    }
+
+  return _petrel_store_write_commit (&write, error);
+}
+
+/**
+ * petrel_store_expunge_uids:
+ * @uids: (array length=n_uids): UIDs the server expunged
+ * @out_removed: (out) (optional): how many were cached and are now removed
+ *
+ * Removes messages with their files and search rows; conversations left empty go too.
+ */
+gboolean
+petrel_store_expunge_uids (PetrelStore    *self,
+                           gint64          folder_id,
+                           const guint32  *uids,
+                           gsize           n_uids,
+                           guint          *out_removed,
+                           GError        **error)
+{
+  g_auto(PetrelStoreWrite) write = { 0 };
+  guint removed = 0;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (uids != NULL || n_uids == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_petrel_store_write_begin (self, &write, error))
+    return FALSE;
+
+  for (gsize i = 0; i < n_uids; i++)
+    {
+      g_autoptr(PetrelStoreStmt) stmt = NULL;
+      g_autofree char *relpath = NULL;
+      int rc;
+
+      stmt = _petrel_store_prepare (write.conn,
+                                    "DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2"
+                                    " RETURNING body_path",
+                                    error);
+      if (stmt == NULL)
+        return FALSE;
+
+      sqlite3_bind_int64 (stmt, 1, folder_id);
+      sqlite3_bind_int64 (stmt, 2, uids[i]);
+
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_DONE)
+        continue;
+      if (rc != SQLITE_ROW)
+        {
+          _petrel_store_set_error (error, write.conn->db, rc, "Cannot remove a message");
+          return FALSE;
+        }
+
+      removed++;
+
+      /* The file may exist even if body_present is 0 (a write whose row update failed). */
+      relpath = _petrel_store_message_relpath (folder_id, uids[i]);
+      _petrel_store_queue_unlink (self, g_build_filename (self->messages_dir, relpath, NULL));
+
+      if (sqlite3_column_type (stmt, 0) == SQLITE_TEXT &&
+          g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), relpath) != 0)
+        _petrel_store_queue_unlink (self,
+                                    g_build_filename (self->messages_dir,
+                                                      sqlite3_column_text (stmt, 0), NULL));
+    }
+
+  if (!_petrel_store_write_commit (&write, error))
+    return FALSE;
+
+  if (out_removed != NULL)
+    *out_removed = removed;
+
+  return TRUE;
+}
+
+static void
+clear_uid_info (gpointer data)
+{
+  PetrelStoreUidInfo *info = data;
+
+  g_clear_pointer (&info->keywords, g_free);
+}
+
+/**
+ * petrel_store_list_uids:
+ *
+ * Returns: (transfer full) (element-type PetrelStoreUidInfo): UID, flags, MODSEQ and
+ *   keywords of every cached message of the folder, by increasing UID
+ */
+GArray *
+petrel_store_list_uids (PetrelStore  *self,
+                        gint64        folder_id,
+                        GError      **error)
+{
+  g_auto(PetrelStoreRead) read = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  g_autoptr(GArray) uids = NULL;
+  int rc;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_petrel_store_read_begin (self, &read, error))
+    return NULL;
+
+  stmt = _petrel_store_prepare (read.conn,
+                                "SELECT uid, flags, modseq, keywords FROM messages"
+                                " WHERE folder_id = ?1 ORDER BY uid",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+
+  uids = g_array_new (FALSE, FALSE, sizeof (PetrelStoreUidInfo));
+  g_array_set_clear_func (uids, clear_uid_info);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      PetrelStoreUidInfo info;
+
+      info.uid = (guint32) sqlite3_column_int64 (stmt, 0);
+      info.flags = (PetrelStoreFlags) sqlite3_column_int (stmt, 1) & PETREL_STORE_FLAGS_ALL;
+      info.modseq = (guint64) sqlite3_column_int64 (stmt, 2);
+      info.keywords = _petrel_store_column_dup (stmt, 3);
+      g_array_append_val (uids, info);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list messages");
+      return NULL;
+    }
+
+  return g_steal_pointer (&uids);
+}
+
+/**
+ * petrel_store_get_max_uid:
+ * @out_uid: (out): the highest cached UID of the folder, 0 if it has none
+ */
+gboolean
+petrel_store_get_max_uid (PetrelStore  *self,
+                          gint64        folder_id,
+                          guint32      *out_uid,
+                          GError      **error)
+{
+  g_auto(PetrelStoreRead) read = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_uid != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_petrel_store_read_begin (self, &read, error))
+    return FALSE;
+
+  stmt = _petrel_store_prepare (read.conn,
+                                "SELECT max (uid) FROM messages WHERE folder_id = ?1",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list messages");
+      return FALSE;
+    }
+
+  *out_uid = (guint32) sqlite3_column_int64 (stmt, 0);
+
+  return TRUE;
+}
+
+/**
+ * petrel_store_list_uids_without_body:
+ * @limit: at most this many, 0 for all
+ *
+ * For body prefetching.
+ *
+ * Returns: (transfer full) (element-type guint32): UIDs of the folder's messages whose body is
+ *   not cached, newest first
+ */
+GArray *
+petrel_store_list_uids_without_body (PetrelStore  *self,
+                                     gint64        folder_id,
+                                     guint         limit,
+                                     GError      **error)
+{
+  g_auto(PetrelStoreRead) read = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  g_autoptr(GArray) uids = NULL;
+  int rc;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_petrel_store_read_begin (self, &read, error))
+    return NULL;
+
+  stmt = _petrel_store_prepare (read.conn,
+                                "SELECT uid FROM messages m"
+                                " WHERE folder_id = ?1 AND body_present = 0"
+                                " ORDER BY date DESC, uid DESC LIMIT ?2",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
+
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      guint32 uid = (guint32) sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (uids, uid);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list messages");
+      return NULL;
+    }
+
+  return g_steal_pointer (&uids);
+}
+
+/**
+ * petrel_store_get_message:
+ *
+ * Returns: (transfer full): the summary, or %NULL with %PETREL_STORE_ERROR_NOT_FOUND
+ */
+PetrelStoreMessage *
+petrel_store_get_message (PetrelStore  *self,
+                          gint64        folder_id,
+                          guint32       uid,
+                          GError      **error)
+{
+  g_auto(PetrelStoreRead) read = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_petrel_store_read_begin (self, &read, error))
+    return NULL;
+
+  stmt = _petrel_store_prepare (read.conn,
+                                "SELECT " PETREL_STORE_MESSAGE_COLUMNS " FROM messages m"
+                                " WHERE m.folder_id = ?1 AND m.uid = ?2",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, uid);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return _petrel_store_message_from_row (stmt);
+
+  if (rc == SQLITE_DONE)
+    set_message_not_found (error, folder_id, uid);
+  else
+    _petrel_store_set_error (error, read.conn->db, rc, "Cannot read a message");
+
+  return NULL;
+}
+
+/**
+ * petrel_store_list_messages:
+ * @offset: rows to skip
+ * @limit: at most this many rows, 0 for all
+ *
+ * Lists a folder newest first: by date (the Date header, or INTERNALDATE without one), ties
+ * by decreasing UID. Served from the (folder_id, date, uid) index, so a page costs the same at
+ * the top of a 100,000-message folder as in a small one.
+ *
+ * Returns: (transfer full) (element-type PetrelStoreMessage): the page
+ */
+GPtrArray *
+petrel_store_list_messages (PetrelStore  *self,
+                            gint64        folder_id,
+                            guint         offset,
+                            guint         limit,
+                            GError      **error)
+{
+  g_auto(PetrelStoreRead) read = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  int rc;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_petrel_store_read_begin (self, &read, error))
+    return NULL;
+
+  stmt = _petrel_store_prepare (read.conn,
+                                "SELECT " PETREL_STORE_MESSAGE_COLUMNS " FROM messages m"
+                                " WHERE m.folder_id = ?1"
+                                " ORDER BY m.date DESC, m.uid DESC LIMIT ?2 OFFSET ?3",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
+  sqlite3_bind_int64 (stmt, 3, offset);
+
+  messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (messages, _petrel_store_message_from_row (stmt));
+
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list messages");
+      return NULL;
+    }
+
+  return g_steal_pointer (&messages);
+}
+
+/**
+ * petrel_store_list_conversation:
+ *
+ * Returns: (transfer full) (element-type PetrelStoreMessage): the messages of a conversation
+ *   in every folder, oldest first, with folder_path set
+ */
+GPtrArray *
+petrel_store_list_conversation (PetrelStore  *self,
+                                gint64        conversation_id,
+                                GError      **error)
+{
+  g_auto(PetrelStoreRead) read = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  int rc;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_petrel_store_read_begin (self, &read, error))
+    return NULL;
+
+  stmt = _petrel_store_prepare (read.conn,
+                                "SELECT " PETREL_STORE_MESSAGE_COLUMNS ", f.path"
+                                " FROM messages m JOIN folders f ON f.id = m.folder_id"
+                                " WHERE m.conversation_id = ?1"
+                                " ORDER BY m.date, m.id",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, conversation_id);
+
+  messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      PetrelStoreMessage *message = _petrel_store_message_from_row (stmt);
+
+      message->folder_path = _petrel_store_column_dup (stmt, PETREL_STORE_MESSAGE_N_COLUMNS);
+      g_ptr_array_add (messages, message);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list a conversation");
+      return NULL;
+    }
+
+  return g_steal_pointer (&messages);
+}

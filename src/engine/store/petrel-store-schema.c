@@ -1,0 +1,166 @@
+/* petrel-store-schema.c
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "petrel-store-private.h"
+
+/*
+ * Numbered migrations. Entry N turns a schema of version N-1 into version N; it runs in one
+ * transaction together with `PRAGMA user_version = N`. Never edit a released entry: add a new
+ * one and bump PETREL_STORE_SCHEMA_VERSION.
+ *
+ * Notes on version 1:
+ * - messages.date is the sort key of folder lists: the Date header, or INTERNALDATE when the
+ *   header is missing, so a list is one index range scan (messages_folder_date).
+ * - folders.total/unread, the FTS rows and empty conversations are kept right by triggers, so
+ *   no code path (cascade deletes included) can forget them.
+ * - messages_fts stores its own copy of the indexed text (the body text lives nowhere else in
+ *   the database) and its rowid is messages.id. Name and address are separate columns so a
+ *   phrase cannot match across them ("Lee Ann" <ann@…> is not "Ann Lee").
+ * - thread_ids maps every Message-ID seen in a message (its own, In-Reply-To, References) to
+ *   a conversation: conversations are the connected components of that reference graph.
+ * - outbox and replay_queue are user data: nothing in the cache logic deletes them.
+ */
+static const char migration_1[] =
+  "CREATE TABLE folders ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  path TEXT NOT NULL UNIQUE,"
+  "  delimiter TEXT,"
+  "  role TEXT CHECK (role IN ('inbox', 'sent', 'drafts', 'trash', 'junk', 'archive')),"
+  "  attributes TEXT,"
+  "  uidvalidity INTEGER NOT NULL DEFAULT 0,"
+  "  uidnext INTEGER NOT NULL DEFAULT 0,"
+  "  highestmodseq INTEGER NOT NULL DEFAULT 0,"
+  "  total INTEGER NOT NULL DEFAULT 0,"
+  "  unread INTEGER NOT NULL DEFAULT 0,"
+  "  subscribed INTEGER NOT NULL DEFAULT 1,"
+  "  last_sync INTEGER NOT NULL DEFAULT 0"
+  ");"
+
+  "CREATE TABLE conversations ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  subject_key TEXT NOT NULL DEFAULT '',"
+  "  reply_subject INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX conversations_subject_key ON conversations (subject_key)"
+  "  WHERE subject_key != '';"
+
+  "CREATE TABLE thread_ids ("
+  "  message_id TEXT PRIMARY KEY,"
+  "  conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX thread_ids_conversation ON thread_ids (conversation_id);"
+
+  "CREATE TABLE messages ("
+  "  id INTEGER PRIMARY KEY,"
+  "  folder_id INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,"
+  "  uid INTEGER NOT NULL,"
+  "  modseq INTEGER NOT NULL DEFAULT 0,"
+  "  flags INTEGER NOT NULL DEFAULT 0,"
+  "  keywords TEXT,"
+  "  internal_date INTEGER NOT NULL DEFAULT 0,"
+  "  size INTEGER NOT NULL DEFAULT 0,"
+  "  date INTEGER NOT NULL DEFAULT 0,"
+  "  subject TEXT,"
+  "  from_name TEXT,"
+  "  from_addr TEXT,"
+  "  to_text TEXT,"
+  "  cc_text TEXT,"
+  "  message_id TEXT,"
+  "  in_reply_to TEXT,"
+  "  references_text TEXT,"
+  "  has_attachments INTEGER NOT NULL DEFAULT 0,"
+  "  attachment_names TEXT,"
+  "  snippet TEXT,"
+  "  body_present INTEGER NOT NULL DEFAULT 0,"
+  "  body_path TEXT,"
+  "  body_size INTEGER NOT NULL DEFAULT 0,"
+  "  conversation_id INTEGER REFERENCES conversations (id) ON DELETE SET NULL,"
+  "  UNIQUE (folder_id, uid)"
+  ");"
+  "CREATE INDEX messages_folder_date ON messages (folder_id, date DESC, uid DESC);"
+  "CREATE INDEX messages_conversation ON messages (conversation_id);"
+  /* Search: ranking reads only these columns of each full-text hit (a narrow index is much
+   * cheaper to visit than the wide rows), and filter-only searches across folders walk the
+   * date order. */
+  "CREATE INDEX messages_search ON messages (id, folder_id, flags, has_attachments, date, uid);"
+  "CREATE INDEX messages_date ON messages (date DESC, uid DESC, flags, has_attachments);"
+
+  "CREATE VIRTUAL TABLE messages_fts USING fts5 ("
+  "  subject, from_name, from_addr, to_text, cc_text, body, attachments,"
+  "  tokenize = 'unicode61 remove_diacritics 2'"
+  ");"
+
+  "CREATE TRIGGER messages_after_insert AFTER INSERT ON messages BEGIN"
+  "  INSERT INTO messages_fts (rowid, subject, from_name, from_addr, to_text, cc_text, body,"
+  "                            attachments)"
+  "    VALUES (new.id, new.subject, new.from_name, new.from_addr, new.to_text, new.cc_text,"
+  "            NULL, new.attachment_names);"
+  "  UPDATE folders SET total = total + 1, unread = unread + ((new.flags & 1) = 0)"
+  "    WHERE id = new.folder_id;"
+  "END;"
+
+  "CREATE TRIGGER messages_after_delete AFTER DELETE ON messages BEGIN"
+  "  DELETE FROM messages_fts WHERE rowid = old.id;"
+  "  UPDATE folders SET total = total - 1, unread = unread - ((old.flags & 1) = 0)"
+  "    WHERE id = old.folder_id;"
+  "  DELETE FROM conversations WHERE id = old.conversation_id"
+  "    AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = old.conversation_id);"
+  "END;"
+
+  "CREATE TRIGGER messages_after_update_flags AFTER UPDATE OF flags ON messages"
+  "  WHEN (old.flags & 1) != (new.flags & 1) BEGIN"
+  "  UPDATE folders SET unread = unread + (CASE WHEN (new.flags & 1) = 0 THEN 1 ELSE -1 END)"
+  "    WHERE id = new.folder_id;"
+  "END;"
+
+  "CREATE TRIGGER messages_after_update_folder AFTER UPDATE OF folder_id ON messages"
+  "  WHEN old.folder_id != new.folder_id BEGIN"
+  "  UPDATE folders SET total = total - 1, unread = unread - ((old.flags & 1) = 0)"
+  "    WHERE id = old.folder_id;"
+  "  UPDATE folders SET total = total + 1, unread = unread + ((new.flags & 1) = 0)"
+  "    WHERE id = new.folder_id;"
+  "END;"
+
+  "CREATE TRIGGER messages_after_update_text"
+  "  AFTER UPDATE OF subject, from_name, from_addr, to_text, cc_text ON messages"
+  "  WHEN old.subject IS NOT new.subject OR old.from_name IS NOT new.from_name"
+  "    OR old.from_addr IS NOT new.from_addr OR old.to_text IS NOT new.to_text"
+  "    OR old.cc_text IS NOT new.cc_text BEGIN"
+  "  UPDATE messages_fts SET subject = new.subject, from_name = new.from_name,"
+  "    from_addr = new.from_addr, to_text = new.to_text, cc_text = new.cc_text"
+  "    WHERE rowid = new.id;"
+  "END;"
+
+  "CREATE TABLE outbox ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  created INTEGER NOT NULL,"
+  "  state TEXT NOT NULL DEFAULT 'queued',"
+  "  raw BLOB NOT NULL,"
+  "  recipients TEXT NOT NULL DEFAULT '',"
+  "  subject TEXT,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  last_error TEXT,"
+  "  sent_at INTEGER NOT NULL DEFAULT 0,"
+  "  saved_to_sent INTEGER NOT NULL DEFAULT 0"
+  ");"
+
+  "CREATE TABLE replay_queue ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  created INTEGER NOT NULL,"
+  "  kind TEXT NOT NULL,"
+  "  payload TEXT NOT NULL DEFAULT '{}' CHECK (json_valid (payload)),"
+  "  state TEXT NOT NULL DEFAULT 'pending',"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  last_error TEXT"
+  ");";
+
+const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
+  NULL,
+  migration_1,
+};

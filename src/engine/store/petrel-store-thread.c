@@ -1,0 +1,483 @@
+/* petrel-store-thread.c
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "petrel-store-private.h"
+
+/*
+ * Conversations
+ * -------------
+ * JWZ threading (https://www.jwz.org/doc/threading.html) builds a tree from Message-ID,
+ * In-Reply-To and References, then falls back to the subject. A conversation list only needs
+ * the tree's connected components, which we keep incrementally across all folders of the
+ * account (so a reply in Sent joins its INBOX thread):
+ *
+ * - thread_ids maps every Message-ID a message mentions (its own, In-Reply-To, References) to
+ *   its conversation. A new message joins the conversation of any ID it mentions; when its IDs
+ *   point to several conversations (a child arrived before its parent, or a message bridges
+ *   two threads) they are merged into the oldest.
+ * - A message without usable IDs, or whose IDs are all new, joins by subject: the subject with
+ *   "Re:", "Fwd:", "AW:", "SV:", … and list tags stripped must match, one side must look like a
+ *   reply (so two unrelated "Meeting" mails stay apart) and the conversation must have a
+ *   message within SUBJECT_WINDOW of this one.
+ * - Missing Message-IDs are not invented; duplicate Message-IDs (the same mail in two folders,
+ *   or a broken mailer) simply land in one conversation.
+ */
+
+#define MAX_THREAD_IDS     64
+#define MAX_ID_LENGTH      512
+#define SUBJECT_WINDOW     (60 * 24 * 3600)
+#define MAX_LIST_TAG       64
+
+static const char * const reply_prefixes[] = {
+  "re", "fwd", "fw", "aw", "sv", "wg", "vs", "antw", "odp", "tr", "rv", "res", "enc",
+};
+
+/* Matches "Re:", "RE :", "Re[2]:", "Re(2):", "Re^2:" at @p; returns the text after it. */
+static const char *
+skip_reply_prefix (const char *p)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (reply_prefixes); i++)
+    {
+      gsize len = strlen (reply_prefixes[i]);
+      const char *q;
+
+      if (g_ascii_strncasecmp (p, reply_prefixes[i], len) != 0)
+        continue;
+
+      q = p + len;
+
+      if (*q == '[' || *q == '(' || *q == '^')
+        {
+          char close = *q == '[' ? ']' : *q == '(' ? ')' : '\0';
+
+          q++;
+          if (!g_ascii_isdigit (*q))
+            continue;
+          while (g_ascii_isdigit (*q))
+            q++;
+          if (close != '\0')
+            {
+              if (*q != close)
+                continue;
+              q++;
+            }
+        }
+
+      while (*q == ' ' || *q == '\t')
+        q++;
+
+      if (*q == ':')
+        return q + 1;
+
+      /* FULLWIDTH COLON, as sent by CJK mailers. */
+      if (strncmp (q, "\xef\xbc\x9a", 3) == 0)
+        return q + 3;
+    }
+
+  return NULL;
+}
+
+/**
+ * _petrel_store_subject_key:
+ * @subject: (nullable): a decoded subject
+ * @out_is_reply: (out) (optional): whether a reply or forward prefix was stripped
+ *
+ * Returns: (transfer full): the subject for threading: prefixes and list tags stripped,
+ *   whitespace collapsed, case folded; "" when nothing is left
+ */
+char *
+_petrel_store_subject_key (const char *subject,
+                           gboolean   *out_is_reply)
+{
+  g_autofree char *valid = NULL;
+  g_autofree char *normalized = NULL;
+  g_autoptr(GString) collapsed = NULL;
+  gboolean is_reply = FALSE;
+  const char *p;
+
+  if (out_is_reply != NULL)
+    *out_is_reply = FALSE;
+
+  if (subject == NULL)
+    return g_strdup ("");
+
+  valid = g_utf8_make_valid (subject, -1);
+  p = valid;
+
+  for (;;)
+    {
+      const char *next;
+
+      while (g_ascii_isspace (*p))
+        p++;
+
+      if (*p == '[')
+        {
+          const char *close = strchr (p, ']');
+
+          if (close != NULL && close - p <= MAX_LIST_TAG && close[1] != '\0')
+            {
+              p = close + 1;
+              continue;
+            }
+        }
+
+      next = skip_reply_prefix (p);
+      if (next == NULL)
+        break;
+
+      is_reply = TRUE;
+      p = next;
+    }
+
+  collapsed = g_string_new (NULL);
+  for (const char *q = p; *q != '\0'; q = g_utf8_next_char (q))
+    {
+      gunichar c = g_utf8_get_char (q);
+
+      if (g_unichar_isspace (c))
+        {
+          if (collapsed->len > 0 && collapsed->str[collapsed->len - 1] != ' ')
+            g_string_append_c (collapsed, ' ');
+        }
+      else
+        {
+          g_string_append_unichar (collapsed, c);
+        }
+    }
+
+  if (collapsed->len > 0 && collapsed->str[collapsed->len - 1] == ' ')
+    g_string_truncate (collapsed, collapsed->len - 1);
+
+  if (out_is_reply != NULL)
+    *out_is_reply = is_reply;
+
+  normalized = g_utf8_normalize (collapsed->str, -1, G_NORMALIZE_DEFAULT);
+  if (normalized == NULL)
+    return g_strdup ("");
+
+  return g_utf8_casefold (normalized, -1);
+}
+
+static void
+add_thread_id (GPtrArray  *ids,
+               const char *start,
+               gsize       len,
+               gboolean    dedupe)
+{
+  g_autofree char *id = NULL;
+
+  while (len > 0 && g_ascii_isspace (*start))
+    {
+      start++;
+      len--;
+    }
+  while (len > 0 && g_ascii_isspace (start[len - 1]))
+    len--;
+
+  if (len == 0 || len > MAX_ID_LENGTH)
+    return;
+
+  id = g_strndup (start, len);
+  if (!g_utf8_validate (id, -1, NULL))
+    return;
+
+  for (guint i = 0; dedupe && i < ids->len; i++)
+    {
+      if (strcmp (g_ptr_array_index (ids, i), id) == 0)
+        return;
+    }
+
+  g_ptr_array_add (ids, g_steal_pointer (&id));
+}
+
+/* Adds the <…> tokens of @header; a bare value without brackets counts as one ID (some mime
+ * code strips them from Message-ID). */
+static void
+add_header_ids (GPtrArray  *ids,
+                const char *header,
+                gboolean    dedupe)
+{
+  const char *p;
+
+  if (header == NULL)
+    return;
+
+  if (strchr (header, '<') == NULL)
+    {
+      const char *start = header;
+      const char *end = header + strlen (header);
+
+      while (start < end && g_ascii_isspace (*start))
+        start++;
+      while (end > start && g_ascii_isspace (end[-1]))
+        end--;
+
+      for (p = start; p < end; p++)
+        {
+          if (g_ascii_isspace (*p))
+            return;
+        }
+
+      add_thread_id (ids, start, end - start, dedupe);
+      return;
+    }
+
+  for (p = strchr (header, '<'); p != NULL; p = strchr (p, '<'))
+    {
+      const char *close = strchr (p + 1, '>');
+
+      if (close == NULL)
+        break;
+
+      add_thread_id (ids, p + 1, close - p - 1, dedupe);
+      p = close + 1;
+    }
+}
+
+/**
+ * _petrel_store_collect_thread_ids:
+ *
+ * Returns: (transfer full) (element-type utf8): the distinct Message-IDs (without angle
+ *   brackets) a message mentions, at most MAX_THREAD_IDS; when References is longer the first
+ *   (the thread's root) and the most recent ones are kept
+ */
+GPtrArray *
+_petrel_store_collect_thread_ids (const char *message_id,
+                                  const char *in_reply_to,
+                                  const char *references_text)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func (g_free);
+
+  add_header_ids (ids, message_id, TRUE);
+  /* Only the first ID of In-Reply-To: the rest is usually junk. */
+  if (in_reply_to != NULL)
+    {
+      g_autoptr(GPtrArray) reply_ids = g_ptr_array_new_with_free_func (g_free);
+
+      add_header_ids (reply_ids, in_reply_to, FALSE);
+      if (reply_ids->len > 0)
+        add_thread_id (ids, g_ptr_array_index (reply_ids, 0),
+                       strlen (g_ptr_array_index (reply_ids, 0)), TRUE);
+    }
+
+  add_header_ids (refs, references_text, FALSE);
+  if (refs->len > 0 && ids->len < MAX_THREAD_IDS)
+    {
+      guint room = MAX_THREAD_IDS - ids->len;
+      guint first_tail = refs->len > room ? refs->len - (room - 1) : 1;
+
+      /* Keep the root, then the most recent. */
+      add_thread_id (ids, g_ptr_array_index (refs, 0), strlen (g_ptr_array_index (refs, 0)),
+                     TRUE);
+      for (guint i = first_tail; i < refs->len; i++)
+        add_thread_id (ids, g_ptr_array_index (refs, i), strlen (g_ptr_array_index (refs, i)),
+                       TRUE);
+    }
+
+  return g_steal_pointer (&ids);
+}
+
+static gboolean
+find_by_subject (PetrelStoreConn           *conn,
+                 const char                *key,
+                 gboolean                   is_reply,
+                 gint64                     date,
+                 gint64                    *out_id,
+                 GError                   **error)
+{
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  int rc;
+
+  *out_id = 0;
+
+  stmt = _petrel_store_prepare (conn,
+                                "SELECT c.id FROM conversations c"
+                                /* Repeating != '' lets the partial index serve. */
+                                " WHERE c.subject_key = ?1 AND c.subject_key != ''"
+                                " AND (?2 OR c.reply_subject)"
+                                " AND EXISTS (SELECT 1 FROM messages m"
+                                "   WHERE m.conversation_id = c.id"
+                                "   AND m.date BETWEEN ?3 - ?4 AND ?3 + ?4)"
+                                " ORDER BY c.id DESC LIMIT 1",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 2, is_reply);
+  sqlite3_bind_int64 (stmt, 3, date);
+  sqlite3_bind_int64 (stmt, 4, SUBJECT_WINDOW);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out_id = sqlite3_column_int64 (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, conn->db, rc, "Cannot thread a message");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+merge_conversation (PetrelStoreConn  *conn,
+                    gint64            from,
+                    gint64            into,
+                    GError          **error)
+{
+  static const char * const sql[] = {
+    "UPDATE messages SET conversation_id = ?2 WHERE conversation_id = ?1",
+    "UPDATE thread_ids SET conversation_id = ?2 WHERE conversation_id = ?1",
+    "DELETE FROM conversations WHERE id = ?1",
+  };
+
+  g_debug ("Merging conversation %" G_GINT64_FORMAT " into %" G_GINT64_FORMAT, from, into);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
+    {
+      g_autoptr(PetrelStoreStmt) stmt = _petrel_store_prepare (conn, sql[i], error);
+
+      if (stmt == NULL)
+        return FALSE;
+
+      sqlite3_bind_int64 (stmt, 1, from);
+      if (i < 2)
+        sqlite3_bind_int64 (stmt, 2, into);
+
+      if (!_petrel_store_step_done (conn, stmt, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * _petrel_store_thread_message:
+ * @conn: the write connection, inside a transaction
+ * @message: a message about to be inserted
+ * @out_conversation_id: (out): the conversation it belongs to
+ *
+ * Finds (or creates) the conversation of a new message, merging conversations its IDs link,
+ * and records its IDs.
+ */
+gboolean
+_petrel_store_thread_message (PetrelStoreConn           *conn,
+                              const PetrelStoreMessage  *message,
+                              gint64                    *out_conversation_id,
+                              GError                   **error)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 target = 0;
+
+  ids = _petrel_store_collect_thread_ids (message->message_id, message->in_reply_to,
+                                          message->references_text);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(PetrelStoreStmt) stmt = NULL;
+      int rc;
+
+      stmt = _petrel_store_prepare (conn,
+                                    "SELECT conversation_id FROM thread_ids"
+                                    " WHERE message_id = ?1",
+                                    error);
+      if (stmt == NULL)
+        return FALSE;
+
+      sqlite3_bind_text (stmt, 1, g_ptr_array_index (ids, i), -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          gint64 id = sqlite3_column_int64 (stmt, 0);
+          gboolean seen = FALSE;
+
+          for (guint j = 0; j < found->len; j++)
+            seen |= g_array_index (found, gint64, j) == id;
+          if (!seen)
+            g_array_append_val (found, id);
+        }
+      else if (rc != SQLITE_DONE)
+        {
+          _petrel_store_set_error (error, conn->db, rc, "Cannot thread a message");
+          return FALSE;
+        }
+    }
+
+  if (found->len > 0)
+    {
+      target = g_array_index (found, gint64, 0);
+      for (guint i = 1; i < found->len; i++)
+        target = MIN (target, g_array_index (found, gint64, i));
+
+      for (guint i = 0; i < found->len; i++)
+        {
+          gint64 id = g_array_index (found, gint64, i);
+
+          if (id != target && !merge_conversation (conn, id, target, error))
+            return FALSE;
+        }
+    }
+  else
+    {
+      g_autofree char *key = NULL;
+      gboolean is_reply = FALSE;
+      gint64 date = message->date != 0 ? message->date : message->internal_date;
+
+      key = _petrel_store_subject_key (message->subject, &is_reply);
+
+      if (key[0] != '\0' && !find_by_subject (conn, key, is_reply, date, &target, error))
+        return FALSE;
+
+      if (target == 0)
+        {
+          g_autoptr(PetrelStoreStmt) stmt = NULL;
+
+          stmt = _petrel_store_prepare (conn,
+                                        "INSERT INTO conversations (subject_key, reply_subject)"
+                                        " VALUES (?1, ?2)",
+                                        error);
+          if (stmt == NULL)
+            return FALSE;
+
+          sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+          sqlite3_bind_int (stmt, 2, is_reply);
+          if (!_petrel_store_step_done (conn, stmt, error))
+            return FALSE;
+
+          target = sqlite3_last_insert_rowid (conn->db);
+        }
+    }
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(PetrelStoreStmt) stmt = NULL;
+
+      stmt = _petrel_store_prepare (conn,
+                                    "INSERT OR IGNORE INTO thread_ids (message_id, conversation_id)"
+                                    " VALUES (?1, ?2)",
+                                    error);
+      if (stmt == NULL)
+        return FALSE;
+
+      sqlite3_bind_text (stmt, 1, g_ptr_array_index (ids, i), -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, target);
+      if (!_petrel_store_step_done (conn, stmt, error))
+        return FALSE;
+    }
+
+  *out_conversation_id = target;
+
+  return TRUE;
+}

@@ -1,0 +1,865 @@
+/* petrel-store.c
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "petrel-store-private.h"
+
+/* How long to wait for another process (petrel-cli beside the app) to release the database. */
+#define BUSY_TIMEOUT_MS   10000
+/* Idle read connections kept open; more are opened (and then closed) under heavier load. */
+#define MAX_IDLE_READERS  4
+
+G_DEFINE_FINAL_TYPE (PetrelStore, petrel_store, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (petrel-store-error-quark, petrel_store_error)
+
+static void
+finalize_stmt (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+conn_close (PetrelStoreConn *conn)
+{
+  if (conn == NULL)
+    return;
+
+  /* Finalize every cached statement first so sqlite3_close() really closes. */
+  g_clear_pointer (&conn->stmts, g_hash_table_unref);
+  sqlite3_close_v2 (conn->db);
+  g_free (conn);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PetrelStoreConn, conn_close)
+
+void
+_petrel_store_set_error (GError     **error,
+                         sqlite3     *db,
+                         int          rc,
+                         const char  *what)
+{
+  const char *detail = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_CORRUPT,
+                   "%s: the mail cache database is damaged (%s)", what, detail);
+      break;
+
+    case SQLITE_FULL:
+      g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FULL,
+                   "%s: disk full", what);
+      break;
+
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_IO,
+                   "%s: %s", what, detail);
+      break;
+
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_BUSY,
+                   "%s: the mail cache is locked by another process", what);
+      break;
+
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+      g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_INVALID_ARGUMENT,
+                   "%s: %s", what, detail);
+      break;
+
+    default:
+      g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FAILED,
+                   "%s: %s", what, detail);
+      break;
+    }
+}
+
+PetrelStoreStmt *
+_petrel_store_prepare (PetrelStoreConn  *conn,
+                       const char       *sql,
+                       GError          **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = g_hash_table_lookup (conn->stmts, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      _petrel_store_set_error (error, conn->db, rc, "Cannot prepare a query");
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+
+  g_hash_table_insert (conn->stmts, (gpointer) sql, stmt);
+
+  return stmt;
+}
+
+gboolean
+_petrel_store_exec (PetrelStoreConn  *conn,
+                    const char       *sql,
+                    GError          **error)
+{
+  int rc = sqlite3_exec (conn->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      _petrel_store_set_error (error, conn->db, rc, "Cannot update the mail cache");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+_petrel_store_step_done (PetrelStoreConn  *conn,
+                         sqlite3_stmt     *stmt,
+                         GError          **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _petrel_store_set_error (error, conn->db, rc, "Cannot update the mail cache");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Text from the network should already be UTF-8; never let invalid bytes into the index. */
+void
+_petrel_store_bind_text (sqlite3_stmt *stmt,
+                         int           idx,
+                         const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, idx);
+  else if (g_utf8_validate (text, -1, NULL))
+    sqlite3_bind_text (stmt, idx, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_text (stmt, idx, g_utf8_make_valid (text, -1), -1, g_free);
+}
+
+char *
+_petrel_store_column_dup (sqlite3_stmt *stmt,
+                          int           col)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, col);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+PetrelStoreMessage *
+_petrel_store_message_from_row (sqlite3_stmt *stmt)
+{
+  PetrelStoreMessage *message = petrel_store_message_new ();
+
+  message->id = sqlite3_column_int64 (stmt, 0);
+  message->folder_id = sqlite3_column_int64 (stmt, 1);
+  message->uid = (guint32) sqlite3_column_int64 (stmt, 2);
+  message->modseq = (guint64) sqlite3_column_int64 (stmt, 3);
+  message->flags = (PetrelStoreFlags) sqlite3_column_int (stmt, 4) & PETREL_STORE_FLAGS_ALL;
+  message->keywords = _petrel_store_column_dup (stmt, 5);
+  message->internal_date = sqlite3_column_int64 (stmt, 6);
+  message->size = sqlite3_column_int64 (stmt, 7);
+  message->date = sqlite3_column_int64 (stmt, 8);
+  message->subject = _petrel_store_column_dup (stmt, 9);
+  message->from_name = _petrel_store_column_dup (stmt, 10);
+  message->from_addr = _petrel_store_column_dup (stmt, 11);
+  message->to_text = _petrel_store_column_dup (stmt, 12);
+  message->cc_text = _petrel_store_column_dup (stmt, 13);
+  message->message_id = _petrel_store_column_dup (stmt, 14);
+  message->in_reply_to = _petrel_store_column_dup (stmt, 15);
+  message->references_text = _petrel_store_column_dup (stmt, 16);
+  message->has_attachments = sqlite3_column_int (stmt, 17) != 0;
+  message->snippet = _petrel_store_column_dup (stmt, 18);
+  message->body_present = sqlite3_column_int (stmt, 19) != 0;
+  message->conversation_id = sqlite3_column_int64 (stmt, 20);
+
+  return message;
+}
+
+char *
+_petrel_store_message_relpath (gint64  folder_id,
+                               guint32 uid)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT G_DIR_SEPARATOR_S "%u.eml", folder_id, uid);
+}
+
+char *
+_petrel_store_folder_dir (PetrelStore *self,
+                          gint64       folder_id)
+{
+  g_autofree char *name = g_strdup_printf ("%" G_GINT64_FORMAT, folder_id);
+
+  return g_build_filename (self->messages_dir, name, NULL);
+}
+
+static gboolean
+conn_pragma (PetrelStoreConn  *conn,
+             const char       *sql,
+             GError          **error)
+{
+  int rc = sqlite3_exec (conn->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      _petrel_store_set_error (error, conn->db, rc, "Cannot open the mail cache");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static PetrelStoreConn *
+conn_open (const char  *path,
+           gboolean     create,
+           GError     **error)
+{
+  g_autoptr(PetrelStoreConn) conn = g_new0 (PetrelStoreConn, 1);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE;
+  int rc;
+
+  if (create)
+    flags |= SQLITE_OPEN_CREATE;
+
+  conn->stmts = g_hash_table_new_full (NULL, NULL, NULL, finalize_stmt);
+
+  rc = sqlite3_open_v2 (path, &conn->db, flags, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_autofree char *what = g_strdup_printf ("Cannot open %s", path);
+
+      _petrel_store_set_error (error, conn->db, rc, what);
+      return NULL;
+    }
+
+  sqlite3_extended_result_codes (conn->db, 1);
+  sqlite3_busy_timeout (conn->db, BUSY_TIMEOUT_MS);
+
+  return g_steal_pointer (&conn);
+}
+
+static gboolean
+conn_query_text (PetrelStoreConn  *conn,
+                 const char       *sql,
+                 char            **out_text,
+                 GError          **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (conn->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW)
+    {
+      *out_text = _petrel_store_column_dup (stmt, 0);
+      sqlite3_finalize (stmt);
+      return TRUE;
+    }
+
+  if (rc == SQLITE_DONE)
+    {
+      *out_text = NULL;
+      sqlite3_finalize (stmt);
+      return TRUE;
+    }
+
+  _petrel_store_set_error (error, conn->db, rc, "Cannot open the mail cache");
+  sqlite3_finalize (stmt);
+
+  return FALSE;
+}
+
+static gboolean
+conn_get_user_version (PetrelStoreConn  *conn,
+                       int              *out_version,
+                       GError          **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!conn_query_text (conn, "PRAGMA user_version", &text, error))
+    return FALSE;
+
+  *out_version = text != NULL ? atoi (text) : 0;
+
+  return TRUE;
+}
+
+/* PRAGMA quick_check, table by table, leaving out the full-text index: it holds most of the
+ * bytes once bodies are cached (so checking it would make every open, and every petrel-cli
+ * run, cost a scan of all indexed text), and FTS5 reports its own damage as SQLITE_CORRUPT
+ * when read, which becomes a PETREL_STORE_ERROR_CORRUPT like any other. */
+static gboolean
+store_check_integrity (PetrelStore  *self,
+                       GError      **error)
+{
+  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
+  sqlite3 *db = self->writer->db;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT name FROM sqlite_schema WHERE type = 'table'"
+                           " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                           " AND name NOT LIKE 'messages\\_fts%' ESCAPE '\\'",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_ptr_array_add (tables, _petrel_store_column_dup (stmt, 0));
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, db, rc, "Cannot open the mail cache");
+      return FALSE;
+    }
+
+  for (guint i = 0; i < tables->len; i++)
+    {
+      g_autofree char *result = NULL;
+      char *sql = sqlite3_mprintf ("PRAGMA quick_check (\"%w\")",
+                                   (const char *) g_ptr_array_index (tables, i));
+      gboolean ok = conn_query_text (self->writer, sql, &result, error);
+
+      sqlite3_free (sql);
+      if (!ok)
+        return FALSE;
+
+      if (g_strcmp0 (result, "ok") != 0)
+        {
+          g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_CORRUPT,
+                       "The mail cache database %s is damaged (%s)",
+                       self->db_path, result != NULL ? result : "no result from the check");
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+store_migrate (PetrelStore  *self,
+               GError      **error)
+{
+  PetrelStoreConn *conn = self->writer;
+  int version;
+
+  if (!conn_get_user_version (conn, &version, error))
+    return FALSE;
+
+  if (version > PETREL_STORE_SCHEMA_VERSION || version < 0)
+    {
+      g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_TOO_NEW,
+                   "The mail cache %s has schema version %d, but this version of Petrel only "
+                   "knows versions up to %d; use a newer Petrel or remove the account's cache",
+                   self->db_path, version, PETREL_STORE_SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  for (int target = version + 1; target <= PETREL_STORE_SCHEMA_VERSION; target++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *set_version = NULL;
+      int current;
+
+      if (!_petrel_store_exec (conn, "BEGIN IMMEDIATE", &local_error))
+        goto failed;
+
+      /* Another process may have migrated while we waited for the lock. */
+      if (!conn_get_user_version (conn, &current, &local_error))
+        goto rollback;
+
+      if (current >= target)
+        {
+          if (!_petrel_store_exec (conn, "COMMIT", &local_error))
+            goto rollback;
+          continue;
+        }
+
+      g_debug ("Migrating %s to schema version %d", self->db_path, target);
+
+      set_version = g_strdup_printf ("PRAGMA user_version = %d", target);
+      if (!_petrel_store_exec (conn, _petrel_store_migrations[target], &local_error) ||
+          !_petrel_store_exec (conn, set_version, &local_error) ||
+          !_petrel_store_exec (conn, "COMMIT", &local_error))
+        goto rollback;
+
+      continue;
+
+    rollback:
+      if (!sqlite3_get_autocommit (conn->db))
+        sqlite3_exec (conn->db, "ROLLBACK", NULL, NULL, NULL);
+    failed:
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Cannot upgrade the mail cache to schema version %d: ",
+                                  target);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static PetrelStoreConn *
+store_open_reader (PetrelStore  *self,
+                   GError      **error)
+{
+  g_autoptr(PetrelStoreConn) conn = conn_open (self->db_path, FALSE, error);
+
+  if (conn == NULL)
+    return NULL;
+
+  if (!conn_pragma (conn, "PRAGMA query_only = ON", error) ||
+      !conn_pragma (conn, "PRAGMA cache_size = -8000", error) ||
+      !conn_pragma (conn, "PRAGMA temp_store = MEMORY", error))
+    return NULL;
+
+  return g_steal_pointer (&conn);
+}
+
+gboolean
+_petrel_store_read_begin (PetrelStore      *self,
+                          PetrelStoreRead  *read,
+                          GError          **error)
+{
+  PetrelStoreConn *conn = NULL;
+
+  read->store = self;
+  read->conn = NULL;
+  read->is_writer = FALSE;
+
+  /* Inside our own transaction: read what we wrote. */
+  if (g_atomic_pointer_get (&self->tx_owner) == (gpointer) g_thread_self ())
+    {
+      g_rec_mutex_lock (&self->write_lock);
+      read->conn = self->writer;
+      read->is_writer = TRUE;
+      return TRUE;
+    }
+
+  g_mutex_lock (&self->pool_lock);
+  if (self->idle_readers->len > 0)
+    conn = g_ptr_array_steal_index_fast (self->idle_readers, self->idle_readers->len - 1);
+  g_mutex_unlock (&self->pool_lock);
+
+  if (conn == NULL)
+    conn = store_open_reader (self, error);
+
+  read->conn = conn;
+
+  return conn != NULL;
+}
+
+void
+_petrel_store_read_end (PetrelStoreRead *read)
+{
+  PetrelStore *self = read->store;
+
+  if (read->conn == NULL)
+    return;
+
+  if (read->is_writer)
+    {
+      g_rec_mutex_unlock (&self->write_lock);
+    }
+  else
+    {
+      PetrelStoreConn *extra = NULL;
+
+      g_mutex_lock (&self->pool_lock);
+      if (self->idle_readers->len < MAX_IDLE_READERS)
+        g_ptr_array_add (self->idle_readers, read->conn);
+      else
+        extra = read->conn;
+      g_mutex_unlock (&self->pool_lock);
+
+      conn_close (extra);
+    }
+
+  read->conn = NULL;
+}
+
+static void
+store_finish_outer (PetrelStore *self,
+                    gboolean     committed)
+{
+  if (committed)
+    {
+      for (guint i = 0; i < self->pending_unlinks->len; i++)
+        {
+          const char *path = g_ptr_array_index (self->pending_unlinks, i);
+
+          /* A file left behind is harmless (its row is gone), so only trace failures. */
+          if (g_str_has_suffix (path, G_DIR_SEPARATOR_S))
+            {
+              g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+              const char *name;
+
+              while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+                {
+                  g_autofree char *child = g_build_filename (path, name, NULL);
+
+                  g_unlink (child);
+                }
+
+              if (g_rmdir (path) != 0 && errno != ENOENT)
+                g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
+            }
+          else if (g_unlink (path) != 0 && errno != ENOENT)
+            {
+              g_debug ("Cannot remove %s: %s", path, g_strerror (errno));
+            }
+        }
+    }
+
+  g_ptr_array_set_size (self->pending_unlinks, 0);
+}
+
+gboolean
+_petrel_store_write_begin (PetrelStore       *self,
+                           PetrelStoreWrite  *write,
+                           GError           **error)
+{
+  guint mark;
+
+  write->store = self;
+  write->conn = NULL;
+  write->active = FALSE;
+
+  g_rec_mutex_lock (&self->write_lock);
+
+  if (!_petrel_store_exec (self->writer,
+                           self->tx_depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT petrel",
+                           error))
+    {
+      g_rec_mutex_unlock (&self->write_lock);
+      return FALSE;
+    }
+
+  mark = self->pending_unlinks->len;
+  g_array_append_val (self->unlink_marks, mark);
+
+  if (self->tx_depth++ == 0)
+    g_atomic_pointer_set (&self->tx_owner, g_thread_self ());
+
+  write->conn = self->writer;
+  write->active = TRUE;
+
+  return TRUE;
+}
+
+static void
+store_write_end (PetrelStore *self)
+{
+  g_array_set_size (self->unlink_marks, self->unlink_marks->len - 1);
+
+  if (--self->tx_depth == 0)
+    g_atomic_pointer_set (&self->tx_owner, NULL);
+
+  g_rec_mutex_unlock (&self->write_lock);
+}
+
+gboolean
+_petrel_store_write_commit (PetrelStoreWrite  *write,
+                            GError           **error)
+{
+  PetrelStore *self = write->store;
+  sqlite3 *db = self->writer->db;
+  int rc;
+
+  g_assert (write->active);
+  write->active = FALSE;
+
+  if (self->tx_depth == 1)
+    {
+      rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+      if (rc != SQLITE_OK)
+        {
+          _petrel_store_set_error (error, db, rc, "Cannot save changes to the mail cache");
+          if (!sqlite3_get_autocommit (db))
+            sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+        }
+
+      store_finish_outer (self, rc == SQLITE_OK);
+    }
+  else
+    {
+      rc = sqlite3_exec (db, "RELEASE petrel", NULL, NULL, NULL);
+      if (rc != SQLITE_OK)
+        {
+          _petrel_store_set_error (error, db, rc, "Cannot save changes to the mail cache");
+          sqlite3_exec (db, "ROLLBACK TO petrel; RELEASE petrel", NULL, NULL, NULL);
+          g_ptr_array_set_size (self->pending_unlinks,
+                                g_array_index (self->unlink_marks, guint,
+                                               self->unlink_marks->len - 1));
+        }
+    }
+
+  store_write_end (self);
+
+  return rc == SQLITE_OK;
+}
+
+void
+_petrel_store_write_abort (PetrelStoreWrite *write)
+{
+  PetrelStore *self = write->store;
+  sqlite3 *db;
+
+  if (!write->active)
+    return;
+
+  write->active = FALSE;
+  db = self->writer->db;
+
+  if (self->tx_depth == 1)
+    {
+      /* An I/O error or a full disk may already have rolled the transaction back. */
+      if (!sqlite3_get_autocommit (db))
+        sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      store_finish_outer (self, FALSE);
+    }
+  else
+    {
+      sqlite3_exec (db, "ROLLBACK TO petrel; RELEASE petrel", NULL, NULL, NULL);
+      g_ptr_array_set_size (self->pending_unlinks,
+                            g_array_index (self->unlink_marks, guint,
+                                           self->unlink_marks->len - 1));
+    }
+
+  store_write_end (self);
+}
+
+/* Called with the write lock held: remove @path (owned) once the transaction commits. */
+void
+_petrel_store_queue_unlink (PetrelStore *self,
+                            char        *path)
+{
+  g_ptr_array_add (self->pending_unlinks, path);
+}
+
+/* Called with the write lock held: remove a folder's message directory after the commit. */
+void
+_petrel_store_queue_rmdir (PetrelStore *self,
+                           gint64       folder_id)
+{
+  g_autofree char *dir = _petrel_store_folder_dir (self, folder_id);
+
+  g_ptr_array_add (self->pending_unlinks, g_strconcat (dir, G_DIR_SEPARATOR_S, NULL));
+}
+
+static void
+petrel_store_finalize (GObject *object)
+{
+  PetrelStore *self = (PetrelStore *) object;
+
+  if (self->writer != NULL)
+    {
+      if (self->tx_depth > 0 && !sqlite3_get_autocommit (self->writer->db))
+        sqlite3_exec (self->writer->db, "ROLLBACK", NULL, NULL, NULL);
+      else
+        sqlite3_exec (self->writer->db, "PRAGMA optimize", NULL, NULL, NULL);
+    }
+
+  g_clear_pointer (&self->idle_readers, g_ptr_array_unref);
+  g_clear_pointer (&self->writer, conn_close);
+  g_clear_pointer (&self->pending_unlinks, g_ptr_array_unref);
+  g_clear_pointer (&self->unlink_marks, g_array_unref);
+  g_clear_pointer (&self->dir, g_free);
+  g_clear_pointer (&self->db_path, g_free);
+  g_clear_pointer (&self->messages_dir, g_free);
+  g_rec_mutex_clear (&self->write_lock);
+  g_mutex_clear (&self->pool_lock);
+
+  G_OBJECT_CLASS (petrel_store_parent_class)->finalize (object);
+}
+
+static void
+petrel_store_class_init (PetrelStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = petrel_store_finalize;
+}
+
+static void
+petrel_store_init (PetrelStore *self)
+{
+  g_rec_mutex_init (&self->write_lock);
+  g_mutex_init (&self->pool_lock);
+  self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_close);
+  self->pending_unlinks = g_ptr_array_new_with_free_func (g_free);
+  self->unlink_marks = g_array_new (FALSE, FALSE, sizeof (guint));
+}
+
+/**
+ * petrel_store_open:
+ * @account_dir: the account's data directory
+ * @error: return location for a #GError
+ *
+ * Opens the account's cache, creating `store.db` (WAL, `synchronous=NORMAL`, foreign keys on)
+ * and `messages/` if needed, checks the database (`PRAGMA quick_check` of every table but the
+ * full-text index, whose damage surfaces as %PETREL_STORE_ERROR_CORRUPT from searches) and
+ * runs the numbered schema migrations. A damaged database gives %PETREL_STORE_ERROR_CORRUPT,
+ * one written by a newer Petrel %PETREL_STORE_ERROR_TOO_NEW, an unusable directory
+ * %PETREL_STORE_ERROR_IO.
+ *
+ * Returns: (transfer full): the store, or %NULL on error
+ */
+PetrelStore *
+petrel_store_open (const char  *account_dir,
+                   GError     **error)
+{
+  g_autoptr(PetrelStore) self = NULL;
+  g_autofree char *journal_mode = NULL;
+
+  g_return_val_if_fail (account_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (PETREL_TYPE_STORE, NULL);
+  self->dir = g_strdup (account_dir);
+  self->db_path = g_build_filename (account_dir, "store.db", NULL);
+  self->messages_dir = g_build_filename (account_dir, "messages", NULL);
+
+  if (g_mkdir_with_parents (self->messages_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, PETREL_STORE_ERROR,
+                   saved_errno == ENOSPC ? PETREL_STORE_ERROR_FULL : PETREL_STORE_ERROR_IO,
+                   "Cannot create %s: %s", self->messages_dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  self->writer = conn_open (self->db_path, TRUE, error);
+  if (self->writer == NULL)
+    return NULL;
+
+  /* The first statement is where a file that is not a database shows up. */
+  if (!conn_query_text (self->writer, "PRAGMA journal_mode = WAL", &journal_mode, error))
+    return NULL;
+
+  if (g_strcmp0 (journal_mode, "wal") != 0)
+    g_debug ("%s: journal mode is %s, not WAL; readers will wait for writers",
+             self->db_path, journal_mode);
+
+  if (!conn_pragma (self->writer, "PRAGMA synchronous = NORMAL", error) ||
+      !conn_pragma (self->writer, "PRAGMA foreign_keys = ON", error) ||
+      !conn_pragma (self->writer, "PRAGMA cache_size = -16000", error) ||
+      !conn_pragma (self->writer, "PRAGMA temp_store = MEMORY", error))
+    return NULL;
+
+  if (!store_check_integrity (self, error))
+    return NULL;
+
+  if (!store_migrate (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * petrel_store_get_directory:
+ *
+ * Returns: the account directory the store was opened in
+ */
+const char *
+petrel_store_get_directory (PetrelStore *self)
+{
+  g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
+
+  return self->dir;
+}
+
+/**
+ * petrel_store_begin:
+ *
+ * Starts a batch: every write until petrel_store_commit() is one transaction (use it for a
+ * batch of ~500 summaries, or to write a change and its replay-queue entry atomically). Other
+ * threads' writes wait until the batch ends; reads from this thread see the batch. Batches
+ * nest. Must be ended on the same thread.
+ */
+gboolean
+petrel_store_begin (PetrelStore  *self,
+                    GError      **error)
+{
+  PetrelStoreWrite write;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* The transaction now belongs to the store until commit/rollback. */
+  return _petrel_store_write_begin (self, &write, error);
+}
+
+/**
+ * petrel_store_commit:
+ *
+ * Ends the batch started by petrel_store_begin(). On failure the batch is rolled back.
+ */
+gboolean
+petrel_store_commit (PetrelStore  *self,
+                     GError      **error)
+{
+  PetrelStoreWrite write;
+
+  g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (g_atomic_pointer_get (&self->tx_owner) == (gpointer) g_thread_self (),
+                        FALSE);
+
+  write.store = self;
+  write.conn = self->writer;
+  write.active = TRUE;
+
+  return _petrel_store_write_commit (&write, error);
+}
+
+/**
+ * petrel_store_rollback:
+ *
+ * Cancels the batch started by petrel_store_begin().
+ */
+void
+petrel_store_rollback (PetrelStore *self)
+{
+  PetrelStoreWrite write;
+
+  g_return_if_fail (PETREL_IS_STORE (self));
+  g_return_if_fail (g_atomic_pointer_get (&self->tx_owner) == (gpointer) g_thread_self ());
+
+  write.store = self;
+  write.conn = self->writer;
+  write.active = TRUE;
+
+  _petrel_store_write_abort (&write);
+}
