@@ -17,20 +17,13 @@
 
 #include <glib/gi18n.h>
 
-#include "petrel-engine.h"
+#include "petrel-cli-commands.h"
 
 enum {
-  EXIT_OK = 0,
-  EXIT_ERROR = 1,
-  EXIT_USAGE = 2,
+  EXIT_OK = CLI_EXIT_OK,
+  EXIT_ERROR = CLI_EXIT_ERROR,
+  EXIT_USAGE = CLI_EXIT_USAGE,
 };
-
-typedef struct
-{
-  char     *data_dir;   /* owned */
-  gboolean  json;
-  gboolean  offline;
-} CliGlobals;
 
 typedef int (*CliCommandFunc) (CliGlobals *globals, int argc, char **argv);
 
@@ -42,8 +35,71 @@ typedef struct
 } CliCommand;
 
 static const CliCommand commands[] = {
+  { "account", cli_command_account,
+    "account add --id ID --email ADDR [--name NAME] --imap HOST:PORT "
+    "--imap-security tls|starttls|none --smtp HOST:PORT --smtp-security tls|starttls|none "
+    "[--user USER] [--ca-file PEM] --password-stdin | account list | account remove ID" },
+  { "folders", cli_command_folders, "folders ID" },
+  { "list", cli_command_list, "list ID FOLDER [--limit N] [--offset N]" },
+  { "search", cli_command_search,
+    "search QUERY [--account ID] [--folder PATH] [--limit N]" },
+  { "show", cli_command_show, "show ID FOLDER UID [--raw]" },
+  { "sync", cli_command_sync, "sync [ID…] [--folder PATH] [--headers-only]" },
+  { "flag", cli_command_flag, "flag ID FOLDER UID… --add|--remove FLAG" },
+  { "move", cli_command_move, "move ID FOLDER UID… --to PATH" },
+  { "copy", cli_command_copy, "copy ID FOLDER UID… --to PATH" },
+  { "delete", cli_command_delete, "delete ID FOLDER UID… [--expunge]" },
+  { "folder", cli_command_folder, "folder create|rename|delete ID PATH [NEWPATH]" },
+  { "pending", cli_command_pending, "pending ID" },
+  { "undo", cli_command_undo, "undo ID" },
+  { "send", cli_command_send,
+    "send --account ID --to ADDR… [--cc ADDR…] [--bcc ADDR…] --subject S [--attach FILE…] "
+    "[--in-reply-to ID FOLDER UID] [--body-file F]" },
+  { "outbox", cli_command_outbox, "outbox ID | outbox cancel|retry ID N" },
+  { "watch", cli_command_watch, "watch ID" },
   { NULL, NULL, NULL },
 };
+
+void
+cli_wait_init (CliWait *wait)
+{
+  wait->loop = g_main_loop_new (NULL, FALSE);
+  wait->result = NULL;
+}
+
+void
+cli_wait_clear (CliWait *wait)
+{
+  g_clear_object (&wait->result);
+  g_clear_pointer (&wait->loop, g_main_loop_unref);
+}
+
+void
+cli_wait_callback (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CliWait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+  g_main_loop_quit (wait->loop);
+}
+
+GAsyncResult *
+cli_wait_run (CliWait *wait)
+{
+  if (wait->result == NULL)
+    g_main_loop_run (wait->loop);
+  return wait->result;
+}
+
+PetrelAccount *
+cli_open_account (CliGlobals  *globals,
+                  const char  *id,
+                  GError     **error)
+{
+  return petrel_account_open (globals->data_dir, id, error);
+}
 
 static void
 print_usage (FILE *stream)
@@ -138,6 +194,9 @@ main (int   argc,
   int status = EXIT_USAGE;
 
   setlocale (LC_ALL, "");
+
+  /* stdout carries results (JSON lines): every log message goes to stderr. */
+  g_log_writer_default_set_use_stderr (TRUE);
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);

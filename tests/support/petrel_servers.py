@@ -311,6 +311,9 @@ namespace inbox {
 protocol imap {
   mail_plugins = $mail_plugins imap_zlib
   mail_max_userip_connections = 200
+  # Changes made by another session (flags) are noticed by IDLE within a second rather than
+  # Dovecot's default 30, so IDLE tests need not wait.
+  mailbox_idle_check_interval = 1 secs
 }
 
 service imap-login {

@@ -178,6 +178,7 @@ typedef struct
   gboolean          txn_error_fatal;
   gboolean          data_ready;       /* got 354 */
   gboolean          retry_if_dropped; /* the connection was reused and nothing answered yet */
+  gboolean          data_complete;    /* the whole message is written; its reply is awaited */
   gsize             bdat_offset;
   GBytes           *bdat_chunk;       /* owned */
   gboolean          bdat_last;
@@ -433,6 +434,20 @@ op_return_error (GTask    *task,
       g_debug ("%s:%u: the idle connection was closed; connecting again", self->host, self->port);
       connect_begin (task, send_begin);
       return;
+    }
+
+  /* The message went out whole but its answer never came: the server may well have taken it.
+   * Say so, so that nobody sends it a second time on their own. */
+  if (op->kind == OP_SEND && op->data_complete && error->domain == PETREL_SMTP_ERROR &&
+      (error->code == PETREL_SMTP_ERROR_CONNECTION || error->code == PETREL_SMTP_ERROR_TIMEOUT))
+    {
+      GError *uncertain = g_error_new (PETREL_SMTP_ERROR, PETREL_SMTP_ERROR_UNCERTAIN,
+                                       _("The connection to %s was lost after the message was "
+                                         "sent and before the server confirmed it; it may have "
+                                         "been delivered (%s)"), self->host, error->message);
+      g_error_free (error);
+      error = uncertain;
+      fatal = TRUE;
     }
 
   if (fatal || op->kind == OP_CLOSE)
@@ -1399,6 +1414,7 @@ send_bdat_header_written (GTask *task)
 
   g_debug ("C: <%" G_GSIZE_FORMAT " bytes of message>", g_bytes_get_size (chunk));
   op->after_command = send_bdat_reply_cb;
+  op->data_complete = op->bdat_last;
   op_write (task, chunk, op_command_written);
 }
 
@@ -1422,6 +1438,9 @@ send_bdat_next (GTask *task)
 static void
 send_data_written (GTask *task)
 {
+  Op *op = g_task_get_task_data (task);
+
+  op->data_complete = TRUE;
   op_read_reply (task, send_final_cb);
 }
 

@@ -33,6 +33,8 @@ G_BEGIN_DECLS
  * @PETREL_SMTP_ERROR_UNSUPPORTED: the message needs an extension the server lacks (8BITMIME,
  *   SMTPUTF8)
  * @PETREL_SMTP_ERROR_BUSY: another operation is running on this client
+ * @PETREL_SMTP_ERROR_UNCERTAIN: the connection was lost after the whole message was sent and
+ *   before the server's answer: it may have been delivered, so it must not be resent blindly
  *
  * Every error a #PetrelSmtpClient returns is in this domain, cancellation included, so a
  * caller only has to look at one domain. %PETREL_SMTP_ERROR_TEMPORARY, %_TIMEOUT and
@@ -54,6 +56,7 @@ typedef enum
   PETREL_SMTP_ERROR_INVALID_MESSAGE,
   PETREL_SMTP_ERROR_UNSUPPORTED,
   PETREL_SMTP_ERROR_BUSY,
+  PETREL_SMTP_ERROR_UNCERTAIN,
 } PetrelSmtpError;
 
 GQuark      petrel_smtp_error_quark     (void);

@@ -1,0 +1,391 @@
+/* petrel-cli-send.c
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * petrel-cli send and outbox. A message is built with GMime, saved in the outbox, and sent at
+ * once unless --offline (or after PETREL_UNDO_SEND_DELAY seconds, during which
+ * `outbox cancel` takes it back); the next `sync` sends what is still waiting.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "mime/petrel-mime-builder.h"
+#include "mime/petrel-mime-quote.h"
+#include "mime/petrel-mime-summary.h"
+#include "sync/petrel-changes.h"
+#include "sync/petrel-outbox.h"
+
+#include "petrel-cli-commands.h"
+
+#define SEND_SYNOPSIS "send --account ID --to ADDR… [--cc ADDR…] [--bcc ADDR…] --subject S " \
+                      "[--attach FILE…] [--in-reply-to ID FOLDER UID] [--body-file F]"
+
+static GBytes *
+read_body (const char  *path,
+           GError     **error)
+{
+  g_autoptr(GString) buffer = g_string_new (NULL);
+  char chunk[8192];
+  size_t n;
+
+  if (path != NULL)
+    {
+      char *data = NULL;
+      gsize size = 0;
+
+      if (!g_file_get_contents (path, &data, &size, error))
+        return NULL;
+      return g_bytes_new_take (data, size);
+    }
+
+  while ((n = fread (chunk, 1, sizeof chunk, stdin)) > 0)
+    g_string_append_len (buffer, chunk, n);
+  return g_string_free_to_bytes (g_steal_pointer (&buffer));
+}
+
+static gboolean
+add_recipients (PetrelMimeBuilder        *builder,
+                PetrelMimeRecipientType   type,
+                const char * const       *values,
+                GError                  **error)
+{
+  for (guint i = 0; values[i] != NULL; i++)
+    {
+      /* A line break in an address is never a typo worth guessing about. */
+      for (const char *p = values[i]; *p != '\0'; p++)
+        if ((guchar) *p < 0x20 || *p == 0x7f)
+          {
+            g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         _("“%s” is not an address: it holds a control character"),
+                         values[i]);
+            return FALSE;
+          }
+      if (!petrel_mime_builder_add_recipients (builder, type, values[i], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gint64
+undo_send_delay (void)
+{
+  const char *env = g_getenv ("PETREL_UNDO_SEND_DELAY");
+  guint64 delay = 0;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 0, 3600, &delay, NULL))
+    return (gint64) delay;
+  return 0;
+}
+
+static void
+emit_item (CliGlobals            *globals,
+           PetrelStoreOutboxItem *item,
+           const char            *message_id)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *from = petrel_outbox_item_dup_from (item);
+  g_auto(GStrv) to = petrel_outbox_item_dup_recipients (item);
+  g_auto(GStrv) refused = petrel_outbox_item_dup_refused (item);
+  g_autofree char *to_text = g_strjoinv (", ", to);
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, item->id);
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, item->state);
+  json_builder_set_member_name (builder, "subject");
+  json_builder_add_string_value (builder, item->subject != NULL ? item->subject : "");
+  json_builder_set_member_name (builder, "from");
+  json_builder_add_string_value (builder, from != NULL ? from : "");
+  json_builder_set_member_name (builder, "to");
+  json_builder_begin_array (builder);
+  for (guint i = 0; to[i] != NULL; i++)
+    json_builder_add_string_value (builder, to[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "refused");
+  json_builder_begin_array (builder);
+  for (guint i = 0; refused[i] != NULL; i++)
+    json_builder_add_string_value (builder, refused[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "attempts");
+  json_builder_add_int_value (builder, item->attempts);
+  json_builder_set_member_name (builder, "error");
+  if (item->last_error != NULL)
+    json_builder_add_string_value (builder, item->last_error);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_int_value (builder, item->created);
+  json_builder_set_member_name (builder, "sent_at");
+  json_builder_add_int_value (builder, item->sent_at);
+  json_builder_set_member_name (builder, "saved_to_sent");
+  json_builder_add_boolean_value (builder, item->saved_to_sent);
+  if (message_id != NULL)
+    {
+      json_builder_set_member_name (builder, "message_id");
+      json_builder_add_string_value (builder, message_id);
+    }
+  json_builder_end_object (builder);
+
+  text = g_strdup_printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%s%s%s", item->id, item->state,
+                          to_text, item->subject != NULL ? item->subject : "",
+                          item->last_error != NULL ? "\t" : "",
+                          item->last_error != NULL ? item->last_error : "");
+  cli_emit_object (globals, builder, text);
+}
+
+static PetrelStoreOutboxItem *
+find_item (PetrelAccount  *account,
+           gint64          id,
+           GError        **error)
+{
+  g_autoptr(GPtrArray) items = petrel_outbox_list (account, error);
+
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      PetrelStoreOutboxItem *item = g_ptr_array_index (items, i);
+
+      if (item->id == id)
+        return petrel_store_outbox_item_copy (item);
+    }
+  if (items != NULL)
+    g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
+                 _("There is no message %" G_GINT64_FORMAT " in the outbox"), id);
+  return NULL;
+}
+
+/* Sends what is due now unless --offline; then reports on item @id. */
+static int
+flush_and_report (CliGlobals    *globals,
+                  PetrelAccount *account,
+                  gint64         id,
+                  const char    *message_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PetrelStoreOutboxItem) item = NULL;
+  g_auto(GStrv) refused = NULL;
+
+  if (!globals->offline && !petrel_outbox_flush (account, NULL, NULL, &error))
+    {
+      g_autofree char *line = cli_one_line (error->message);
+
+      g_clear_error (&error);
+      item = find_item (account, id, NULL);
+      if (item != NULL && g_strcmp0 (item->state, "queued") == 0)
+        fprintf (stderr, _("petrel-cli: queued in the outbox, to be sent when the server can "
+                           "be reached: %s\n"), line);
+      else if (item == NULL || g_strcmp0 (item->state, "failed") != 0)
+        fprintf (stderr, "petrel-cli: %s\n", line);
+    }
+
+  g_clear_pointer (&item, petrel_store_outbox_item_free);
+  item = find_item (account, id, &error);
+  if (item == NULL)
+    return cli_fail (error);
+
+  emit_item (globals, item, message_id);
+
+  if (g_strcmp0 (item->state, "failed") == 0 || g_strcmp0 (item->state, "uncertain") == 0)
+    return cli_fail_message ("%s", item->last_error != NULL ? item->last_error
+                                                            : _("The message was not sent"));
+
+  refused = petrel_outbox_item_dup_refused (item);
+  for (guint i = 0; refused[i] != NULL; i++)
+    fprintf (stderr, _("petrel-cli: refused: %s\n"), refused[i]);
+
+  return CLI_EXIT_OK;
+}
+
+int
+cli_command_send (CliGlobals  *globals,
+                  int          argc,
+                  char       **argv)
+{
+  static const CliOptSpec specs[] = {
+    { "account", CLI_OPT_VALUE },
+    { "to", CLI_OPT_MULTI },
+    { "cc", CLI_OPT_MULTI },
+    { "bcc", CLI_OPT_MULTI },
+    { "subject", CLI_OPT_VALUE },
+    { "attach", CLI_OPT_MULTI },
+    { "in-reply-to", CLI_OPT_MULTI },
+    { "body-file", CLI_OPT_VALUE },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CliArgs) args = NULL;
+  g_autoptr(PetrelAccount) account = NULL;
+  g_autoptr(PetrelMimeBuilder) builder = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) message = NULL;
+  g_autoptr(PetrelAccount) original_account = NULL;
+  g_autoptr(PetrelMimeSummary) original = NULL;
+  g_autofree char *body_text = NULL;
+  g_auto(GStrv) recipients = NULL;
+  const char * const *in_reply_to;
+  PetrelAccountConfig *config;
+  gint64 id;
+
+  args = cli_args_parse (specs, argc - 1, argv + 1, &error);
+  if (args == NULL)
+    return cli_usage (SEND_SYNOPSIS, "%s", error->message);
+  if (cli_args_n_positional (args) > 0)
+    return cli_usage (SEND_SYNOPSIS, _("unexpected argument “%s”"), cli_args_positional (args, 0));
+  if (cli_args_value (args, "account") == NULL)
+    return cli_usage (SEND_SYNOPSIS, "%s", _("--account is required"));
+  if (cli_args_value (args, "subject") == NULL)
+    return cli_usage (SEND_SYNOPSIS, "%s", _("--subject is required"));
+  if (!cli_args_has (args, "to") && !cli_args_has (args, "cc") && !cli_args_has (args, "bcc"))
+    return cli_usage (SEND_SYNOPSIS, "%s", _("--to (or --cc or --bcc) is required"));
+  in_reply_to = cli_args_values (args, "in-reply-to");
+  if (cli_args_has (args, "in-reply-to") && g_strv_length ((char **) in_reply_to) != 3)
+    return cli_usage (SEND_SYNOPSIS, "%s", _("--in-reply-to needs ID FOLDER UID"));
+
+  account = cli_open_account (globals, cli_args_value (args, "account"), &error);
+  if (account == NULL)
+    return cli_fail (error);
+  config = petrel_account_get_config (account);
+
+  body = read_body (cli_args_value (args, "body-file"), &error);
+  if (body == NULL)
+    return cli_fail (error);
+  body_text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  if (!g_utf8_validate (body_text, -1, NULL))
+    return cli_fail_message ("%s", _("The message body is not valid UTF-8 text"));
+
+  builder = petrel_mime_builder_new ();
+  if (!petrel_mime_builder_set_from (builder, petrel_account_config_get_display_name (config),
+                                     petrel_account_config_get_email_address (config), &error) ||
+      !add_recipients (builder, PETREL_MIME_RECIPIENT_TO, cli_args_values (args, "to"), &error) ||
+      !add_recipients (builder, PETREL_MIME_RECIPIENT_CC, cli_args_values (args, "cc"), &error) ||
+      !add_recipients (builder, PETREL_MIME_RECIPIENT_BCC, cli_args_values (args, "bcc"), &error))
+    {
+      if (error->domain == G_OPTION_ERROR)
+        return cli_usage (SEND_SYNOPSIS, "%s", error->message);
+      return cli_fail (error);
+    }
+  petrel_mime_builder_set_subject (builder, cli_args_value (args, "subject"));
+  petrel_mime_builder_set_text (builder, body_text);
+
+  for (const char * const *path = cli_args_values (args, "attach"); *path != NULL; path++)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (*path);
+
+      if (!petrel_mime_builder_add_attachment_file (builder, file, NULL, &error))
+        return cli_fail (error);
+    }
+
+  if (in_reply_to[0] != NULL)
+    {
+      g_autoptr(GBytes) raw = NULL;
+      g_auto(GStrv) references = NULL;
+      guint64 uid = 0;
+      CliWait wait;
+
+      if (!g_ascii_string_to_unsigned (in_reply_to[2], 10, 1, G_MAXUINT32, &uid, NULL))
+        return cli_usage (SEND_SYNOPSIS, _("“%s” is not a UID"), in_reply_to[2]);
+      original_account = cli_open_account (globals, in_reply_to[0], &error);
+      if (original_account == NULL)
+        return cli_fail (error);
+
+      cli_wait_init (&wait);
+      petrel_account_load_message_async (original_account, in_reply_to[1], (guint32) uid,
+                                         !globals->offline, NULL, cli_wait_callback, &wait);
+      raw = petrel_account_load_message_finish (original_account, cli_wait_run (&wait), &error);
+      cli_wait_clear (&wait);
+      if (raw == NULL)
+        return cli_fail (error);
+
+      original = petrel_mime_summary_new_from_bytes (raw, 0);
+      if (original != NULL && original->message_id != NULL)
+        {
+          references = petrel_mime_reply_references (original);
+          if (!petrel_mime_builder_set_in_reply_to (builder, original->message_id, &error) ||
+              !petrel_mime_builder_set_references (builder, (const char * const *) references,
+                                                   &error))
+            return cli_fail (error);
+        }
+    }
+
+  message = petrel_mime_builder_build_bytes (builder, &error);
+  if (message == NULL)
+    return cli_fail (error);
+  recipients = petrel_mime_builder_dup_envelope_recipients (builder);
+
+  id = petrel_outbox_queue (account, message, petrel_mime_builder_get_envelope_sender (builder),
+                            (const char * const *) recipients, cli_args_value (args, "subject"),
+                            undo_send_delay () > 0
+                              ? g_get_real_time () / G_USEC_PER_SEC + undo_send_delay () : 0,
+                            &error);
+  if (id == 0)
+    return cli_fail (error);
+
+  /* A reply marks what it answers, like any other change. */
+  if (original != NULL)
+    {
+      static const char *answered[] = { "\\Answered", NULL };
+      guint32 uid = (guint32) g_ascii_strtoull (in_reply_to[2], NULL, 10);
+
+      if (petrel_changes_set_flags (original_account, in_reply_to[1], &uid, 1, answered, NULL,
+                                    NULL) &&
+          !globals->offline)
+        petrel_changes_replay (original_account, NULL, NULL, NULL);
+    }
+
+  return flush_and_report (globals, account, id,
+                           petrel_mime_builder_get_message_id (builder));
+}
+
+int
+cli_command_outbox (CliGlobals  *globals,
+                    int          argc,
+                    char       **argv)
+{
+  static const char *synopsis = "outbox ID | outbox cancel|retry ID N";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PetrelAccount) account = NULL;
+  guint64 id = 0;
+
+  if (argc == 2)
+    {
+      g_autoptr(GPtrArray) items = NULL;
+
+      account = cli_open_account (globals, argv[1], &error);
+      if (account == NULL)
+        return cli_fail (error);
+      items = petrel_outbox_list (account, &error);
+      if (items == NULL)
+        return cli_fail (error);
+      for (guint i = 0; i < items->len; i++)
+        emit_item (globals, g_ptr_array_index (items, i), NULL);
+      return CLI_EXIT_OK;
+    }
+
+  if (argc != 4 || (!g_str_equal (argv[1], "cancel") && !g_str_equal (argv[1], "retry")))
+    return cli_usage (synopsis, "%s", _("outbox needs an account id, or cancel|retry ID N"));
+  if (!g_ascii_string_to_unsigned (argv[3], 10, 1, G_MAXINT64, &id, NULL))
+    return cli_usage (synopsis, _("“%s” is not an outbox number"), argv[3]);
+
+  account = cli_open_account (globals, argv[2], &error);
+  if (account == NULL)
+    return cli_fail (error);
+
+  if (g_str_equal (argv[1], "cancel"))
+    {
+      if (!petrel_outbox_cancel (account, (gint64) id, &error))
+        return cli_fail (error);
+      return CLI_EXIT_OK;
+    }
+
+  if (!petrel_outbox_retry (account, (gint64) id, &error))
+    return cli_fail (error);
+  return flush_and_report (globals, account, (gint64) id, NULL);
+}

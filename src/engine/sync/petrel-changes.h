@@ -1,0 +1,76 @@
+/* petrel-changes.h
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "model/petrel-account.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Local changes: each is applied to the store at once and written to the replay queue in the
+ * same transaction, so the front ends show it immediately, it survives a crash, and the next
+ * sync (or petrel_changes_replay()) sends it to the server exactly once. All calls block on
+ * SQLite: front ends call them from a worker thread (the CLI, being headless, directly).
+ */
+
+gboolean petrel_changes_set_flags     (PetrelAccount       *account,
+                                       const char          *folder,
+                                       const guint32       *uids,
+                                       guint                n_uids,
+                                       const char * const  *add,
+                                       const char * const  *remove,
+                                       GError             **error);
+gboolean petrel_changes_move          (PetrelAccount       *account,
+                                       const char          *folder,
+                                       const guint32       *uids,
+                                       guint                n_uids,
+                                       const char          *destination,
+                                       GError             **error);
+gboolean petrel_changes_copy          (PetrelAccount       *account,
+                                       const char          *folder,
+                                       const guint32       *uids,
+                                       guint                n_uids,
+                                       const char          *destination,
+                                       GError             **error);
+gboolean petrel_changes_delete        (PetrelAccount       *account,
+                                       const char          *folder,
+                                       const guint32       *uids,
+                                       guint                n_uids,
+                                       gboolean             expunge,
+                                       GError             **error);
+gboolean petrel_changes_create_folder (PetrelAccount       *account,
+                                       const char          *path,
+                                       GError             **error);
+gboolean petrel_changes_rename_folder (PetrelAccount       *account,
+                                       const char          *path,
+                                       const char          *new_path,
+                                       GError             **error);
+gboolean petrel_changes_delete_folder (PetrelAccount       *account,
+                                       const char          *path,
+                                       GError             **error);
+
+/* Takes back the account's last change (move, delete, flags, folder rename), whether it is
+ * still queued or already on the server. @out_description: what was undone, for people. */
+gboolean petrel_changes_undo          (PetrelAccount       *account,
+                                       char               **out_description,
+                                       GError             **error);
+
+/* Queued changes, oldest first (PetrelStoreReplayOp; state "pending", "failed" or "done"). */
+GPtrArray *petrel_changes_list_pending (PetrelAccount      *account,
+                                        GError            **error);
+char      *petrel_changes_describe     (const PetrelStoreReplayOp *op);
+
+/* Blocking: connects and replays the queue now. @out_failed: changes the server refused. */
+gboolean petrel_changes_replay        (PetrelAccount       *account,
+                                       guint               *out_failed,
+                                       GCancellable        *cancellable,
+                                       GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,1905 @@
+/* petrel-sync.c
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Bringing one account's cache up to date with its IMAP server.
+ *
+ * A sync runs on a worker thread with a main context of its own: the IMAP client's async
+ * calls complete on that context while the thread waits for them, so the steps below read in
+ * order and the store (whose calls block) is written from the same thread, never from the
+ * front end's main loop.
+ *
+ * Per folder: QRESYNC (SELECT … (QRESYNC …) gives VANISHED and changed FLAGS at once), else
+ * CONDSTORE (FETCH … CHANGEDSINCE plus a UID SEARCH for expunges), else a full flag scan. New
+ * messages come headers first, newest first, in batches committed as they arrive; bodies
+ * follow, newest first. The folder's sync state (UIDNEXT, HIGHESTMODSEQ) is recorded only
+ * after everything it covers is in the store, so a sync cut at any point is completed by the
+ * next one.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "account/petrel-account-error.h"
+#include "account/petrel-tls-trust.h"
+#include "imap/petrel-imap.h"
+#include "imap/petrel-imap-client.h"
+#include "mime/petrel-mime-summary.h"
+#include "mime/petrel-mime-text.h"
+
+#include "petrel-changes.h"
+#include "petrel-outbox.h"
+#include "petrel-outbox-private.h"
+#include "petrel-sync.h"
+#include "petrel-sync-private.h"
+
+G_DEFINE_QUARK (petrel-sync-error-quark, petrel_sync_error)
+
+/* Messages per FETCH of headers and of bodies: big enough to keep the connection busy,
+ * small enough that a batch is committed (and shown) quickly. */
+#define HEADER_BATCH 500
+#define BODY_BATCH   200
+
+#define HEADER_ITEMS "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])"
+#define HEADER_ITEMS_MODSEQ \
+  "(UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ BODYSTRUCTURE BODY.PEEK[HEADER])"
+
+typedef struct
+{
+  PetrelAccount          *account;       /* borrowed */
+  PetrelStore            *store;         /* borrowed */
+  PetrelImapClient       *client;        /* owned */
+  PetrelTlsTrust         *trust;         /* owned */
+  GMainContext           *context;       /* owned, pushed as thread default */
+  GCancellable           *cancellable;   /* borrowed, nullable */
+  PetrelSyncFlags         flags;
+  PetrelSyncProgressFunc  progress_func;
+  gpointer                progress_data;
+  gboolean                condstore;
+  gboolean                qresync;
+} SyncRun;
+
+void
+_petrel_wait_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PetrelWait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+  g_main_context_wakeup (wait->context);
+}
+
+GAsyncResult *
+_petrel_wait_for (PetrelWait *wait)
+{
+  while (wait->result == NULL)
+    g_main_context_iteration (wait->context, TRUE);
+  return wait->result;
+}
+
+void
+_petrel_wait_clear (PetrelWait *wait)
+{
+  g_clear_object (&wait->result);
+}
+
+static void
+report (SyncRun         *run,
+        PetrelSyncPhase  phase,
+        const char      *folder,
+        guint64          done,
+        guint64          total)
+{
+  if (run->progress_func != NULL)
+    run->progress_func (phase, folder, done, total, run->progress_data);
+}
+
+static PetrelImapSecurity
+imap_security_for (PetrelConnectionSecurity security)
+{
+  switch (security)
+    {
+    case PETREL_CONNECTION_SECURITY_TLS:
+      return PETREL_IMAP_SECURITY_TLS;
+    case PETREL_CONNECTION_SECURITY_STARTTLS:
+      return PETREL_IMAP_SECURITY_STARTTLS;
+    case PETREL_CONNECTION_SECURITY_NONE:
+    default:
+      return PETREL_IMAP_SECURITY_NONE;
+    }
+}
+
+static char *
+lookup_password (SyncRun  *run,
+                 GError  **error)
+{
+  PetrelCredentials *credentials = petrel_account_get_credentials (run->account);
+  PetrelWait wait = { run->context, NULL };
+  char *password;
+
+  petrel_credentials_lookup_async (credentials, petrel_account_get_id (run->account),
+                                   PETREL_CREDENTIAL_SERVICE_IMAP, run->cancellable,
+                                   _petrel_wait_cb, &wait);
+  password = petrel_credentials_lookup_finish (credentials, _petrel_wait_for (&wait), error);
+  _petrel_wait_clear (&wait);
+
+  return password;
+}
+
+static void
+on_tls_connection_created_cb (PetrelImapClient   *client,
+                              GTlsClientConnection *connection,
+                              gpointer            user_data)
+{
+  SyncRun *run = user_data;
+
+  /* Pinned certificates of this account are accepted for their host only. */
+  g_autoptr(PetrelTlsCheck) check = petrel_tls_trust_attach (run->trust,
+                                                             connection,
+                                                             petrel_imap_client_get_host (client),
+                                                             petrel_imap_client_get_port (client));
+}
+
+static gboolean
+connect_client (SyncRun  *run,
+                GError  **error)
+{
+  PetrelAccountConfig *config = petrel_account_get_config (run->account);
+  const char *user = petrel_account_config_get_login (config, PETREL_ACCOUNT_SERVER_IMAP);
+  g_autofree char *password = NULL;
+  PetrelWait wait = { run->context, NULL };
+  gboolean ok;
+
+  report (run, PETREL_SYNC_PHASE_CONNECTING, NULL, 0, 0);
+
+  run->trust = petrel_tls_trust_new (config, error);
+  if (run->trust == NULL)
+    return FALSE;
+
+  if (!petrel_account_config_may_send_password (config, PETREL_ACCOUNT_SERVER_IMAP, error))
+    return FALSE;
+
+  password = lookup_password (run, error);
+  if (password == NULL)
+    return FALSE;
+
+  run->client = petrel_imap_client_new (petrel_account_config_get_imap_host (config),
+                                        petrel_account_config_get_imap_port (config),
+                                        imap_security_for (
+                                          petrel_account_config_get_imap_security (config)));
+  petrel_imap_client_set_tls_database (run->client, petrel_tls_trust_get_database (run->trust));
+  g_signal_connect (run->client, "tls-connection-created",
+                    G_CALLBACK (on_tls_connection_created_cb), run);
+  petrel_imap_client_set_user (run->client, user);
+  petrel_imap_client_set_password (run->client, password);
+  petrel_credentials_secret_free (g_steal_pointer (&password));
+
+  {
+    g_autofree char *spool = g_build_filename (petrel_store_get_directory (run->store),
+                                               "tmp", NULL);
+    if (g_mkdir_with_parents (spool, 0700) == 0)
+      petrel_imap_client_set_spool_dir (run->client, spool);
+  }
+
+  petrel_imap_client_connect_async (run->client, run->cancellable, _petrel_wait_cb, &wait);
+  ok = petrel_imap_client_connect_finish (run->client, _petrel_wait_for (&wait), error);
+  _petrel_wait_clear (&wait);
+  if (!ok)
+    return FALSE;
+
+  if (petrel_imap_client_has_capability (run->client, "CONDSTORE") ||
+      petrel_imap_client_has_capability (run->client, "QRESYNC"))
+    {
+      static const char *wanted[] = { "CONDSTORE", "QRESYNC", NULL };
+      g_auto(GStrv) enabled = NULL;
+
+      petrel_imap_client_enable_async (run->client, wanted, run->cancellable, _petrel_wait_cb, &wait);
+      enabled = petrel_imap_client_enable_finish (run->client, _petrel_wait_for (&wait), error);
+      _petrel_wait_clear (&wait);
+      if (enabled == NULL)
+        return FALSE;
+    }
+
+  run->qresync = petrel_imap_client_is_enabled (run->client, "QRESYNC");
+  run->condstore = run->qresync ||
+                   petrel_imap_client_is_enabled (run->client, "CONDSTORE") ||
+                   petrel_imap_client_has_capability (run->client, "CONDSTORE");
+
+  return TRUE;
+}
+
+/* ---- folders ---------------------------------------------------------------------------- */
+
+static PetrelStoreFolderRole
+role_for (const PetrelImapMailboxInfo *info)
+{
+  static const struct { const char *name; PetrelStoreFolderRole role; } by_name[] = {
+    { "sent", PETREL_STORE_FOLDER_ROLE_SENT },
+    { "sent items", PETREL_STORE_FOLDER_ROLE_SENT },
+    { "sent messages", PETREL_STORE_FOLDER_ROLE_SENT },
+    { "sent mail", PETREL_STORE_FOLDER_ROLE_SENT },
+    { "gesendet", PETREL_STORE_FOLDER_ROLE_SENT },
+    { "envoyés", PETREL_STORE_FOLDER_ROLE_SENT },
+    { "drafts", PETREL_STORE_FOLDER_ROLE_DRAFTS },
+    { "draft", PETREL_STORE_FOLDER_ROLE_DRAFTS },
+    { "entwürfe", PETREL_STORE_FOLDER_ROLE_DRAFTS },
+    { "brouillons", PETREL_STORE_FOLDER_ROLE_DRAFTS },
+    { "trash", PETREL_STORE_FOLDER_ROLE_TRASH },
+    { "deleted items", PETREL_STORE_FOLDER_ROLE_TRASH },
+    { "deleted messages", PETREL_STORE_FOLDER_ROLE_TRASH },
+    { "papierkorb", PETREL_STORE_FOLDER_ROLE_TRASH },
+    { "corbeille", PETREL_STORE_FOLDER_ROLE_TRASH },
+    { "junk", PETREL_STORE_FOLDER_ROLE_JUNK },
+    { "spam", PETREL_STORE_FOLDER_ROLE_JUNK },
+    { "junk e-mail", PETREL_STORE_FOLDER_ROLE_JUNK },
+    { "bulk mail", PETREL_STORE_FOLDER_ROLE_JUNK },
+    { "archive", PETREL_STORE_FOLDER_ROLE_ARCHIVE },
+    { "archives", PETREL_STORE_FOLDER_ROLE_ARCHIVE },
+    { "archiv", PETREL_STORE_FOLDER_ROLE_ARCHIVE },
+  };
+  const char *leaf;
+  g_autofree char *folded = NULL;
+
+  if (g_ascii_strcasecmp (info->name, "INBOX") == 0)
+    return PETREL_STORE_FOLDER_ROLE_INBOX;
+  if (info->attributes & PETREL_IMAP_MAILBOX_SENT)
+    return PETREL_STORE_FOLDER_ROLE_SENT;
+  if (info->attributes & PETREL_IMAP_MAILBOX_DRAFTS)
+    return PETREL_STORE_FOLDER_ROLE_DRAFTS;
+  if (info->attributes & PETREL_IMAP_MAILBOX_TRASH)
+    return PETREL_STORE_FOLDER_ROLE_TRASH;
+  if (info->attributes & PETREL_IMAP_MAILBOX_JUNK)
+    return PETREL_STORE_FOLDER_ROLE_JUNK;
+  if (info->attributes & PETREL_IMAP_MAILBOX_ARCHIVE)
+    return PETREL_STORE_FOLDER_ROLE_ARCHIVE;
+
+  /* No SPECIAL-USE: well-known names, at the top level or right under INBOX. */
+  leaf = info->name;
+  if (info->delimiter != '\0')
+    {
+      const char *delim = strrchr (info->name, info->delimiter);
+      gsize prefix = delim != NULL ? (gsize) (delim - info->name) : 0;
+
+      if (delim != NULL && !(prefix == 5 && g_ascii_strncasecmp (info->name, "INBOX", 5) == 0))
+        return PETREL_STORE_FOLDER_ROLE_NONE;
+      if (delim != NULL)
+        leaf = delim + 1;
+    }
+
+  folded = g_utf8_casefold (leaf, -1);
+  for (guint i = 0; i < G_N_ELEMENTS (by_name); i++)
+    if (g_strcmp0 (folded, by_name[i].name) == 0)
+      return by_name[i].role;
+
+  return PETREL_STORE_FOLDER_ROLE_NONE;
+}
+
+/* A role is given to one folder only: the first SPECIAL-USE one, else the first by name. */
+static void
+assign_roles (GPtrArray *entries,
+              GArray    *roles)
+{
+  gboolean taken[PETREL_STORE_FOLDER_ROLE_ARCHIVE + 1] = { FALSE, };
+
+  g_array_set_size (roles, entries->len);
+
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < entries->len; i++)
+      {
+        PetrelImapListEntry *entry = g_ptr_array_index (entries, i);
+        PetrelStoreFolderRole role = role_for (entry->info);
+        gboolean special = (entry->info->attributes &
+                            (PETREL_IMAP_MAILBOX_SENT | PETREL_IMAP_MAILBOX_DRAFTS |
+                             PETREL_IMAP_MAILBOX_TRASH | PETREL_IMAP_MAILBOX_JUNK |
+                             PETREL_IMAP_MAILBOX_ARCHIVE)) != 0 ||
+                           role == PETREL_STORE_FOLDER_ROLE_INBOX;
+
+        if (pass == 0)
+          g_array_index (roles, PetrelStoreFolderRole, i) = PETREL_STORE_FOLDER_ROLE_NONE;
+        if ((pass == 0) != special || role == PETREL_STORE_FOLDER_ROLE_NONE || taken[role])
+          continue;
+        taken[role] = TRUE;
+        g_array_index (roles, PetrelStoreFolderRole, i) = role;
+      }
+}
+
+static gboolean
+is_selectable (const PetrelImapMailboxInfo *info)
+{
+  return (info->attributes & (PETREL_IMAP_MAILBOX_NOSELECT | PETREL_IMAP_MAILBOX_NONEXISTENT)) == 0;
+}
+
+static GPtrArray *
+list_folders (SyncRun  *run,
+              GError  **error)
+{
+  PetrelWait wait = { run->context, NULL };
+  GPtrArray *entries;
+  PetrelImapStatusItems items = PETREL_IMAP_STATUS_MESSAGES | PETREL_IMAP_STATUS_UNSEEN |
+                                PETREL_IMAP_STATUS_UIDNEXT | PETREL_IMAP_STATUS_UIDVALIDITY;
+
+  if (run->condstore)
+    items |= PETREL_IMAP_STATUS_HIGHESTMODSEQ;
+
+  report (run, PETREL_SYNC_PHASE_FOLDERS, NULL, 0, 0);
+  petrel_imap_client_list_async (run->client, "", "*", PETREL_IMAP_LIST_SPECIAL_USE, items,
+                                 run->cancellable, _petrel_wait_cb, &wait);
+  entries = petrel_imap_client_list_finish (run->client, _petrel_wait_for (&wait), error);
+  _petrel_wait_clear (&wait);
+
+  return entries;
+}
+
+/* Writes the server's folder list into the store: new folders added, attributes and roles
+ * updated, folders gone from the server removed with their cached messages. */
+static gboolean
+store_folders (SyncRun    *run,
+               GPtrArray  *entries,
+               GError    **error)
+{
+  g_autoptr(GArray) roles = g_array_new (FALSE, TRUE, sizeof (PetrelStoreFolderRole));
+  g_autoptr(GPtrArray) local = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  assign_roles (entries, roles);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PetrelImapListEntry *entry = g_ptr_array_index (entries, i);
+      g_autoptr(PetrelStoreFolder) folder = petrel_store_folder_new (entry->info->name);
+      char delimiter[2] = { entry->info->delimiter, '\0' };
+
+      if (!is_selectable (entry->info))
+        continue;
+
+      g_hash_table_add (seen, entry->info->name);
+      folder->delimiter = entry->info->delimiter != '\0' ? g_strdup (delimiter) : NULL;
+      folder->role = g_array_index (roles, PetrelStoreFolderRole, i);
+      folder->attributes = entry->info->raw_attributes != NULL
+        ? g_strjoinv (" ", entry->info->raw_attributes) : NULL;
+      folder->subscribed = (entry->info->attributes & PETREL_IMAP_MAILBOX_SUBSCRIBED) != 0 ||
+                           folder->role == PETREL_STORE_FOLDER_ROLE_INBOX;
+
+      if (!petrel_store_upsert_folder (run->store, folder, NULL, error))
+        return FALSE;
+    }
+
+  local = petrel_store_list_folders (run->store, error);
+  if (local == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < local->len; i++)
+    {
+      PetrelStoreFolder *folder = g_ptr_array_index (local, i);
+
+      if (!g_hash_table_contains (seen, folder->path))
+        {
+          g_debug ("Folder “%s” is gone from the server; dropping it", folder->path);
+          if (!petrel_store_delete_folder (run->store, folder->id, error))
+            return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* ---- messages --------------------------------------------------------------------------- */
+
+static gboolean
+part_is_attachment (const PetrelImapBodyPart *part)
+{
+  const char *filename;
+
+  if (part->n_children > 0)
+    {
+      for (guint i = 0; i < part->n_children; i++)
+        if (part_is_attachment (part->children[i]))
+          return TRUE;
+      return FALSE;
+    }
+
+  if (part->disposition != NULL && g_ascii_strcasecmp (part->disposition, "attachment") == 0)
+    return TRUE;
+
+  if (petrel_imap_body_part_is (part, "message", "rfc822"))
+    return TRUE;
+
+  filename = NULL;
+  for (guint i = 0; i < part->n_disposition_params && filename == NULL; i++)
+    if (g_ascii_strncasecmp (part->disposition_params[i].name, "filename", 8) == 0)
+      filename = part->disposition_params[i].value;
+  if (filename == NULL)
+    filename = petrel_imap_body_part_get_param (part, "name");
+
+  /* A named part that is not shown in place (inline images of an HTML body are not
+   * attachments; a PDF with a name is). */
+  if (filename != NULL && !petrel_imap_body_part_is (part, "text", NULL) &&
+      !(part->id != NULL && petrel_imap_body_part_is (part, "image", NULL) &&
+        part->parent != NULL && petrel_imap_body_part_is (part->parent, "multipart", "related")))
+    return TRUE;
+
+  return FALSE;
+}
+
+static char *
+bracket_id (const char *id)
+{
+  if (id == NULL || *id == '\0')
+    return NULL;
+  return g_strdup_printf ("<%s>", id);
+}
+
+static PetrelStoreMessage *
+message_from_fetch (gint64                 folder_id,
+                    const PetrelImapFetch *fetch,
+                    GBytes                *header)
+{
+  g_autoptr(PetrelMimeSummary) summary = NULL;
+  PetrelStoreMessage *message = petrel_store_message_new ();
+
+  message->folder_id = folder_id;
+  message->uid = fetch->uid;
+  message->modseq = fetch->modseq;
+  message->flags = petrel_store_flags_parse (fetch->flags, &message->keywords);
+  message->internal_date = fetch->internaldate;
+  message->size = (gint64) fetch->rfc822_size;
+  message->has_attachments = fetch->body != NULL && part_is_attachment (fetch->body);
+
+  summary = header != NULL ? petrel_mime_summary_new_from_bytes (header, fetch->internaldate)
+                           : NULL;
+  if (summary != NULL)
+    {
+      message->date = summary->date;
+      message->subject = g_strdup (summary->subject);
+      message->from_name = g_strdup (summary->from_name);
+      message->from_addr = g_strdup (summary->from_address);
+      message->to_text = g_strdup (summary->to_display);
+      message->cc_text = g_strdup (summary->cc_display);
+      message->message_id = bracket_id (summary->message_id);
+      message->in_reply_to = bracket_id (summary->in_reply_to);
+      if (summary->references != NULL && summary->references[0] != NULL)
+        {
+          GString *refs = g_string_new (NULL);
+
+          for (guint i = 0; summary->references[i] != NULL; i++)
+            g_string_append_printf (refs, "%s<%s>", i > 0 ? " " : "", summary->references[i]);
+          message->references_text = g_string_free (refs, FALSE);
+        }
+    }
+  if (message->date == 0)
+    message->date = fetch->internaldate;
+
+  return message;
+}
+
+typedef struct
+{
+  SyncRun   *run;
+  gint64     folder_id;
+  GPtrArray *messages;   /* owned, PetrelStoreMessage */
+  GError    *error;      /* first per-message problem, kept for the log only */
+} HeaderBatch;
+
+static void
+on_header_fetched_cb (PetrelImapClient      *client,
+                      PetrelImapResponse    *response,
+                      const PetrelImapFetch *fetch,
+                      gpointer               user_data)
+{
+  HeaderBatch *batch = user_data;
+  const PetrelImapFetchSection *section;
+  g_autoptr(GBytes) header = NULL;
+
+  if ((fetch->items & PETREL_IMAP_FETCH_UID) == 0 || fetch->uid == 0)
+    return;
+
+  section = petrel_imap_fetch_find_section (fetch, PETREL_IMAP_SECTION_BODY, "HEADER");
+  if (section != NULL && section->value != NULL && !petrel_imap_value_is_nil (section->value))
+    header = petrel_imap_value_load_bytes (section->value, batch->error ? NULL : &batch->error);
+
+  g_ptr_array_add (batch->messages, message_from_fetch (batch->folder_id, fetch, header));
+}
+
+static gint
+compare_uid_desc (gconstpointer a,
+                  gconstpointer b)
+{
+  guint32 ua = *(const guint32 *) a;
+  guint32 ub = *(const guint32 *) b;
+
+  return ua < ub ? 1 : (ua > ub ? -1 : 0);
+}
+
+/* Headers of @uids (sorted newest first), in batches committed as they arrive. */
+static gboolean
+fetch_headers (SyncRun     *run,
+               const char  *path,
+               gint64       folder_id,
+               GArray      *uids,
+               GError     **error)
+{
+  const char *items = run->condstore ? HEADER_ITEMS_MODSEQ : HEADER_ITEMS;
+
+  report (run, PETREL_SYNC_PHASE_HEADERS, path, 0, uids->len);
+
+  for (guint start = 0; start < uids->len; start += HEADER_BATCH)
+    {
+      guint n = MIN (HEADER_BATCH, uids->len - start);
+      g_autoptr(PetrelImapSeqSet) set = NULL;
+      HeaderBatch batch = { run, folder_id, NULL, NULL };
+      PetrelWait wait = { run->context, NULL };
+      gboolean ok;
+
+      set = petrel_imap_seqset_new_from_array (&g_array_index (uids, guint32, start), n);
+      batch.messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+
+      petrel_imap_client_uid_fetch_async (run->client, set, items, 0,
+                                          PETREL_IMAP_FETCH_OPTION_NONE,
+                                          on_header_fetched_cb, &batch, NULL,
+                                          run->cancellable, _petrel_wait_cb, &wait);
+      ok = petrel_imap_client_uid_fetch_finish (run->client, _petrel_wait_for (&wait), NULL, error);
+      _petrel_wait_clear (&wait);
+
+      if (batch.error != NULL)
+        {
+          g_debug ("A header in “%s” could not be read: %s", path, batch.error->message);
+          g_clear_error (&batch.error);
+        }
+
+      if (ok)
+        ok = petrel_store_upsert_messages (run->store, batch.messages, error);
+
+      g_ptr_array_unref (batch.messages);
+      if (!ok)
+        return FALSE;
+
+      report (run, PETREL_SYNC_PHASE_HEADERS, path, start + n, uids->len);
+    }
+
+  return TRUE;
+}
+
+typedef struct
+{
+  guint32  uid;
+  GBytes  *raw;
+} BodyItem;
+
+static void
+body_item_free (BodyItem *item)
+{
+  g_clear_pointer (&item->raw, g_bytes_unref);
+  g_free (item);
+}
+
+typedef struct
+{
+  GPtrArray *items;    /* BodyItem */
+  GError    *error;    /* first unreadable literal, for the log */
+} BodyBatch;
+
+static void
+on_body_fetched_cb (PetrelImapClient      *client,
+                    PetrelImapResponse    *response,
+                    const PetrelImapFetch *fetch,
+                    gpointer               user_data)
+{
+  BodyBatch *batch = user_data;
+  const PetrelImapFetchSection *section;
+  BodyItem *item;
+  GBytes *raw;
+
+  if ((fetch->items & PETREL_IMAP_FETCH_UID) == 0 || fetch->uid == 0)
+    return;
+
+  section = petrel_imap_fetch_find_section (fetch, PETREL_IMAP_SECTION_BODY, "");
+  if (section == NULL || section->value == NULL || petrel_imap_value_is_nil (section->value))
+    return;
+
+  raw = petrel_imap_value_load_bytes (section->value, batch->error ? NULL : &batch->error);
+  if (raw == NULL)
+    return;
+
+  item = g_new0 (BodyItem, 1);
+  item->uid = fetch->uid;
+  item->raw = raw;
+  g_ptr_array_add (batch->items, item);
+}
+
+static gboolean
+store_body (PetrelStore  *store,
+            gint64        folder_id,
+            guint32       uid,
+            GBytes       *raw,
+            GError      **error)
+{
+  g_autoptr(PetrelMimeBody) body = petrel_mime_body_new_from_bytes (raw);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_null_terminated (4, NULL, TRUE);
+
+  for (guint i = 0; body->attachments != NULL && i < body->attachments->len; i++)
+    {
+      PetrelMimeAttachment *attachment = g_ptr_array_index (body->attachments, i);
+
+      if (attachment->filename != NULL)
+        g_ptr_array_add (names, attachment->filename);
+    }
+
+  return petrel_store_set_body (store, folder_id, uid, raw, body->text, body->snippet,
+                                body->has_attachments,
+                                (const char * const *) names->pdata, error);
+}
+
+static gboolean
+fetch_bodies_of (SyncRun     *run,
+                 const char  *path,
+                 gint64       folder_id,
+                 GArray      *uids,
+                 guint       *out_stored,
+                 GError     **error)
+{
+  g_autoptr(PetrelImapSeqSet) set = NULL;
+  BodyBatch batch = { NULL, NULL };
+  PetrelWait wait = { run->context, NULL };
+  gboolean ok;
+
+  *out_stored = 0;
+  set = petrel_imap_seqset_new_from_array ((const guint32 *) uids->data, uids->len);
+  batch.items = g_ptr_array_new_with_free_func ((GDestroyNotify) body_item_free);
+
+  petrel_imap_client_uid_fetch_async (run->client, set, "(UID BODY.PEEK[])", 0,
+                                      PETREL_IMAP_FETCH_OPTION_NONE,
+                                      on_body_fetched_cb, &batch, NULL,
+                                      run->cancellable, _petrel_wait_cb, &wait);
+  ok = petrel_imap_client_uid_fetch_finish (run->client, _petrel_wait_for (&wait), NULL, error);
+  _petrel_wait_clear (&wait);
+
+  if (batch.error != NULL)
+    {
+      g_debug ("A message in “%s” could not be read: %s", path, batch.error->message);
+      g_clear_error (&batch.error);
+    }
+
+  if (ok && batch.items->len > 0)
+    {
+      ok = petrel_store_begin (run->store, error);
+      for (guint i = 0; ok && i < batch.items->len; i++)
+        {
+          BodyItem *item = g_ptr_array_index (batch.items, i);
+
+          ok = store_body (run->store, folder_id, item->uid, item->raw, error);
+        }
+      if (ok)
+        ok = petrel_store_commit (run->store, error);
+      else
+        petrel_store_rollback (run->store);
+      if (ok)
+        *out_stored = batch.items->len;
+    }
+
+  g_ptr_array_unref (batch.items);
+  return ok;
+}
+
+/* Bodies not cached yet, newest first, until none is left or the server has none of them. */
+static gboolean
+fetch_bodies (SyncRun     *run,
+              const char  *path,
+              gint64       folder_id,
+              GError     **error)
+{
+  guint total, unread;
+  guint64 done = 0;
+  g_autoptr(GHashTable) missing = g_hash_table_new (NULL, NULL);
+
+  if (!petrel_store_count_messages (run->store, folder_id, &total, &unread, error))
+    return FALSE;
+
+  for (;;)
+    {
+      g_autoptr(GArray) uids = NULL;
+      g_autoptr(GArray) wanted = g_array_new (FALSE, FALSE, sizeof (guint32));
+      guint stored = 0;
+
+      uids = petrel_store_list_uids_without_body (run->store, folder_id,
+                                                  BODY_BATCH + g_hash_table_size (missing),
+                                                  error);
+      if (uids == NULL)
+        return FALSE;
+
+      /* Leave out messages the server did not return last time (expunged meanwhile). */
+      for (guint i = 0; i < uids->len && wanted->len < BODY_BATCH; i++)
+        {
+          guint32 uid = g_array_index (uids, guint32, i);
+
+          if (!g_hash_table_contains (missing, GUINT_TO_POINTER (uid)))
+            g_array_append_val (wanted, uid);
+        }
+      if (wanted->len == 0)
+        break;
+
+      if (done == 0)
+        report (run, PETREL_SYNC_PHASE_BODIES, path, 0, total);
+
+      if (!fetch_bodies_of (run, path, folder_id, wanted, &stored, error))
+        return FALSE;
+
+      if (stored < wanted->len)
+        {
+          g_autoptr(GArray) still = petrel_store_list_uids_without_body (run->store, folder_id,
+                                                                         G_MAXINT, error);
+          if (still == NULL)
+            return FALSE;
+          for (guint i = 0; i < wanted->len; i++)
+            g_hash_table_add (missing, GUINT_TO_POINTER (g_array_index (wanted, guint32, i)));
+          /* Those just stored are not missing. */
+          for (guint i = 0; i < wanted->len; i++)
+            {
+              guint32 uid = g_array_index (wanted, guint32, i);
+              gboolean without = FALSE;
+
+              for (guint j = 0; j < still->len && !without; j++)
+                without = g_array_index (still, guint32, j) == uid;
+              if (!without)
+                g_hash_table_remove (missing, GUINT_TO_POINTER (uid));
+            }
+        }
+
+      done += stored;
+      report (run, PETREL_SYNC_PHASE_BODIES, path, done, total);
+    }
+
+  return TRUE;
+}
+
+/* ---- changes to known messages ---------------------------------------------------------- */
+
+typedef struct
+{
+  GArray *changes;   /* FlagChange */
+  GHashTable *seen;  /* uid set, for full scans; nullable */
+} FlagScan;
+
+typedef struct
+{
+  guint32           uid;
+  PetrelStoreFlags  flags;
+  char             *keywords;
+  guint64           modseq;
+} FlagChange;
+
+static void
+flag_change_clear (FlagChange *change)
+{
+  g_clear_pointer (&change->keywords, g_free);
+}
+
+static void
+on_flags_fetched_cb (PetrelImapClient      *client,
+                     PetrelImapResponse    *response,
+                     const PetrelImapFetch *fetch,
+                     gpointer               user_data)
+{
+  FlagScan *scan = user_data;
+  FlagChange change = { 0, };
+
+  if ((fetch->items & PETREL_IMAP_FETCH_UID) == 0 || fetch->uid == 0 ||
+      (fetch->items & PETREL_IMAP_FETCH_FLAGS) == 0)
+    return;
+
+  change.uid = fetch->uid;
+  change.flags = petrel_store_flags_parse (fetch->flags, &change.keywords);
+  change.modseq = fetch->modseq;
+  g_array_append_val (scan->changes, change);
+  if (scan->seen != NULL)
+    g_hash_table_add (scan->seen, GUINT_TO_POINTER (fetch->uid));
+}
+
+static FlagScan *
+flag_scan_new (gboolean track_seen)
+{
+  FlagScan *scan = g_new0 (FlagScan, 1);
+
+  scan->changes = g_array_new (FALSE, TRUE, sizeof (FlagChange));
+  g_array_set_clear_func (scan->changes, (GDestroyNotify) flag_change_clear);
+  if (track_seen)
+    scan->seen = g_hash_table_new (NULL, NULL);
+  return scan;
+}
+
+static void
+flag_scan_free (FlagScan *scan)
+{
+  g_clear_pointer (&scan->changes, g_array_unref);
+  g_clear_pointer (&scan->seen, g_hash_table_unref);
+  g_free (scan);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlagScan, flag_scan_free)
+
+/* Applies flag changes for UIDs the store knows (others are new mail, fetched later). */
+static gboolean
+apply_flag_changes (SyncRun    *run,
+                    gint64      folder_id,
+                    GArray     *known,     /* PetrelStoreUidInfo, sorted by uid */
+                    FlagScan   *scan,
+                    GError    **error)
+{
+  g_autoptr(GHashTable) local = g_hash_table_new (NULL, NULL);
+  gboolean ok = TRUE;
+
+  if (scan->changes->len == 0)
+    return TRUE;
+
+  for (guint i = 0; i < known->len; i++)
+    {
+      PetrelStoreUidInfo *info = &g_array_index (known, PetrelStoreUidInfo, i);
+
+      g_hash_table_insert (local, GUINT_TO_POINTER (info->uid), info);
+    }
+
+  if (!petrel_store_begin (run->store, error))
+    return FALSE;
+
+  for (guint i = 0; ok && i < scan->changes->len; i++)
+    {
+      FlagChange *change = &g_array_index (scan->changes, FlagChange, i);
+      PetrelStoreUidInfo *info = g_hash_table_lookup (local, GUINT_TO_POINTER (change->uid));
+
+      if (info == NULL)
+        continue;
+      if (info->flags == change->flags && g_strcmp0 (info->keywords, change->keywords) == 0 &&
+          (change->modseq == 0 || info->modseq == change->modseq))
+        continue;
+      ok = petrel_store_update_flags (run->store, folder_id, change->uid, change->flags,
+                                      change->keywords, change->modseq, error);
+    }
+
+  if (ok)
+    return petrel_store_commit (run->store, error);
+
+  petrel_store_rollback (run->store);
+  return FALSE;
+}
+
+static gboolean
+expunge_missing (SyncRun           *run,
+                 const char        *path,
+                 gint64             folder_id,
+                 GArray            *known,
+                 gboolean         (*present) (gpointer data, guint32 uid),
+                 gpointer           data,
+                 GError           **error)
+{
+  g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (guint i = 0; i < known->len; i++)
+    {
+      guint32 uid = g_array_index (known, PetrelStoreUidInfo, i).uid;
+
+      if (!present (data, uid))
+        g_array_append_val (gone, uid);
+    }
+
+  if (gone->len == 0)
+    return TRUE;
+
+  g_debug ("%u messages of “%s” were expunged on the server", gone->len, path);
+  return petrel_store_expunge_uids (run->store, folder_id, (const guint32 *) gone->data,
+                                    gone->len, NULL, error);
+}
+
+static gboolean
+in_hash (gpointer data,
+         guint32  uid)
+{
+  return g_hash_table_contains (data, GUINT_TO_POINTER (uid));
+}
+
+static gboolean
+in_seqset (gpointer data,
+           guint32  uid)
+{
+  return petrel_imap_seqset_contains (data, uid);
+}
+
+static PetrelImapSeqSet *
+uid_search (SyncRun     *run,
+            const char  *range,
+            GError     **error)
+{
+  const char *criteria[] = { "UID", range, NULL };
+  PetrelWait wait = { run->context, NULL };
+  PetrelImapSeqSet *found;
+
+  petrel_imap_client_uid_search_async (run->client, criteria, run->cancellable, _petrel_wait_cb, &wait);
+  found = petrel_imap_client_uid_search_finish (run->client, _petrel_wait_for (&wait), NULL, error);
+  _petrel_wait_clear (&wait);
+
+  return found;
+}
+
+static gboolean
+fetch_flags (SyncRun           *run,
+             guint32            max_uid,
+             guint64            changedsince,
+             FlagScan          *scan,
+             GError           **error)
+{
+  g_autoptr(PetrelImapSeqSet) all = petrel_imap_seqset_new_range (1, max_uid);
+  PetrelWait wait = { run->context, NULL };
+  gboolean ok;
+
+  petrel_imap_client_uid_fetch_async (run->client, all,
+                                      run->condstore ? "(UID FLAGS MODSEQ)" : "(UID FLAGS)",
+                                      changedsince, PETREL_IMAP_FETCH_OPTION_NONE,
+                                      on_flags_fetched_cb, scan, NULL,
+                                      run->cancellable, _petrel_wait_cb, &wait);
+  ok = petrel_imap_client_uid_fetch_finish (run->client, _petrel_wait_for (&wait), NULL, error);
+  _petrel_wait_clear (&wait);
+
+  return ok;
+}
+
+/* ---- one folder ------------------------------------------------------------------------- */
+
+static gboolean
+folder_is_current (SyncRun                    *run,
+                   const PetrelStoreFolder    *local,
+                   const PetrelImapStatusInfo *status,
+                   GError                    **error)
+{
+  g_autoptr(GArray) without_body = NULL;
+
+  if (status == NULL || local->uidvalidity == 0 || local->last_sync == 0)
+    return FALSE;
+  if ((status->items & (PETREL_IMAP_STATUS_UIDVALIDITY | PETREL_IMAP_STATUS_UIDNEXT |
+                        PETREL_IMAP_STATUS_MESSAGES)) !=
+      (PETREL_IMAP_STATUS_UIDVALIDITY | PETREL_IMAP_STATUS_UIDNEXT | PETREL_IMAP_STATUS_MESSAGES))
+    return FALSE;
+  if (status->uidvalidity != local->uidvalidity || status->uidnext != local->uidnext ||
+      status->messages != local->total)
+    return FALSE;
+
+  /* Without MODSEQs a flag change elsewhere cannot be seen from STATUS: scan. */
+  if (!run->condstore || (status->items & PETREL_IMAP_STATUS_HIGHESTMODSEQ) == 0 ||
+      status->highestmodseq == 0 || status->highestmodseq != local->highestmodseq)
+    return FALSE;
+
+  if (run->flags & PETREL_SYNC_HEADERS_ONLY)
+    return TRUE;
+
+  without_body = petrel_store_list_uids_without_body (run->store, local->id, 1, error);
+  return without_body != NULL && without_body->len == 0;
+}
+
+static gboolean
+sync_folder (SyncRun                    *run,
+             const char                 *path,
+             const PetrelImapStatusInfo *status,
+             GError                    **error)
+{
+  g_autoptr(PetrelStoreFolder) local = NULL;
+  g_autoptr(PetrelImapMailboxState) state = NULL;
+  g_autoptr(GArray) known = NULL;
+  g_autoptr(FlagScan) select_changes = flag_scan_new (FALSE);
+  g_autoptr(PetrelImapSeqSet) server_all = NULL;
+  g_autoptr(GArray) new_uids = NULL;
+  g_autoptr(GError) local_error = NULL;
+  PetrelImapQresyncParams qresync = { 0, };
+  PetrelWait wait = { run->context, NULL };
+  gboolean use_qresync;
+  guint32 max_uid = 0;
+  gboolean dropped = FALSE;
+  gint64 folder_id;
+
+  local = petrel_store_get_folder_by_path (run->store, path, error);
+  if (local == NULL)
+    return FALSE;
+  folder_id = local->id;
+
+  if (folder_is_current (run, local, status, &local_error))
+    {
+      g_debug ("“%s” is up to date", path);
+      return TRUE;
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  report (run, PETREL_SYNC_PHASE_CHANGES, path, 0, 0);
+
+  use_qresync = run->qresync && local->uidvalidity != 0 && local->highestmodseq != 0;
+  if (use_qresync)
+    {
+      qresync.uidvalidity = local->uidvalidity;
+      qresync.modseq = local->highestmodseq;
+    }
+
+  petrel_imap_client_select_async (run->client, path, TRUE, run->condstore && !use_qresync,
+                                   use_qresync ? &qresync : NULL,
+                                   on_flags_fetched_cb, select_changes, NULL,
+                                   run->cancellable, _petrel_wait_cb, &wait);
+  state = petrel_imap_client_select_finish (run->client, _petrel_wait_for (&wait), error);
+  _petrel_wait_clear (&wait);
+  if (state == NULL)
+    return FALSE;
+
+  /* A new UIDVALIDITY makes every cached UID meaningless: the store drops the folder's
+   * messages (never the queued local changes) and the folder is fetched anew. */
+  if (local->uidvalidity != state->uidvalidity)
+    {
+      if (!petrel_store_set_folder_sync_state (run->store, folder_id, state->uidvalidity, 0, 0,
+                                               &dropped, error))
+        return FALSE;
+      if (dropped)
+        g_debug ("UIDVALIDITY of “%s” changed: its cache was dropped", path);
+      use_qresync = FALSE;
+      g_array_set_size (select_changes->changes, 0);
+    }
+
+  known = petrel_store_list_uids (run->store, folder_id, error);
+  if (known == NULL)
+    return FALSE;
+  /* Provisional rows (moved here locally, not replayed yet) are not the server's business. */
+  while (known->len > 0 &&
+         _petrel_uid_is_provisional (g_array_index (known, PetrelStoreUidInfo,
+                                                    known->len - 1).uid))
+    g_array_remove_index (known, known->len - 1);
+  if (known->len > 0)
+    max_uid = g_array_index (known, PetrelStoreUidInfo, known->len - 1).uid;
+
+  /* Changes to messages we know: with QRESYNC the SELECT brought them (changed FLAGS and
+   * VANISHED); with CONDSTORE they are asked for since the last MODSEQ; otherwise every
+   * message's flags are compared. */
+  if (max_uid > 0)
+    {
+      if (use_qresync && !state->nomodseq)
+        {
+          g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+          if (!apply_flag_changes (run, folder_id, known, select_changes, error))
+            return FALSE;
+
+          for (guint i = 0; state->vanished != NULL && i < known->len; i++)
+            {
+              guint32 uid = g_array_index (known, PetrelStoreUidInfo, i).uid;
+
+              if (petrel_imap_seqset_contains (state->vanished, uid))
+                g_array_append_val (gone, uid);
+            }
+          if (gone->len > 0 &&
+              !petrel_store_expunge_uids (run->store, folder_id, (const guint32 *) gone->data,
+                                          gone->len, NULL, error))
+            return FALSE;
+        }
+      else if (run->condstore && !state->nomodseq && local->highestmodseq != 0)
+        {
+          g_autoptr(FlagScan) scan = flag_scan_new (FALSE);
+
+          if (!fetch_flags (run, max_uid, local->highestmodseq, scan, error) ||
+              !apply_flag_changes (run, folder_id, known, scan, error))
+            return FALSE;
+
+          /* One search of every UID serves both the expunges and the new mail below. */
+          server_all = state->exists > 0 ? uid_search (run, "1:*", error)
+                                         : petrel_imap_seqset_new ();
+          if (server_all == NULL ||
+              !expunge_missing (run, path, folder_id, known, in_seqset, server_all, error))
+            return FALSE;
+        }
+      else
+        {
+          g_autoptr(FlagScan) scan = flag_scan_new (TRUE);
+
+          if (!fetch_flags (run, max_uid, 0, scan, error) ||
+              !apply_flag_changes (run, folder_id, known, scan, error) ||
+              !expunge_missing (run, path, folder_id, known, in_hash, scan->seen, error))
+            return FALSE;
+        }
+    }
+
+  /* New messages: every UID on the server the cache lacks (above the highest known, and any
+   * hole left below it, e.g. by a move whose COPYUID answer was lost), headers first, newest
+   * first. */
+  if (state->exists > 0)
+    {
+      g_autoptr(GHashTable) have = g_hash_table_new (NULL, NULL);
+      g_autoptr(GArray) after = NULL;
+
+      if (server_all == NULL && (server_all = uid_search (run, "1:*", error)) == NULL)
+        return FALSE;
+      new_uids = petrel_imap_seqset_to_array (server_all, G_MAXUINT32, error);
+      if (new_uids == NULL)
+        return FALSE;
+
+      after = petrel_store_list_uids (run->store, folder_id, error);
+      if (after == NULL)
+        return FALSE;
+      for (guint i = 0; i < after->len; i++)
+        g_hash_table_add (have,
+                          GUINT_TO_POINTER (g_array_index (after, PetrelStoreUidInfo, i).uid));
+      for (guint i = new_uids->len; i > 0; i--)
+        if (g_hash_table_contains (have, GUINT_TO_POINTER (g_array_index (new_uids, guint32,
+                                                                          i - 1))))
+          g_array_remove_index_fast (new_uids, i - 1);
+      g_array_sort (new_uids, compare_uid_desc);
+
+      if (new_uids->len > 0 && !fetch_headers (run, path, folder_id, new_uids, error))
+        return FALSE;
+    }
+
+  if (!(run->flags & PETREL_SYNC_HEADERS_ONLY) &&
+      petrel_account_config_get_sync_bodies (petrel_account_get_config (run->account)) !=
+      PETREL_SYNC_BODIES_NONE)
+    {
+      if (!fetch_bodies (run, path, folder_id, error))
+        return FALSE;
+    }
+
+  /* Everything up to here is in the store: now the next sync may start from this state. */
+  return petrel_store_set_folder_sync_state (run->store, folder_id, state->uidvalidity,
+                                             state->uidnext,
+                                             state->nomodseq ? 0 : state->highestmodseq,
+                                             NULL, error);
+}
+
+static void
+logout (SyncRun *run)
+{
+  PetrelWait wait = { run->context, NULL };
+
+  if (run->client == NULL ||
+      petrel_imap_client_get_state (run->client) == PETREL_IMAP_CLIENT_STATE_DISCONNECTED ||
+      petrel_imap_client_get_state (run->client) == PETREL_IMAP_CLIENT_STATE_CLOSED)
+    return;
+
+  petrel_imap_client_logout_async (run->client, NULL, _petrel_wait_cb, &wait);
+  petrel_imap_client_logout_finish (run->client, _petrel_wait_for (&wait), NULL);
+  _petrel_wait_clear (&wait);
+}
+
+static gint
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const PetrelImapListEntry *ea = *(PetrelImapListEntry * const *) a;
+  const PetrelImapListEntry *eb = *(PetrelImapListEntry * const *) b;
+  gboolean ia = g_ascii_strcasecmp (ea->info->name, "INBOX") == 0;
+  gboolean ib = g_ascii_strcasecmp (eb->info->name, "INBOX") == 0;
+
+  if (ia != ib)
+    return ia ? -1 : 1;
+  return 0;
+}
+
+static gboolean
+run_sync (SyncRun     *run,
+          const char  *only_folder,
+          GError     **error)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+  gboolean found = only_folder == NULL;
+  guint refused = 0;
+
+  if (!connect_client (run, error))
+    return FALSE;
+
+  /* Local changes first, so the server state read below already includes them. */
+  report (run, PETREL_SYNC_PHASE_REPLAYING, NULL, 0, 0);
+  if (!_petrel_replay_run (run->client, run->context, run->store, run->cancellable,
+                           &refused, error))
+    return FALSE;
+
+  /* The outbox goes the same way: what is due is submitted, then saved to Sent. A submission
+   * server that cannot be reached does not stop the sync; the outbox keeps the reason. */
+  {
+    g_autoptr(GError) outbox_error = NULL;
+
+    if (!_petrel_outbox_submit (run->account, run->store, run->context, run->cancellable,
+                                NULL, NULL, &outbox_error))
+      g_debug ("Outbox not sent: %s", outbox_error->message);
+    if (!_petrel_outbox_save_sent (run->store, run->client, run->context, run->cancellable,
+                                   error))
+      return FALSE;
+  }
+
+  entries = list_folders (run, error);
+  if (entries == NULL || !store_folders (run, entries, error))
+    return FALSE;
+
+  /* INBOX first, then the others in the server's order. */
+  g_ptr_array_sort (entries, compare_entries);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PetrelImapListEntry *entry = g_ptr_array_index (entries, i);
+
+      if (!is_selectable (entry->info))
+        continue;
+      if (only_folder != NULL && g_strcmp0 (entry->info->name, only_folder) != 0 &&
+          !(g_ascii_strcasecmp (only_folder, "INBOX") == 0 &&
+            g_ascii_strcasecmp (entry->info->name, "INBOX") == 0))
+        continue;
+
+      found = TRUE;
+      if (!sync_folder (run, entry->info->name, entry->status, error))
+        {
+          g_prefix_error (error, _("Cannot sync “%s”: "), entry->info->name);
+          return FALSE;
+        }
+    }
+
+  if (!found)
+    {
+      g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_NO_SUCH_FOLDER,
+                   _("There is no folder “%s” on the server"), only_folder);
+      return FALSE;
+    }
+
+  report (run, PETREL_SYNC_PHASE_DONE, NULL, 0, 0);
+
+  if (refused > 0)
+    {
+      g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_REFUSED,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The server refused %u queued change; “petrel-cli pending” "
+                                "says why",
+                                "The server refused %u queued changes; “petrel-cli pending” "
+                                "says why", refused), refused);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sync_run_init (SyncRun        *run,
+               PetrelAccount  *account,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  memset (run, 0, sizeof *run);
+  run->account = account;
+  run->cancellable = cancellable;
+  run->store = petrel_account_get_store (account, error);
+  if (run->store == NULL)
+    return FALSE;
+
+  run->context = g_main_context_new ();
+  g_main_context_push_thread_default (run->context);
+  return TRUE;
+}
+
+static void
+sync_run_clear (SyncRun *run)
+{
+  logout (run);
+  if (run->client != NULL)
+    petrel_imap_client_close (run->client);
+  g_clear_object (&run->client);
+  g_clear_object (&run->trust);
+
+  if (run->context != NULL)
+    {
+      /* Let the closed connection's last callbacks run before the context goes. */
+      while (g_main_context_iteration (run->context, FALSE))
+        ;
+      g_main_context_pop_thread_default (run->context);
+      g_clear_pointer (&run->context, g_main_context_unref);
+    }
+}
+
+gboolean
+petrel_sync_account (PetrelAccount          *account,
+                     const char             *folder,
+                     PetrelSyncFlags         flags,
+                     PetrelSyncProgressFunc  progress_func,
+                     gpointer                progress_data,
+                     GCancellable           *cancellable,
+                     GError                **error)
+{
+  SyncRun run;
+  gboolean ok;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!sync_run_init (&run, account, cancellable, error))
+    return FALSE;
+  run.flags = flags;
+  run.progress_func = progress_func;
+  run.progress_data = progress_data;
+
+  ok = run_sync (&run, folder, error);
+  sync_run_clear (&run);
+
+  return ok;
+}
+
+gboolean
+petrel_sync_fetch_body (PetrelAccount  *account,
+                        const char     *folder,
+                        guint32         uid,
+                        GCancellable   *cancellable,
+                        GError        **error)
+{
+  g_autoptr(PetrelStoreFolder) local = NULL;
+  g_autoptr(PetrelImapMailboxState) state = NULL;
+  g_autoptr(GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  PetrelWait wait = { NULL, NULL };
+  SyncRun run;
+  guint stored = 0;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
+
+  if (!sync_run_init (&run, account, cancellable, error))
+    return FALSE;
+  wait.context = run.context;
+
+  local = petrel_store_get_folder_by_path (run.store, folder, error);
+  if (local == NULL || !connect_client (&run, error))
+    goto out;
+
+  petrel_imap_client_select_async (run.client, folder, TRUE, FALSE, NULL, NULL, NULL, NULL,
+                                   cancellable, _petrel_wait_cb, &wait);
+  state = petrel_imap_client_select_finish (run.client, _petrel_wait_for (&wait), error);
+  _petrel_wait_clear (&wait);
+  if (state == NULL)
+    goto out;
+
+  if (local->uidvalidity != 0 && state->uidvalidity != local->uidvalidity)
+    {
+      g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
+                   _("The folder “%s” changed on the server; sync the account first"), folder);
+      goto out;
+    }
+
+  g_array_append_val (uids, uid);
+  if (!fetch_bodies_of (&run, folder, local->id, uids, &stored, error))
+    goto out;
+
+  if (stored == 0)
+    {
+      g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
+                   _("The message is no longer on the server"));
+      goto out;
+    }
+  ok = TRUE;
+
+out:
+  sync_run_clear (&run);
+  return ok;
+}
+
+gboolean
+petrel_changes_replay (PetrelAccount  *account,
+                       guint          *out_failed,
+                       GCancellable   *cancellable,
+                       GError        **error)
+{
+  SyncRun run;
+  gboolean ok;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
+
+  if (!sync_run_init (&run, account, cancellable, error))
+    return FALSE;
+
+  ok = connect_client (&run, error) &&
+       _petrel_replay_run (run.client, run.context, run.store, cancellable, out_failed, error);
+  sync_run_clear (&run);
+
+  return ok;
+}
+
+gboolean
+petrel_outbox_flush (PetrelAccount  *account,
+                     guint          *out_sent,
+                     GCancellable   *cancellable,
+                     GError        **error)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  SyncRun run;
+  gboolean ok;
+  gboolean to_save = FALSE;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
+
+  if (!sync_run_init (&run, account, cancellable, error))
+    return FALSE;
+
+  ok = _petrel_outbox_submit (account, run.store, run.context, cancellable, out_sent, NULL,
+                              error);
+
+  /* The copy in Sent needs IMAP: only connect when something is waiting for it. */
+  items = ok ? petrel_store_outbox_list (run.store, error) : NULL;
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      PetrelStoreOutboxItem *item = g_ptr_array_index (items, i);
+
+      to_save |= g_strcmp0 (item->state, "sent") == 0 && !item->saved_to_sent;
+    }
+  if (ok && items == NULL)
+    ok = FALSE;
+  if (ok && to_save)
+    ok = connect_client (&run, error) &&
+         _petrel_outbox_save_sent (run.store, run.client, run.context, cancellable, error);
+
+  sync_run_clear (&run);
+  return ok;
+}
+
+/* ---- watching ---------------------------------------------------------------------------- */
+
+typedef struct
+{
+  PetrelImapClient *client;
+  gboolean          changed;
+} IdleState;
+
+static void
+on_idle_exists_cb (PetrelImapClient *client,
+                   guint             count,
+                   gpointer          user_data)
+{
+  IdleState *idle = user_data;
+
+  idle->changed = TRUE;
+  petrel_imap_client_idle_stop (client);
+}
+
+static void
+on_idle_vanished_cb (PetrelImapClient *client,
+                     gpointer          uids,
+                     gboolean          earlier,
+                     gpointer          user_data)
+{
+  on_idle_exists_cb (client, 0, user_data);
+}
+
+static void
+on_idle_fetch_cb (PetrelImapClient *client,
+                  gpointer          response,
+                  gpointer          fetch,
+                  gpointer          user_data)
+{
+  on_idle_exists_cb (client, 0, user_data);
+}
+
+/* uid → flags bits, plus keywords, of every stored message of the folder */
+static GHashTable *
+snapshot_folder (PetrelStore  *store,
+                 const char   *folder,
+                 GError      **error)
+{
+  g_autoptr(PetrelStoreFolder) local = petrel_store_get_folder_by_path (store, folder, error);
+  g_autoptr(GArray) uids = NULL;
+  GHashTable *snapshot;
+
+  if (local == NULL || (uids = petrel_store_list_uids (store, local->id, error)) == NULL)
+    return NULL;
+
+  snapshot = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  for (guint i = 0; i < uids->len; i++)
+    {
+      PetrelStoreUidInfo *info = &g_array_index (uids, PetrelStoreUidInfo, i);
+
+      g_hash_table_insert (snapshot, GUINT_TO_POINTER (info->uid),
+                           g_strdup_printf ("%u %s", info->flags,
+                                            info->keywords != NULL ? info->keywords : ""));
+    }
+  return snapshot;
+}
+
+static gint
+compare_uid_pointers (gconstpointer a,
+                      gconstpointer b)
+{
+  guint32 ua = GPOINTER_TO_UINT (a);
+  guint32 ub = GPOINTER_TO_UINT (b);
+
+  return ua < ub ? -1 : (ua > ub ? 1 : 0);
+}
+
+static void
+report_changes (PetrelStore      *store,
+                const char       *folder,
+                GHashTable       *before,
+                GHashTable       *after,
+                PetrelWatchFunc   func,
+                gpointer          user_data)
+{
+  g_autoptr(PetrelStoreFolder) local = petrel_store_get_folder_by_path (store, folder, NULL);
+  g_autoptr(GList) keys = g_hash_table_get_keys (after);
+  GHashTableIter iter;
+  gpointer key;
+
+  if (local == NULL)
+    return;
+
+  keys = g_list_sort (keys, compare_uid_pointers);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      guint32 uid = GPOINTER_TO_UINT (l->data);
+      const char *was = g_hash_table_lookup (before, l->data);
+      const char *now = g_hash_table_lookup (after, l->data);
+      g_autoptr(PetrelStoreMessage) message = NULL;
+
+      if (was != NULL && g_strcmp0 (was, now) == 0)
+        continue;
+      message = petrel_store_get_message (store, local->id, uid, NULL);
+      func (was == NULL ? "new" : "flags", local->path, uid, message, user_data);
+    }
+
+  g_hash_table_iter_init (&iter, before);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (after, key))
+      func ("expunged", local->path, GPOINTER_TO_UINT (key), NULL, user_data);
+}
+
+/* Waits on the connection until the server reports a change in the selected folder. */
+static gboolean
+idle_until_change (SyncRun     *run,
+                   const char  *folder,
+                   GError     **error)
+{
+  g_autoptr(PetrelImapMailboxState) state = NULL;
+  IdleState idle = { run->client, FALSE };
+  PetrelWait wait = { run->context, NULL };
+  gulong handlers[4];
+  gboolean ok;
+
+  petrel_imap_client_select_async (run->client, folder, TRUE, FALSE, NULL, NULL, NULL, NULL,
+                                   run->cancellable, _petrel_wait_cb, &wait);
+  state = petrel_imap_client_select_finish (run->client, _petrel_wait_for (&wait), error);
+  _petrel_wait_clear (&wait);
+  if (state == NULL)
+    return FALSE;
+
+  /* A change made between the last sync and this SELECT would not wake the IDLE: compare
+   * with what the store has first. */
+  {
+    g_autoptr(PetrelStoreFolder) local = petrel_store_get_folder_by_path (run->store, folder,
+                                                                          NULL);
+
+    if (local == NULL || local->uidvalidity != state->uidvalidity ||
+        local->uidnext != state->uidnext || local->total != state->exists ||
+        (!state->nomodseq && state->highestmodseq != 0 &&
+         local->highestmodseq != state->highestmodseq))
+      return TRUE;
+  }
+
+  handlers[0] = g_signal_connect (run->client, "exists", G_CALLBACK (on_idle_exists_cb), &idle);
+  handlers[1] = g_signal_connect (run->client, "expunged", G_CALLBACK (on_idle_exists_cb), &idle);
+  handlers[2] = g_signal_connect (run->client, "vanished", G_CALLBACK (on_idle_vanished_cb),
+                                  &idle);
+  handlers[3] = g_signal_connect (run->client, "fetch", G_CALLBACK (on_idle_fetch_cb), &idle);
+
+  petrel_imap_client_idle_async (run->client, run->cancellable, _petrel_wait_cb, &wait);
+  ok = petrel_imap_client_idle_finish (run->client, _petrel_wait_for (&wait), error);
+  _petrel_wait_clear (&wait);
+
+  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
+    g_signal_handler_disconnect (run->client, handlers[i]);
+
+  return ok;
+}
+
+gboolean
+petrel_sync_watch (PetrelAccount    *account,
+                   const char       *folder,
+                   PetrelWatchFunc   func,
+                   gpointer          user_data,
+                   GCancellable     *cancellable,
+                   GError          **error)
+{
+  g_autoptr(GHashTable) snapshot = NULL;
+  g_autofree char *path = g_strdup (folder != NULL ? folder : "INBOX");
+  PetrelStore *store;
+  guint backoff = 0;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  store = petrel_account_get_store (account, error);
+  if (store == NULL)
+    return FALSE;
+
+  /* Start from a current cache, so that only what happens from now on is reported. */
+  if (!petrel_sync_account (account, path, PETREL_SYNC_HEADERS_ONLY, NULL, NULL, cancellable,
+                            error))
+    return FALSE;
+  snapshot = snapshot_folder (store, path, error);
+  if (snapshot == NULL)
+    return FALSE;
+
+  while (!g_cancellable_is_cancelled (cancellable))
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GHashTable) now = NULL;
+      SyncRun run;
+      gboolean ok;
+
+      if (!sync_run_init (&run, account, cancellable, error))
+        return FALSE;
+      ok = connect_client (&run, &local_error) && idle_until_change (&run, path, &local_error);
+      sync_run_clear (&run);
+
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+
+      if (ok)
+        backoff = 0;
+      else
+        {
+          /* A dropped connection or a server that is away: wait, longer each time (up to a
+           * minute), with jitter so that many clients do not come back at once. */
+          guint delay_ms;
+
+          g_debug ("Watching “%s” failed: %s", path, local_error->message);
+          backoff = MIN (backoff == 0 ? 1000 : backoff * 2, 60000);
+          delay_ms = backoff / 2 + g_random_int_range (0, (gint32) backoff / 2 + 1);
+          for (guint waited = 0; waited < delay_ms && !g_cancellable_is_cancelled (cancellable);
+               waited += 100)
+            g_usleep (100 * 1000);
+          continue;
+        }
+
+      g_clear_error (&local_error);
+      if (!petrel_sync_account (account, path, PETREL_SYNC_HEADERS_ONLY, NULL, NULL,
+                                cancellable, &local_error))
+        {
+          g_debug ("Syncing “%s” after a change failed: %s", path, local_error->message);
+          continue;
+        }
+
+      now = snapshot_folder (store, path, &local_error);
+      if (now == NULL)
+        continue;
+      report_changes (store, path, snapshot, now, func, user_data);
+      g_clear_pointer (&snapshot, g_hash_table_unref);
+      snapshot = g_steal_pointer (&now);
+    }
+
+  return TRUE;
+}
+
+/* ---- searching the server --------------------------------------------------------------- */
+
+/* Splits a query into words, keeping "quoted phrases" and op:"quoted values" whole. */
+static GPtrArray *
+split_query (const char *query)
+{
+  GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+  const char *p = query;
+
+  while (*p != '\0')
+    {
+      GString *word;
+      gboolean quoted = FALSE;
+
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p == '\0')
+        break;
+
+      word = g_string_new (NULL);
+      while (*p != '\0' && (quoted || !g_ascii_isspace (*p)))
+        {
+          if (*p == '"')
+            quoted = !quoted;
+          else
+            g_string_append_c (word, *p);
+          p++;
+        }
+      g_ptr_array_add (words, g_string_free (word, FALSE));
+    }
+  return words;
+}
+
+static gboolean
+add_date_criterion (GPtrArray   *criteria,
+                    const char  *key,
+                    const char  *value)
+{
+  static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  guint y, m, d;
+
+  if (sscanf (value, "%4u-%2u-%2u", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+    return FALSE;
+  g_ptr_array_add (criteria, g_strdup (key));
+  g_ptr_array_add (criteria, g_strdup_printf ("%u-%s-%04u", d, months[m - 1], y));
+  return TRUE;
+}
+
+/* The query as IMAP SEARCH keys (strings as "=value"); sets @needs_attachment for
+ * has:attachment, which IMAP cannot express (checked against the stored BODYSTRUCTURE). */
+static GPtrArray *
+query_to_criteria (const char *query,
+                   gboolean   *needs_attachment)
+{
+  g_autoptr(GPtrArray) words = split_query (query);
+  GPtrArray *criteria = g_ptr_array_new_with_free_func (g_free);
+  gboolean utf8 = FALSE;
+
+  *needs_attachment = FALSE;
+  for (guint i = 0; i < words->len; i++)
+    {
+      const char *word = g_ptr_array_index (words, i);
+      const char *colon = strchr (word, ':');
+      g_autofree char *op = colon != NULL ? g_ascii_strdown (word, colon - word) : NULL;
+      const char *value = colon != NULL ? colon + 1 : word;
+
+      for (const char *c = word; *c != '\0'; c++)
+        utf8 |= (guchar) *c >= 0x80;
+
+      if (op != NULL && g_str_equal (op, "from") && *value != '\0')
+        g_ptr_array_add (criteria, g_strdup ("FROM"));
+      else if (op != NULL && (g_str_equal (op, "to")) && *value != '\0')
+        g_ptr_array_add (criteria, g_strdup ("TO"));
+      else if (op != NULL && g_str_equal (op, "subject") && *value != '\0')
+        g_ptr_array_add (criteria, g_strdup ("SUBJECT"));
+      else if (op != NULL && g_str_equal (op, "is"))
+        {
+          if (g_ascii_strcasecmp (value, "unread") == 0)
+            g_ptr_array_add (criteria, g_strdup ("UNSEEN"));
+          else if (g_ascii_strcasecmp (value, "read") == 0)
+            g_ptr_array_add (criteria, g_strdup ("SEEN"));
+          else if (g_ascii_strcasecmp (value, "flagged") == 0 ||
+                   g_ascii_strcasecmp (value, "starred") == 0)
+            g_ptr_array_add (criteria, g_strdup ("FLAGGED"));
+          continue;
+        }
+      else if (op != NULL && g_str_equal (op, "has"))
+        {
+          *needs_attachment |= g_ascii_strncasecmp (value, "attachment", 10) == 0;
+          continue;
+        }
+      else if (op != NULL && (g_str_equal (op, "before") || g_str_equal (op, "after")))
+        {
+          add_date_criterion (criteria, g_str_equal (op, "before") ? "BEFORE" : "SINCE", value);
+          continue;
+        }
+      else
+        {
+          value = word;
+          g_ptr_array_add (criteria, g_strdup ("TEXT"));
+        }
+      g_ptr_array_add (criteria, g_strconcat ("=", value, NULL));
+    }
+
+  if (criteria->len == 0)
+    g_ptr_array_add (criteria, g_strdup ("ALL"));
+  if (utf8)
+    {
+      g_ptr_array_insert (criteria, 0, g_strdup ("UTF-8"));
+      g_ptr_array_insert (criteria, 0, g_strdup ("CHARSET"));
+    }
+  g_ptr_array_add (criteria, NULL);
+  return criteria;
+}
+
+GPtrArray *
+petrel_sync_remote_search (PetrelAccount  *account,
+                           const char     *query,
+                           const char     *folder,
+                           guint           limit,
+                           GCancellable   *cancellable,
+                           GError        **error)
+{
+  g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) petrel_store_message_free);
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(GPtrArray) criteria = NULL;
+  gboolean needs_attachment = FALSE;
+  gboolean connected = FALSE;
+  gboolean ok = TRUE;
+  SyncRun run;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  if (!sync_run_init (&run, account, cancellable, error))
+    return NULL;
+
+  folders = petrel_store_list_folders (run.store, error);
+  ok = folders != NULL;
+  criteria = query_to_criteria (query, &needs_attachment);
+
+  for (guint i = 0; ok && folders != NULL && i < folders->len && hits->len < limit; i++)
+    {
+      PetrelStoreFolder *local = g_ptr_array_index (folders, i);
+      g_autoptr(GArray) uncached = NULL;
+      g_autoptr(GHashTable) wanted = g_hash_table_new (NULL, NULL);
+      g_autoptr(PetrelImapMailboxState) state = NULL;
+      g_autoptr(PetrelImapSeqSet) found = NULL;
+      g_autoptr(GArray) found_uids = NULL;
+      PetrelWait wait = { run.context, NULL };
+
+      if (folder != NULL && g_strcmp0 (folder, local->path) != 0)
+        continue;
+
+      /* Only what the local index cannot see: messages without a cached body. */
+      uncached = petrel_store_list_uids_without_body (run.store, local->id, 1, error);
+      if (uncached != NULL && uncached->len > 0)
+        {
+          g_clear_pointer (&uncached, g_array_unref);
+          uncached = petrel_store_list_uids_without_body (run.store, local->id, G_MAXINT,
+                                                          error);
+        }
+      if (uncached == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+      if (uncached->len == 0)
+        continue;
+      for (guint j = 0; j < uncached->len; j++)
+        g_hash_table_add (wanted, GUINT_TO_POINTER (g_array_index (uncached, guint32, j)));
+
+      if (!connected && !(connected = connect_client (&run, error)))
+        {
+          ok = FALSE;
+          break;
+        }
+
+      petrel_imap_client_select_async (run.client, local->path, TRUE, FALSE, NULL, NULL, NULL,
+                                       NULL, cancellable, _petrel_wait_cb, &wait);
+      state = petrel_imap_client_select_finish (run.client, _petrel_wait_for (&wait), error);
+      _petrel_wait_clear (&wait);
+      if (state == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+      if (state->uidvalidity != local->uidvalidity)
+        continue;   /* the cache is stale there; a sync comes first */
+
+      petrel_imap_client_uid_search_async (run.client, (const char * const *) criteria->pdata,
+                                           cancellable, _petrel_wait_cb, &wait);
+      found = petrel_imap_client_uid_search_finish (run.client, _petrel_wait_for (&wait), NULL,
+                                                    error);
+      _petrel_wait_clear (&wait);
+      if (found == NULL || (found_uids = petrel_imap_seqset_to_array (found, G_MAXUINT32,
+                                                                       error)) == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+
+      /* Newest first, as local results are on ties. */
+      g_array_sort (found_uids, compare_uid_desc);
+      for (guint j = 0; j < found_uids->len && hits->len < limit; j++)
+        {
+          guint32 uid = g_array_index (found_uids, guint32, j);
+          PetrelStoreMessage *message;
+
+          if (!g_hash_table_contains (wanted, GUINT_TO_POINTER (uid)))
+            continue;
+          message = petrel_store_get_message (run.store, local->id, uid, NULL);
+          if (message == NULL)
+            continue;
+          if (needs_attachment && !message->has_attachments)
+            {
+              petrel_store_message_free (message);
+              continue;
+            }
+          g_free (message->folder_path);
+          message->folder_path = g_strdup (local->path);
+          g_ptr_array_add (hits, message);
+        }
+    }
+
+  sync_run_clear (&run);
+  return ok ? g_steal_pointer (&hits) : NULL;
+}

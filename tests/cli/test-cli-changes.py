@@ -1,0 +1,290 @@
+#!/usr/bin/python3
+# test-cli-changes.py: flag/move/copy/delete/folder/pending/undo through petrel-cli against the
+# real loopback Dovecot, online and offline; a second IMAP connection checks the server.
+#
+# Copyright 2026 The Petrel authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+import imaplib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import petrel_servers  # noqa: E402
+
+CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def check(self, cond, what, detail=None):
+        self.n += 1
+        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, what), flush=True)
+        if not cond:
+            self.failed += 1
+            if detail is not None:
+                for line in str(detail).splitlines()[:20]:
+                    print('#   ' + line, flush=True)
+        return cond
+
+    def finish(self):
+        print('1..%d' % self.n, flush=True)
+        return 1 if self.failed else 0
+
+
+class Cli:
+    def __init__(self, data_dir):
+        self.data_dir = data_dir
+
+    def __call__(self, *args, stdin=None):
+        return subprocess.run([CLI, '--data-dir', self.data_dir] + list(args), input=stdin,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+
+    def json(self, *args):
+        r = self('--json', *args)
+        if r.returncode != 0:
+            raise AssertionError('%s: %s' % (args, r.stderr.decode()))
+        return [json.loads(x) for x in r.stdout.decode().splitlines() if x.strip()]
+
+
+class Server:
+    """A second, independent IMAP connection: what the server really holds."""
+
+    def __init__(self, servers, user):
+        self.m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port,
+                                   ssl_context=servers.ssl_context())
+        self.m.login(user['user'], user['password'])
+
+    def messages(self, folder):
+        typ, _ = self.m.select('"%s"' % folder, readonly=True)
+        if typ != 'OK':
+            return None
+        typ, data = self.m.uid('FETCH', '1:*', '(UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])')
+        out = {}
+        for item in data:
+            if isinstance(item, tuple):
+                head = item[0].decode()
+                uid = int(re.search(r'UID (\d+)', head).group(1))
+                flags = set(re.search(r'FLAGS \(([^)]*)\)', head).group(1).split()) - {'\\Recent'}
+                subject = item[1].decode(errors='replace').split(':', 1)[-1].strip()
+                out[uid] = (subject, flags)
+        return out
+
+    def subjects(self, folder):
+        msgs = self.messages(folder)
+        return None if msgs is None else sorted(s for s, _ in msgs.values())
+
+    def folders(self):
+        typ, data = self.m.list('""', '*')
+        names = set()
+        for line in data:
+            name = line.decode().rsplit(' ', 1)[-1].strip('"')
+            names.add(name)
+        return names
+
+    def close(self):
+        self.m.logout()
+
+
+def local(cli, folder):
+    return {r['uid']: r for r in cli.json('list', 'alice', folder)}
+
+
+def by_subject(rows, subject):
+    return [r for r in rows.values() if r['subject'] == subject]
+
+
+def main():
+    t = Tap()
+    try:
+        servers = petrel_servers.TestServers().start()
+    except petrel_servers.Unavailable as e:
+        print('1..0 # SKIP %s' % e)
+        return 77
+
+    data_dir = tempfile.mkdtemp(prefix='petrel-changes-')
+    cli = Cli(data_dir)
+    alice = servers.user(0)
+    try:
+        srv = Server(servers, alice)
+        for i in range(12):
+            srv.m.append('INBOX', None, None,
+                         b'From: s%d@example.test\r\nTo: alice@example.test\r\n'
+                         b'Subject: msg %02d\r\nMessage-ID: <m%d@example.test>\r\n\r\n'
+                         b'body of message %d\r\n' % (i, i, i, i))
+        typ, data = srv.m.list('""', 'INBOX')
+        d = data[0].decode().split('"')[1]          # the server's hierarchy delimiter
+        srv.m.create('Projects')
+        srv.m.create('Projects%sOld' % d)
+        srv.m.append('Projects', None, None, b'Subject: in projects\r\n\r\nx\r\n')
+
+        r = cli('account', 'add', '--id', 'alice', '--email', alice['email'],
+                '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
+                '--smtp', '127.0.0.1:%d' % servers.smtp_port, '--smtp-security', 'starttls',
+                '--user', alice['user'], '--ca-file', servers.ca_file, '--password-stdin',
+                stdin=alice['password'].encode())
+        assert r.returncode == 0, r.stderr
+        r = cli('sync', 'alice')
+        t.check(r.returncode == 0, 'initial sync', r.stderr.decode())
+
+        inbox = local(cli, 'INBOX')
+        uid = {r['subject']: u for u, r in inbox.items()}
+
+        # -- flags online
+        r = cli('flag', 'alice', 'INBOX', str(uid['msg 00']), '--add', '\\Flagged')
+        t.check(r.returncode == 0, 'flag --add', r.stderr.decode())
+        t.check('\\Flagged' in local(cli, 'INBOX')[uid['msg 00']]['flags'],
+                'flag shows locally at once')
+        t.check('\\Flagged' in srv.messages('INBOX')[uid['msg 00']][1],
+                'flag reached the server')
+        r = cli('flag', 'alice', 'INBOX', str(uid['msg 01']), str(uid['msg 02']), '--add', 'seen')
+        t.check(r.returncode == 0 and all('\\Seen' in srv.messages('INBOX')[uid[s]][1]
+                                          for s in ('msg 01', 'msg 02')),
+                'flag several UIDs, flag name without backslash')
+        r = cli('flag', 'alice', 'INBOX', str(uid['msg 01']), '--add', 'bad flag(')
+        t.check(r.returncode == 2, 'a malformed flag is a usage error')
+        t.check(cli.json('pending', 'alice') == [], 'nothing pending after online changes')
+
+        # -- move online: exactly one copy on the server, body renamed not refetched
+        raw_before = cli('show', 'alice', 'INBOX', str(uid['msg 03']), '--raw').stdout
+        r = cli('move', 'alice', 'INBOX', str(uid['msg 03']), '--to', 'Archive')
+        t.check(r.returncode == 0, 'move', r.stderr.decode())
+        t.check(not by_subject(local(cli, 'INBOX'), 'msg 03') and
+                len(by_subject(local(cli, 'Archive'), 'msg 03')) == 1,
+                'move shows locally: gone from INBOX, in Archive once')
+        t.check(srv.subjects('INBOX').count('msg 03') == 0 and
+                srv.subjects('Archive').count('msg 03') == 1,
+                'on the server the message is in Archive exactly once')
+        moved = by_subject(local(cli, 'Archive'), 'msg 03')[0]
+        t.check(moved['uid'] in srv.messages('Archive'), 'the moved message has its server UID')
+        r = cli('--offline', 'show', 'alice', 'Archive', str(moved['uid']), '--raw')
+        t.check(r.returncode == 0 and r.stdout == raw_before,
+                'the moved message reads offline without a refetch')
+
+        # -- undo of a replayed move
+        r = cli('undo', 'alice')
+        t.check(r.returncode == 0, 'undo the move', r.stderr.decode())
+        t.check(srv.subjects('INBOX').count('msg 03') == 1 and
+                srv.subjects('Archive').count('msg 03') == 0,
+                'after undo the message is back in INBOX on the server, once')
+        t.check(len(by_subject(local(cli, 'INBOX'), 'msg 03')) == 1, 'and locally')
+
+        # -- copy
+        r = cli('copy', 'alice', 'INBOX', str(uid['msg 04']), '--to', 'Projects')
+        t.check(r.returncode == 0 and srv.subjects('INBOX').count('msg 04') == 1 and
+                srv.subjects('Projects').count('msg 04') == 1, 'copy', r.stderr.decode())
+
+        # -- delete goes to Trash, delete in Trash (or --expunge) is for good
+        r = cli('delete', 'alice', 'INBOX', str(uid['msg 05']))
+        t.check(r.returncode == 0 and srv.subjects('Trash').count('msg 05') == 1 and
+                'msg 05' not in srv.subjects('INBOX'), 'delete moves to Trash')
+        trashed = by_subject(local(cli, 'Trash'), 'msg 05')[0]['uid']
+        r = cli('delete', 'alice', 'Trash', str(trashed))
+        t.check(r.returncode == 0 and 'msg 05' not in srv.subjects('Trash') and
+                not by_subject(local(cli, 'Trash'), 'msg 05'), 'delete in Trash expunges')
+        r = cli('delete', 'alice', 'INBOX', str(uid['msg 06']), '--expunge')
+        t.check(r.returncode == 0 and 'msg 06' not in srv.subjects('INBOX') and
+                'msg 06' not in (srv.subjects('Trash') or []), 'delete --expunge')
+
+        # -- folders: create, rename a subtree, delete
+        r = cli('folder', 'create', 'alice', 'Receipts')
+        t.check(r.returncode == 0 and 'Receipts' in srv.folders(), 'folder create')
+        r = cli('folder', 'rename', 'alice', 'Projects', 'Work')
+        names = srv.folders()
+        t.check(r.returncode == 0 and 'Work' in names and 'Work%sOld' % d in names and
+                'Projects' not in names, 'folder rename moves the subtree on the server', names)
+        lf = {f['path'] for f in cli.json('folders', 'alice')}
+        t.check('Work' in lf and 'Work%sOld' % d in lf and 'Projects' not in lf,
+                'folder rename moves the subtree locally', lf)
+        r = cli('undo', 'alice')
+        names = srv.folders()
+        t.check(r.returncode == 0 and 'Projects' in names and 'Projects%sOld' % d in names,
+                'undo of a folder rename', names)
+        r = cli('folder', 'delete', 'alice', 'Receipts')
+        t.check(r.returncode == 0 and 'Receipts' not in srv.folders(), 'folder delete')
+        t.check(cli('folder', 'create', 'alice', 'INBOX').returncode == 1,
+                'creating INBOX is refused')
+
+        # -- offline: applied locally, queued, replayed by sync
+        r = cli('--offline', 'flag', 'alice', 'INBOX', str(uid['msg 07']), '--add', '\\Flagged')
+        r2 = cli('--offline', 'move', 'alice', 'INBOX', str(uid['msg 08']), '--to', 'Archive')
+        t.check(r.returncode == 0 and r2.returncode == 0, 'offline changes succeed')
+        pend = cli.json('pending', 'alice')
+        t.check([p['kind'] for p in pend] == ['flags', 'move'] and
+                all(p['state'] == 'pending' for p in pend), 'pending lists both, in order', pend)
+        t.check('\\Flagged' in local(cli, 'INBOX')[uid['msg 07']]['flags'] and
+                len(by_subject(local(cli, 'Archive'), 'msg 08')) == 1,
+                'offline changes show locally')
+        t.check('\\Flagged' not in srv.messages('INBOX')[uid['msg 07']][1] and
+                srv.subjects('INBOX').count('msg 08') == 1, 'the server has not seen them yet')
+        r = cli('sync', 'alice')
+        t.check(r.returncode == 0, 'sync replays the queue', r.stderr.decode())
+        t.check('\\Flagged' in srv.messages('INBOX')[uid['msg 07']][1] and
+                srv.subjects('INBOX').count('msg 08') == 0 and
+                srv.subjects('Archive').count('msg 08') == 1, 'the server has both now')
+        t.check(cli.json('pending', 'alice') == [], 'nothing pending after the sync')
+        t.check(len(by_subject(local(cli, 'Archive'), 'msg 08')) == 1,
+                'after sync the moved message is listed once')
+        r = cli('sync', 'alice')
+        t.check(r.returncode == 0 and srv.subjects('Archive').count('msg 08') == 1,
+                'a second sync changes nothing')
+
+        # -- undo of a queued change restores local state and forgets it
+        before = set(local(cli, 'INBOX')[uid['msg 09']]['flags'])
+        cli('--offline', 'flag', 'alice', 'INBOX', str(uid['msg 09']), '--add', '\\Seen',
+            '\\Flagged')
+        r = cli('--offline', 'undo', 'alice')
+        t.check(r.returncode == 0 and set(local(cli, 'INBOX')[uid['msg 09']]['flags']) == before
+                and cli.json('pending', 'alice') == [], 'undo of a queued flag change')
+
+        # -- a change the server refuses is kept and reported; others still go
+        srv.m.create('Taken')
+        r = cli('--offline', 'folder', 'rename', 'alice', 'Projects%sOld' % d, 'Taken')
+        t.check(r.returncode == 0, 'offline rename to a name taken on the server meanwhile',
+                r.stderr.decode())
+        cli('--offline', 'flag', 'alice', 'INBOX', str(uid['msg 10']), '--add', '\\Answered')
+        r = cli('sync', 'alice')
+        pend = cli.json('pending', 'alice')
+        t.check(r.returncode == 1 and 'pending' in r.stderr.decode(),
+                'sync reports a refused change', r.stderr.decode())
+        t.check(len(pend) == 1 and pend[0]['state'] == 'failed' and pend[0]['error'],
+                'the refused change stays in pending with the server\'s words', pend)
+        t.check('\\Answered' in srv.messages('INBOX')[uid['msg 10']][1],
+                'an unrelated change after it still reached the server')
+
+        # -- UIDVALIDITY change: a queued change never names an old UID
+        arch = local(cli, 'Archive')
+        some = sorted(arch)[0]
+        cli('--offline', 'flag', 'alice', 'Archive', str(some), '--add', '\\Flagged')
+        subjects = srv.subjects('Archive')
+        srv.m.select('Archive')
+        srv.m.close()
+        srv.m.delete('Archive')
+        srv.m.create('Archive')
+        srv.m.append('Archive', None, None, b'Subject: fresh\r\n\r\nnew generation\r\n')
+        r = cli('sync', 'alice')
+        fresh = srv.messages('Archive')
+        t.check(all('\\Flagged' not in f for _, f in fresh.values()),
+                'no flag was stored on the new generation of the folder')
+        pend = cli.json('pending', 'alice')
+        t.check(any(p['kind'] == 'flags' and p['state'] == 'failed' and
+                    'UIDVALIDITY' in (p['error'] or '') for p in pend),
+                'the stale change is reported, not sent', pend)
+        t.check([r['subject'] for r in local(cli, 'Archive').values()] == ['fresh'],
+                'the folder cache was rebuilt', subjects)
+        srv.close()
+    finally:
+        servers.stop()
+    return t.finish()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

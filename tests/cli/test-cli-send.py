@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+# test-cli-send.py: petrel-cli send/outbox through the real loopback submission server, read
+# back from the real Dovecot over IMAP: content, attachments, Bcc, refused recipients, the copy
+# in Sent, offline queueing, undo-send, header injection and replies.
+#
+# Copyright 2026 The Petrel authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+import email
+import email.policy
+import hashlib
+import imaplib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
+import petrel_servers  # noqa: E402
+
+CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def check(self, cond, what, detail=None):
+        self.n += 1
+        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, what), flush=True)
+        if not cond:
+            self.failed += 1
+            if detail is not None:
+                for line in str(detail).splitlines()[:20]:
+                    print('#   ' + line, flush=True)
+        return cond
+
+    def finish(self):
+        print('1..%d' % self.n, flush=True)
+        return 1 if self.failed else 0
+
+
+def cli(data_dir, *args, stdin=b'', env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([CLI, '--data-dir', data_dir] + list(args), input=stdin, env=e,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+
+
+def jl(r):
+    return [json.loads(x) for x in r.stdout.decode().splitlines() if x.strip()]
+
+
+def mailbox(servers, user, folder='INBOX'):
+    """Every message of a user's folder, parsed, with its raw bytes and flags."""
+    m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
+    m.login(user['user'], user['password'])
+    typ, _ = m.select('"%s"' % folder, readonly=True)
+    out = []
+    if typ == 'OK':
+        typ, data = m.uid('FETCH', '1:*', '(UID FLAGS BODY.PEEK[])')
+        for item in data:
+            if isinstance(item, tuple):
+                flags = re.search(r'FLAGS \(([^)]*)\)', item[0].decode()).group(1).split()
+                uid = int(re.search(r'UID (\d+)', item[0].decode()).group(1))
+                msg = email.message_from_bytes(item[1], policy=email.policy.default)
+                out.append({'uid': uid, 'flags': flags, 'raw': item[1], 'msg': msg})
+    m.logout()
+    return out
+
+
+def with_subject(msgs, subject):
+    return [x for x in msgs if x['msg']['subject'] == subject]
+
+
+def add_account(data_dir, servers, user, account_id, password=None):
+    return cli(data_dir, 'account', 'add', '--id', account_id, '--email', user['email'],
+               '--name', user.get('name') or user['user'],
+               '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
+               '--smtp', '127.0.0.1:%d' % servers.smtp_port, '--smtp-security', 'starttls',
+               '--user', user['user'], '--ca-file', servers.ca_file, '--password-stdin',
+               stdin=(password or user['password']).encode())
+
+
+def main():
+    t = Tap()
+    try:
+        servers = petrel_servers.TestServers().start()
+    except petrel_servers.Unavailable as e:
+        print('1..0 # SKIP %s' % e)
+        return 77
+
+    d = tempfile.mkdtemp(prefix='petrel-send-')
+    alice, bob, carol = servers.user(0), servers.user(1), servers.user(2)
+    try:
+        r = add_account(d, servers, alice, 'alice')
+        t.check(r.returncode == 0, 'account add', r.stderr.decode())
+        cli(d, 'sync', 'alice')
+
+        # -- plain text to To/Cc/Bcc, non-ASCII everywhere, an attachment
+        att = os.path.join(d, 'Übersicht 2026.bin')
+        payload = bytes(range(256)) * 40 + b'\x00\xff\r\n\r.\n'
+        with open(att, 'wb') as f:
+            f.write(payload)
+        body = 'Grüße, Bob!\n.\n..leading dots\nA line — with ünïcödé 🐦.\n'
+        r = cli(d, '--json', 'send', '--account', 'alice', '--to', bob['email'],
+                '--cc', carol['email'], '--bcc', alice['email'],
+                '--subject', 'Planung für Q4 — 日本語', '--attach', att, stdin=body.encode())
+        t.check(r.returncode == 0, 'send', r.stderr.decode())
+        res = jl(r)
+        t.check(res and res[0]['state'] in ('sent', 'done'), 'the outbox says it was sent', res)
+
+        got = with_subject(mailbox(servers, bob), 'Planung für Q4 — 日本語')
+        t.check(len(got) == 1, 'delivered to To exactly once')
+        if got:
+            msg = got[0]['msg']
+            text = msg.get_body(('plain',)).get_content()
+            t.check(text.replace('\r\n', '\n').rstrip('\n') == body.rstrip('\n'),
+                    'body text arrives intact (dots, UTF-8, emoji)', repr(text))
+            parts = [p for p in msg.iter_attachments()]
+            t.check(len(parts) == 1 and parts[0].get_filename() == 'Übersicht 2026.bin' and
+                    parts[0].get_content() == payload,
+                    'attachment arrives byte for byte with its non-ASCII name')
+            t.check('Bcc' not in msg and alice['email'] not in str(msg.get('To', '')) + str(
+                msg.get('Cc', '')), 'no Bcc in the delivered headers')
+            t.check(msg['From'].addresses[0].addr_spec == alice['email'], 'From is the account')
+        t.check(len(with_subject(mailbox(servers, carol), 'Planung für Q4 — 日本語')) == 1,
+                'delivered to Cc')
+        t.check(len(with_subject(mailbox(servers, alice), 'Planung für Q4 — 日本語')) == 1,
+                'delivered to Bcc')
+        sent = with_subject(mailbox(servers, alice, 'Sent'), 'Planung für Q4 — 日本語')
+        t.check(len(sent) == 1 and '\\Seen' in sent[0]['flags'], 'exactly one copy in Sent')
+        t.check(sent and 'Bcc' not in sent[0]['msg'], 'the copy in Sent has no Bcc header either')
+
+        # -- one refused recipient: the others still get it
+        r = cli(d, '--json', 'send', '--account', 'alice', '--to', bob['email'],
+                'nobody-here@example.test', '--subject', 'partly refused', stdin=b'hi\n')
+        t.check(r.returncode == 0 and 'nobody-here@example.test' in r.stderr.decode(),
+                'a refused recipient is reported', r.stderr.decode())
+        t.check(len(with_subject(mailbox(servers, bob), 'partly refused')) == 1,
+                'the accepted recipient still got it')
+
+        # -- header injection through the subject and a name
+        r = cli(d, 'send', '--account', 'alice', '--to', bob['email'],
+                '--subject', 'inject\r\nBcc: evil@example.test\r\nX-Evil: 1', stdin=b'x\n')
+        msgs = [x for x in mailbox(servers, bob) if 'inject' in str(x['msg']['subject'])]
+        t.check(len(msgs) == 1 and 'X-Evil' not in msgs[0]['msg'] and
+                'Bcc' not in msgs[0]['msg'] and
+                len(msgs[0]['msg'].get_all('Subject')) == 1,
+                'CR/LF in the subject cannot create headers', r.stderr.decode())
+        r = cli(d, 'send', '--account', 'alice', '--to', 'bob@example.test\r\nRCPT TO:<x@y>',
+                '--subject', 'bad address', stdin=b'x\n')
+        t.check(r.returncode != 0, 'an address with CR/LF is refused')
+
+        # -- offline: queued, delivered by sync, once
+        r = cli(d, '--offline', '--json', 'send', '--account', 'alice', '--to', bob['email'],
+                '--subject', 'written offline', stdin=b'later\n')
+        t.check(r.returncode == 0 and jl(r)[0]['state'] == 'queued', 'offline send is queued')
+        t.check(not with_subject(mailbox(servers, bob), 'written offline'),
+                'nothing reached the server yet')
+        r = cli(d, 'sync', 'alice')
+        t.check(r.returncode == 0, 'sync sends the outbox', r.stderr.decode())
+        t.check(len(with_subject(mailbox(servers, bob), 'written offline')) == 1 and
+                len(with_subject(mailbox(servers, alice, 'Sent'), 'written offline')) == 1,
+                'delivered once and saved to Sent once')
+        cli(d, 'sync', 'alice')
+        t.check(len(with_subject(mailbox(servers, bob), 'written offline')) == 1 and
+                len(with_subject(mailbox(servers, alice, 'Sent'), 'written offline')) == 1,
+                'a second sync sends nothing again')
+
+        # -- undo send within the delay
+        r = cli(d, '--json', 'send', '--account', 'alice', '--to', bob['email'],
+                '--subject', 'take it back', stdin=b'oops\n', env={'PETREL_UNDO_SEND_DELAY': '60'})
+        item = jl(r)[0] if r.returncode == 0 and jl(r) else None
+        t.check(item is not None and item['state'] == 'queued',
+                'with an undo-send delay the message waits', r.stderr.decode())
+        if item:
+            r = cli(d, 'outbox', 'cancel', 'alice', str(item['id']))
+            t.check(r.returncode == 0, 'outbox cancel', r.stderr.decode())
+        cli(d, 'sync', 'alice')
+        t.check(not with_subject(mailbox(servers, bob), 'take it back'),
+                'a cancelled message never reaches the server')
+        t.check(all(i['subject'] != 'take it back' for i in jl(cli(d, '--json', 'outbox',
+                                                                   'alice'))),
+                'and it is gone from the outbox')
+
+        # -- reply
+        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
+        m.login(alice['user'], alice['password'])
+        m.append('INBOX', None, None,
+                 b'From: Bob <%s>\r\nTo: %s\r\nSubject: question\r\n'
+                 b'Message-ID: <q1@example.test>\r\nReferences: <q0@example.test>\r\n\r\n'
+                 b'Can you?\r\n' % (bob['email'].encode(), alice['email'].encode()))
+        m.logout()
+        cli(d, 'sync', 'alice')
+        rows = jl(cli(d, '--json', 'list', 'alice', 'INBOX'))
+        q = [x for x in rows if x['subject'] == 'question'][0]
+        r = cli(d, 'send', '--account', 'alice', '--to', bob['email'], '--subject', 'Re: question',
+                '--in-reply-to', 'alice', 'INBOX', str(q['uid']), stdin=b'Yes.\n')
+        t.check(r.returncode == 0, 'send --in-reply-to', r.stderr.decode())
+        rep = with_subject(mailbox(servers, bob), 'Re: question')
+        t.check(len(rep) == 1 and rep[0]['msg']['In-Reply-To'] == '<q1@example.test>' and
+                '<q0@example.test>' in rep[0]['msg']['References'] and
+                '<q1@example.test>' in rep[0]['msg']['References'],
+                'the reply carries In-Reply-To and References',
+                rep and (rep[0]['msg']['In-Reply-To'], rep[0]['msg']['References']))
+        orig = with_subject(mailbox(servers, alice), 'question')
+        t.check(orig and '\\Answered' in orig[0]['flags'], 'the original is marked answered')
+
+        # -- wrong password: kept in the outbox with the reason
+        r = add_account(d, servers, alice, 'wrong', password='not-the-password')
+        r = cli(d, '--json', 'send', '--account', 'wrong', '--to', bob['email'],
+                '--subject', 'never', stdin=b'x\n')
+        items = jl(cli(d, '--json', 'outbox', 'wrong'))
+        t.check(r.returncode == 0 and len(items) == 1 and items[0]['state'] == 'queued' and
+                items[0]['error'], 'a wrong password keeps the message queued with the reason',
+                (r.stderr.decode(), items))
+        t.check(not with_subject(mailbox(servers, bob), 'never'), 'and sends nothing')
+        t.check(cli(d, 'outbox', 'cancel', 'wrong', '999').returncode == 1,
+                'cancelling an unknown outbox item fails')
+        t.check(cli(d, 'send', '--account', 'alice', '--subject', 'x').returncode == 2,
+                'send without recipients is a usage error')
+    finally:
+        servers.stop()
+    return t.finish()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+# test-cli-watch.py: `petrel-cli watch` prints one JSON line per change in INBOX: a message
+# delivered by the real SMTP server, a flag set and an expunge made by another IMAP client.
+#
+# Copyright 2026 The Petrel authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+import imaplib
+import json
+import os
+import selectors
+import signal
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
+import petrel_servers  # noqa: E402
+
+CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
+
+
+def main():
+    n = failed = 0
+
+    def check(cond, what, detail=None):
+        nonlocal n, failed
+        n += 1
+        print('%s %d - %s' % ('ok' if cond else 'not ok', n, what), flush=True)
+        if not cond:
+            failed += 1
+            if detail is not None:
+                print('#   %r' % (detail,), flush=True)
+
+    try:
+        servers = petrel_servers.TestServers().start()
+    except petrel_servers.Unavailable as e:
+        print('1..0 # SKIP %s' % e)
+        return 77
+
+    d = tempfile.mkdtemp(prefix='petrel-watch-')
+    alice, bob = servers.user(0), servers.user(1)
+    proc = None
+    try:
+        r = subprocess.run([CLI, '--data-dir', d, 'account', 'add', '--id', 'alice',
+                            '--email', alice['email'],
+                            '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
+                            '--smtp', '127.0.0.1:%d' % servers.smtp_port,
+                            '--smtp-security', 'starttls', '--user', alice['user'],
+                            '--ca-file', servers.ca_file, '--password-stdin'],
+                           input=alice['password'].encode(), capture_output=True)
+        assert r.returncode == 0, r.stderr
+
+        proc = subprocess.Popen([CLI, '--data-dir', d, 'watch', 'alice'],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        buf = b''
+
+        def next_event(timeout=30):
+            nonlocal buf
+            deadline = time.monotonic() + timeout
+            while b'\n' not in buf:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    return None
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    return None
+                buf += chunk
+            line, buf = buf.split(b'\n', 1)
+            return json.loads(line)
+
+        time.sleep(2)   # let the watcher reach IDLE
+        with smtplib.SMTP('127.0.0.1', servers.smtp_port) as s:
+            s.starttls(context=servers.ssl_context())
+            s.login(bob['user'], bob['password'])
+            s.sendmail(bob['email'], [alice['email']],
+                       b'From: Bob <bob@example.test>\r\nTo: alice@example.test\r\n'
+                       b'Subject: watch me\r\nMessage-ID: <w1@example.test>\r\n\r\nhello\r\n')
+        ev = next_event()
+        check(ev is not None and ev['event'] == 'new' and ev['subject'] == 'watch me' and
+              ev['folder'] == 'INBOX' and ev['account'] == 'alice',
+              'a message delivered over SMTP is reported as new', ev)
+
+        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
+        m.login(alice['user'], alice['password'])
+        m.select('INBOX')
+        uid = ev['uid'] if ev else 1
+        m.uid('STORE', str(uid), '+FLAGS', '(\\Flagged)')
+        ev = next_event()
+        check(ev is not None and ev['event'] == 'flags' and ev['uid'] == uid and
+              '\\Flagged' in ev['flags'], 'a flag set elsewhere is reported', ev)
+
+        m.uid('STORE', str(uid), '+FLAGS', '(\\Deleted)')
+        m.expunge()
+        m.logout()
+        deadline = time.monotonic() + 30
+        ev = next_event()
+        while ev is not None and ev['event'] == 'flags' and time.monotonic() < deadline:
+            ev = next_event()
+        check(ev is not None and ev['event'] == 'expunged' and ev['uid'] == uid,
+              'an expunge elsewhere is reported', ev)
+
+        proc.send_signal(signal.SIGINT)
+        try:
+            status = proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            status = None
+        check(status == 0, 'watch stops cleanly on SIGINT', status)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        servers.stop()
+    print('1..%d' % n)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
