@@ -176,6 +176,7 @@ account_add (CliGlobals  *globals,
   PetrelConnectionSecurity imap_security, smtp_security;
   guint16 imap_port = 0, smtp_port = 0;
   const char *id;
+  const char *key;
   const char *user;
   const char *ca_file;
 
@@ -241,15 +242,16 @@ account_add (CliGlobals  *globals,
     return cli_fail (error);
 
   account = petrel_account_new_for_config (globals->data_dir, config);
+  key = petrel_account_get_secret_key (account);
   label = g_strdup_printf ("%s", cli_args_value (args, "email"));
 
   /* The secret first: an account whose password could not be kept is not created. */
-  if (!store_secret (petrel_account_get_credentials (account), id,
+  if (!store_secret (petrel_account_get_credentials (account), key,
                      PETREL_CREDENTIAL_SERVICE_IMAP, label, password, &error) ||
-      !store_secret (petrel_account_get_credentials (account), id,
+      !store_secret (petrel_account_get_credentials (account), key,
                      PETREL_CREDENTIAL_SERVICE_SMTP, label, password, &error))
     {
-      clear_secret (petrel_account_get_credentials (account), id, PETREL_CREDENTIAL_SERVICE_IMAP);
+      clear_secret (petrel_account_get_credentials (account), key, PETREL_CREDENTIAL_SERVICE_IMAP);
       petrel_credentials_secret_free (g_steal_pointer (&password));
       return cli_fail (error);
     }
@@ -258,8 +260,8 @@ account_add (CliGlobals  *globals,
   if (!petrel_account_config_save (config, globals->data_dir, &error) ||
       petrel_account_get_store (account, &error) == NULL)
     {
-      clear_secret (petrel_account_get_credentials (account), id, PETREL_CREDENTIAL_SERVICE_IMAP);
-      clear_secret (petrel_account_get_credentials (account), id, PETREL_CREDENTIAL_SERVICE_SMTP);
+      clear_secret (petrel_account_get_credentials (account), key, PETREL_CREDENTIAL_SERVICE_IMAP);
+      clear_secret (petrel_account_get_credentials (account), key, PETREL_CREDENTIAL_SERVICE_SMTP);
       petrel_account_config_remove (globals->data_dir, id, NULL);
       return cli_fail (error);
     }
@@ -369,15 +371,23 @@ account_remove (CliGlobals  *globals,
   if (account == NULL)
     return cli_fail (error);
 
-  /* Removes the secrets first and keeps the account if they could not be removed, so no
-   * password is left behind with nothing pointing at it. */
-  cli_wait_init (&wait);
-  petrel_account_config_remove_with_secrets_async (globals->data_dir, id,
-                                                   petrel_account_get_credentials (account),
-                                                   NULL, cli_wait_callback, &wait);
-  ok = petrel_account_config_remove_with_secrets_finish (cli_wait_run (&wait), &error);
-  cli_wait_clear (&wait);
-  if (!ok)
+  /* The secrets first; the account stays if they could not be removed, so no password is
+   * left behind with nothing pointing at it. */
+  for (guint service = 0; service < PETREL_N_CREDENTIAL_SERVICES; service++)
+    {
+      cli_wait_init (&wait);
+      petrel_credentials_clear_async (petrel_account_get_credentials (account),
+                                      petrel_account_get_secret_key (account), service, NULL,
+                                      cli_wait_callback, &wait);
+      ok = petrel_credentials_clear_finish (petrel_account_get_credentials (account),
+                                            cli_wait_run (&wait), &error);
+      cli_wait_clear (&wait);
+      if (!ok)
+        return cli_fail (error);
+    }
+
+  g_clear_object (&account);
+  if (!petrel_account_config_remove (globals->data_dir, id, &error))
     return cli_fail (error);
 
   if (!globals->json)

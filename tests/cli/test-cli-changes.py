@@ -86,7 +86,10 @@ class Server:
         typ, data = self.m.list('""', '*')
         names = set()
         for line in data:
-            name = line.decode().rsplit(' ', 1)[-1].strip('"')
+            # (\Attrs) "delim" name, the name quoted when it has spaces
+            name = re.match(r'\(.*?\) (?:"."|NIL) (.*)$', line.decode()).group(1)
+            if name.startswith('"'):
+                name = name[1:-1].replace('\\"', '"').replace('\\\\', '\\')
             names.add(name)
         return names
 
@@ -212,6 +215,21 @@ def main():
         t.check(r.returncode == 0 and 'Receipts' not in srv.folders(), 'folder delete')
         t.check(cli('folder', 'create', 'alice', 'INBOX').returncode == 1,
                 'creating INBOX is refused')
+
+        # -- a non-ASCII folder name goes to the server in modified UTF-7 and back
+        name = 'Reçus 日本 & Co'
+        r = cli('folder', 'create', 'alice', name)
+        encoded = petrel_servers.mutf7_encode(name)
+        t.check(r.returncode == 0 and encoded in srv.folders(),
+                'a non-ASCII folder is created under its modified UTF-7 name',
+                (r.stderr.decode(), encoded, srv.folders()))
+        r = cli('move', 'alice', 'INBOX', str(uid['msg 11']), '--to', name)
+        t.check(r.returncode == 0 and srv.subjects(encoded) == ['msg 11'],
+                'a message moves into it', r.stderr.decode())
+        cli('sync', 'alice')
+        t.check([x['subject'] for x in local(cli, name).values()] == ['msg 11'] and
+                name in {f['path'] for f in cli.json('folders', 'alice')},
+                'after a sync it is listed under its UTF-8 name')
 
         # -- offline: applied locally, queued, replayed by sync
         r = cli('--offline', 'flag', 'alice', 'INBOX', str(uid['msg 07']), '--add', '\\Flagged')

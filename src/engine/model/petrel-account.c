@@ -21,6 +21,7 @@ struct _PetrelAccount
   GObject              parent_instance;
 
   char                *data_dir;      /* owned */
+  char                *secret_key;    /* owned: whose secrets in the keyring are ours */
   PetrelAccountConfig *config;        /* owned */
   PetrelStore         *store;         /* owned, opened lazily */
   PetrelCredentials   *credentials;   /* owned, libsecret unless replaced */
@@ -47,6 +48,7 @@ petrel_account_finalize (GObject *object)
   PetrelAccount *self = PETREL_ACCOUNT (object);
 
   g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->secret_key, g_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (petrel_account_parent_class)->finalize (object);
@@ -79,6 +81,14 @@ petrel_account_new_for_config (const char          *data_dir,
   self = g_object_new (PETREL_TYPE_ACCOUNT, NULL);
   self->data_dir = g_strdup (data_dir);
   self->config = g_object_ref (config);
+  {
+    g_autofree char *canonical = g_canonicalize_filename (data_dir, NULL);
+
+    /* Two data dirs may both hold an account "work" (PETREL_DATA_DIR, tests): the keyring
+     * tells them apart by the data dir too. */
+    self->secret_key = g_strdup_printf ("%s@%s", petrel_account_config_get_id (config),
+                                        canonical);
+  }
   self->credentials = petrel_secret_credentials_new ();
 
   return self;
@@ -139,6 +149,20 @@ petrel_account_get_data_dir (PetrelAccount *self)
   g_return_val_if_fail (PETREL_IS_ACCOUNT (self), NULL);
 
   return self->data_dir;
+}
+
+/**
+ * petrel_account_get_secret_key:
+ *
+ * Returns: the account key under which this account's secrets are kept (its id and its data
+ *   dir), to pass to #PetrelCredentials
+ */
+const char *
+petrel_account_get_secret_key (PetrelAccount *self)
+{
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (self), NULL);
+
+  return self->secret_key;
 }
 
 PetrelAccountConfig *

@@ -30,6 +30,7 @@ GPtrArray           *petrel_account_open_all        (const char          *data_d
 
 const char          *petrel_account_get_id          (PetrelAccount       *self);
 const char          *petrel_account_get_data_dir    (PetrelAccount       *self);
+const char          *petrel_account_get_secret_key  (PetrelAccount       *self);
 PetrelAccountConfig *petrel_account_get_config      (PetrelAccount       *self);
 PetrelStore         *petrel_account_get_store       (PetrelAccount       *self,
                                                      GError             **error);

@@ -295,7 +295,7 @@ smtp_connect (PetrelAccount  *account,
       !petrel_account_config_may_send_password (config, PETREL_ACCOUNT_SERVER_SMTP, error))
     return NULL;
 
-  petrel_credentials_lookup_async (credentials, petrel_account_get_id (account),
+  petrel_credentials_lookup_async (credentials, petrel_account_get_secret_key (account),
                                    PETREL_CREDENTIAL_SERVICE_SMTP, cancellable,
                                    _petrel_wait_cb, &wait);
   password = petrel_credentials_lookup_finish (credentials, _petrel_wait_for (&wait), error);

@@ -124,7 +124,7 @@ lookup_password (SyncRun  *run,
   PetrelWait wait = { run->context, NULL };
   char *password;
 
-  petrel_credentials_lookup_async (credentials, petrel_account_get_id (run->account),
+  petrel_credentials_lookup_async (credentials, petrel_account_get_secret_key (run->account),
                                    PETREL_CREDENTIAL_SERVICE_IMAP, run->cancellable,
                                    _petrel_wait_cb, &wait);
   password = petrel_credentials_lookup_finish (credentials, _petrel_wait_for (&wait), error);
