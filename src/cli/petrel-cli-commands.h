@@ -31,6 +31,7 @@ int cli_command_undo    (CliGlobals *globals, int argc, char **argv);
 int cli_command_send    (CliGlobals *globals, int argc, char **argv);
 int cli_command_outbox  (CliGlobals *globals, int argc, char **argv);
 int cli_command_watch   (CliGlobals *globals, int argc, char **argv);
+int cli_command_draft   (CliGlobals *globals, int argc, char **argv);
 
 /* Runs the main loop until an async call started with cli_wait_callback finishes. */
 typedef struct

@@ -20,6 +20,7 @@
 #include "mime/petrel-mime-quote.h"
 #include "mime/petrel-mime-summary.h"
 #include "sync/petrel-changes.h"
+#include "sync/petrel-drafts.h"
 #include "sync/petrel-outbox.h"
 
 #include "petrel-cli-commands.h"
@@ -204,55 +205,65 @@ flush_and_report (CliGlobals    *globals,
   return CLI_EXIT_OK;
 }
 
-int
-cli_command_send (CliGlobals  *globals,
-                  int          argc,
-                  char       **argv)
+static const CliOptSpec message_specs[] = {
+  { "account", CLI_OPT_VALUE },
+  { "to", CLI_OPT_MULTI },
+  { "cc", CLI_OPT_MULTI },
+  { "bcc", CLI_OPT_MULTI },
+  { "subject", CLI_OPT_VALUE },
+  { "attach", CLI_OPT_MULTI },
+  { "in-reply-to", CLI_OPT_MULTI },
+  { "body-file", CLI_OPT_VALUE },
+  { "replace", CLI_OPT_VALUE },
+  { NULL },
+};
+
+/* What `send` and `draft save` share: a message built from the command line. */
+typedef struct
 {
-  static const CliOptSpec specs[] = {
-    { "account", CLI_OPT_VALUE },
-    { "to", CLI_OPT_MULTI },
-    { "cc", CLI_OPT_MULTI },
-    { "bcc", CLI_OPT_MULTI },
-    { "subject", CLI_OPT_VALUE },
-    { "attach", CLI_OPT_MULTI },
-    { "in-reply-to", CLI_OPT_MULTI },
-    { "body-file", CLI_OPT_VALUE },
-    { NULL },
-  };
+  PetrelAccount     *account;            /* owned */
+  PetrelMimeBuilder *builder;            /* owned */
+  PetrelAccount     *original_account;   /* owned, nullable: what this replies to */
+  char              *original_folder;    /* owned, nullable */
+  guint32            original_uid;
+} CliMessage;
+
+static void
+cli_message_clear (CliMessage *message)
+{
+  g_clear_object (&message->account);
+  g_clear_object (&message->builder);
+  g_clear_object (&message->original_account);
+  g_clear_pointer (&message->original_folder, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliMessage, cli_message_clear)
+
+/* Returns an exit status: CLI_EXIT_OK when @message is ready. */
+static int
+build_message (CliGlobals   *globals,
+               CliArgs      *args,
+               const char   *synopsis,
+               const char   *message_id,
+               CliMessage   *message)
+{
   g_autoptr(GError) error = NULL;
-  g_autoptr(CliArgs) args = NULL;
-  g_autoptr(PetrelAccount) account = NULL;
-  g_autoptr(PetrelMimeBuilder) builder = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) message = NULL;
-  g_autoptr(PetrelAccount) original_account = NULL;
-  g_autoptr(PetrelMimeSummary) original = NULL;
   g_autofree char *body_text = NULL;
-  g_auto(GStrv) recipients = NULL;
-  const char * const *in_reply_to;
+  const char * const *in_reply_to = cli_args_values (args, "in-reply-to");
   PetrelAccountConfig *config;
-  gint64 id;
 
-  args = cli_args_parse (specs, argc - 1, argv + 1, &error);
-  if (args == NULL)
-    return cli_usage (SEND_SYNOPSIS, "%s", error->message);
   if (cli_args_n_positional (args) > 0)
-    return cli_usage (SEND_SYNOPSIS, _("unexpected argument “%s”"), cli_args_positional (args, 0));
+    return cli_usage (synopsis, _("unexpected argument “%s”"), cli_args_positional (args, 0));
   if (cli_args_value (args, "account") == NULL)
-    return cli_usage (SEND_SYNOPSIS, "%s", _("--account is required"));
-  if (cli_args_value (args, "subject") == NULL)
-    return cli_usage (SEND_SYNOPSIS, "%s", _("--subject is required"));
-  if (!cli_args_has (args, "to") && !cli_args_has (args, "cc") && !cli_args_has (args, "bcc"))
-    return cli_usage (SEND_SYNOPSIS, "%s", _("--to (or --cc or --bcc) is required"));
-  in_reply_to = cli_args_values (args, "in-reply-to");
+    return cli_usage (synopsis, "%s", _("--account is required"));
   if (cli_args_has (args, "in-reply-to") && g_strv_length ((char **) in_reply_to) != 3)
-    return cli_usage (SEND_SYNOPSIS, "%s", _("--in-reply-to needs ID FOLDER UID"));
+    return cli_usage (synopsis, "%s", _("--in-reply-to needs ID FOLDER UID"));
 
-  account = cli_open_account (globals, cli_args_value (args, "account"), &error);
-  if (account == NULL)
+  message->account = cli_open_account (globals, cli_args_value (args, "account"), &error);
+  if (message->account == NULL)
     return cli_fail (error);
-  config = petrel_account_get_config (account);
+  config = petrel_account_get_config (message->account);
 
   body = read_body (cli_args_value (args, "body-file"), &error);
   if (body == NULL)
@@ -261,45 +272,56 @@ cli_command_send (CliGlobals  *globals,
   if (!g_utf8_validate (body_text, -1, NULL))
     return cli_fail_message ("%s", _("The message body is not valid UTF-8 text"));
 
-  builder = petrel_mime_builder_new ();
-  if (!petrel_mime_builder_set_from (builder, petrel_account_config_get_display_name (config),
+  message->builder = petrel_mime_builder_new ();
+  if (!petrel_mime_builder_set_from (message->builder,
+                                     petrel_account_config_get_display_name (config),
                                      petrel_account_config_get_email_address (config), &error) ||
-      !add_recipients (builder, PETREL_MIME_RECIPIENT_TO, cli_args_values (args, "to"), &error) ||
-      !add_recipients (builder, PETREL_MIME_RECIPIENT_CC, cli_args_values (args, "cc"), &error) ||
-      !add_recipients (builder, PETREL_MIME_RECIPIENT_BCC, cli_args_values (args, "bcc"), &error))
+      !add_recipients (message->builder, PETREL_MIME_RECIPIENT_TO,
+                       cli_args_values (args, "to"), &error) ||
+      !add_recipients (message->builder, PETREL_MIME_RECIPIENT_CC,
+                       cli_args_values (args, "cc"), &error) ||
+      !add_recipients (message->builder, PETREL_MIME_RECIPIENT_BCC,
+                       cli_args_values (args, "bcc"), &error) ||
+      (message_id != NULL &&
+       !petrel_mime_builder_set_message_id (message->builder, message_id, &error)))
     {
       if (error->domain == G_OPTION_ERROR)
-        return cli_usage (SEND_SYNOPSIS, "%s", error->message);
+        return cli_usage (synopsis, "%s", error->message);
       return cli_fail (error);
     }
-  petrel_mime_builder_set_subject (builder, cli_args_value (args, "subject"));
-  petrel_mime_builder_set_text (builder, body_text);
+  petrel_mime_builder_set_subject (message->builder, cli_args_value (args, "subject") != NULL
+                                                       ? cli_args_value (args, "subject") : "");
+  petrel_mime_builder_set_text (message->builder, body_text);
 
   for (const char * const *path = cli_args_values (args, "attach"); *path != NULL; path++)
     {
       g_autoptr(GFile) file = g_file_new_for_commandline_arg (*path);
 
-      if (!petrel_mime_builder_add_attachment_file (builder, file, NULL, &error))
+      if (!petrel_mime_builder_add_attachment_file (message->builder, file, NULL, &error))
         return cli_fail (error);
     }
 
   if (in_reply_to[0] != NULL)
     {
       g_autoptr(GBytes) raw = NULL;
-      g_auto(GStrv) references = NULL;
+      g_autoptr(PetrelMimeSummary) original = NULL;
       guint64 uid = 0;
       CliWait wait;
 
       if (!g_ascii_string_to_unsigned (in_reply_to[2], 10, 1, G_MAXUINT32, &uid, NULL))
-        return cli_usage (SEND_SYNOPSIS, _("“%s” is not a UID"), in_reply_to[2]);
-      original_account = cli_open_account (globals, in_reply_to[0], &error);
-      if (original_account == NULL)
+        return cli_usage (synopsis, _("“%s” is not a UID"), in_reply_to[2]);
+      message->original_account = cli_open_account (globals, in_reply_to[0], &error);
+      if (message->original_account == NULL)
         return cli_fail (error);
+      message->original_folder = g_strdup (in_reply_to[1]);
+      message->original_uid = (guint32) uid;
 
       cli_wait_init (&wait);
-      petrel_account_load_message_async (original_account, in_reply_to[1], (guint32) uid,
-                                         !globals->offline, NULL, cli_wait_callback, &wait);
-      raw = petrel_account_load_message_finish (original_account, cli_wait_run (&wait), &error);
+      petrel_account_load_message_async (message->original_account, in_reply_to[1],
+                                         (guint32) uid, !globals->offline, NULL,
+                                         cli_wait_callback, &wait);
+      raw = petrel_account_load_message_finish (message->original_account,
+                                                cli_wait_run (&wait), &error);
       cli_wait_clear (&wait);
       if (raw == NULL)
         return cli_fail (error);
@@ -307,41 +329,249 @@ cli_command_send (CliGlobals  *globals,
       original = petrel_mime_summary_new_from_bytes (raw, 0);
       if (original != NULL && original->message_id != NULL)
         {
-          references = petrel_mime_reply_references (original);
-          if (!petrel_mime_builder_set_in_reply_to (builder, original->message_id, &error) ||
-              !petrel_mime_builder_set_references (builder, (const char * const *) references,
-                                                   &error))
+          g_auto(GStrv) references = petrel_mime_reply_references (original);
+
+          if (!petrel_mime_builder_set_in_reply_to (message->builder, original->message_id,
+                                                    &error) ||
+              !petrel_mime_builder_set_references (message->builder,
+                                                   (const char * const *) references, &error))
             return cli_fail (error);
         }
     }
 
-  message = petrel_mime_builder_build_bytes (builder, &error);
-  if (message == NULL)
-    return cli_fail (error);
-  recipients = petrel_mime_builder_dup_envelope_recipients (builder);
+  return CLI_EXIT_OK;
+}
 
-  id = petrel_outbox_queue (account, message, petrel_mime_builder_get_envelope_sender (builder),
+/* A reply marks what it answers, like any other change. */
+static void
+mark_answered (CliGlobals *globals,
+               CliMessage *message)
+{
+  static const char *answered[] = { "\\Answered", NULL };
+
+  if (message->original_account == NULL)
+    return;
+  if (petrel_changes_set_flags (message->original_account, message->original_folder,
+                                &message->original_uid, 1, answered, NULL, NULL) &&
+      !globals->offline)
+    petrel_changes_replay (message->original_account, NULL, NULL, NULL);
+}
+
+int
+cli_command_send (CliGlobals  *globals,
+                  int          argc,
+                  char       **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CliArgs) args = NULL;
+  g_auto(CliMessage) message = { NULL, };
+  g_autoptr(GBytes) bytes = NULL;
+  g_auto(GStrv) recipients = NULL;
+  gint64 delay = undo_send_delay ();
+  gint64 id;
+  int status;
+
+  args = cli_args_parse (message_specs, argc - 1, argv + 1, &error);
+  if (args == NULL)
+    return cli_usage (SEND_SYNOPSIS, "%s", error->message);
+  if (cli_args_has (args, "replace"))
+    return cli_usage (SEND_SYNOPSIS, "%s", _("unknown option “--replace”"));
+  if (cli_args_value (args, "subject") == NULL)
+    return cli_usage (SEND_SYNOPSIS, "%s", _("--subject is required"));
+  if (!cli_args_has (args, "to") && !cli_args_has (args, "cc") && !cli_args_has (args, "bcc"))
+    return cli_usage (SEND_SYNOPSIS, "%s", _("--to (or --cc or --bcc) is required"));
+
+  status = build_message (globals, args, SEND_SYNOPSIS, NULL, &message);
+  if (status != CLI_EXIT_OK)
+    return status;
+
+  bytes = petrel_mime_builder_build_bytes (message.builder, &error);
+  if (bytes == NULL)
+    return cli_fail (error);
+  recipients = petrel_mime_builder_dup_envelope_recipients (message.builder);
+
+  id = petrel_outbox_queue (message.account, bytes,
+                            petrel_mime_builder_get_envelope_sender (message.builder),
                             (const char * const *) recipients, cli_args_value (args, "subject"),
-                            undo_send_delay () > 0
-                              ? g_get_real_time () / G_USEC_PER_SEC + undo_send_delay () : 0,
-                            &error);
+                            delay > 0 ? g_get_real_time () / G_USEC_PER_SEC + delay : 0, &error);
   if (id == 0)
     return cli_fail (error);
 
-  /* A reply marks what it answers, like any other change. */
-  if (original != NULL)
-    {
-      static const char *answered[] = { "\\Answered", NULL };
-      guint32 uid = (guint32) g_ascii_strtoull (in_reply_to[2], NULL, 10);
+  mark_answered (globals, &message);
+  return flush_and_report (globals, message.account, id,
+                           petrel_mime_builder_get_message_id (message.builder));
+}
 
-      if (petrel_changes_set_flags (original_account, in_reply_to[1], &uid, 1, answered, NULL,
-                                    NULL) &&
-          !globals->offline)
-        petrel_changes_replay (original_account, NULL, NULL, NULL);
+#define DRAFT_SYNOPSIS "draft save --account ID [--replace N] [--to ADDR…] [--cc ADDR…] " \
+                       "[--bcc ADDR…] [--subject S] [--attach FILE…] " \
+                       "[--in-reply-to ID FOLDER UID] [--body-file F] | draft list ID | " \
+                       "draft delete|send ID N"
+
+static void
+emit_draft (CliGlobals            *globals,
+            PetrelStoreOutboxItem *item)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *message_id = petrel_drafts_item_dup_message_id (item);
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, item->id);
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, item->state);
+  json_builder_set_member_name (builder, "subject");
+  json_builder_add_string_value (builder, item->subject != NULL ? item->subject : "");
+  json_builder_set_member_name (builder, "message_id");
+  json_builder_add_string_value (builder, message_id != NULL ? message_id : "");
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_int_value (builder, item->created);
+  json_builder_end_object (builder);
+
+  text = g_strdup_printf ("%" G_GINT64_FORMAT "\t%s\t%s", item->id, item->state,
+                          item->subject != NULL ? item->subject : "");
+  cli_emit_object (globals, builder, text);
+}
+
+static PetrelStoreOutboxItem *
+find_draft (PetrelAccount  *account,
+            gint64          id,
+            GError        **error)
+{
+  g_autoptr(GPtrArray) drafts = petrel_drafts_list (account, error);
+
+  for (guint i = 0; drafts != NULL && i < drafts->len; i++)
+    if (((PetrelStoreOutboxItem *) g_ptr_array_index (drafts, i))->id == id)
+      return petrel_store_outbox_item_copy (g_ptr_array_index (drafts, i));
+  if (drafts != NULL)
+    g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
+                 _("There is no draft %" G_GINT64_FORMAT), id);
+  return NULL;
+}
+
+/* Uploads drafts now unless --offline; a server that cannot be reached is no error. */
+static void
+upload_now (CliGlobals    *globals,
+            PetrelAccount *account)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!globals->offline && !petrel_drafts_upload (account, NULL, &error))
+    {
+      g_autofree char *line = cli_one_line (error->message);
+
+      fprintf (stderr, _("petrel-cli: kept here, to be saved on the server later: %s\n"), line);
+    }
+}
+
+static int
+draft_save (CliGlobals  *globals,
+            int          argc,
+            char       **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CliArgs) args = NULL;
+  g_auto(CliMessage) message = { NULL, };
+  g_autoptr(GBytes) bytes = NULL;
+  g_auto(GStrv) recipients = NULL;
+  g_autofree char *message_id = NULL;
+  g_autoptr(PetrelStoreOutboxItem) item = NULL;
+  guint64 replace = 0;
+  gint64 id;
+  int status;
+
+  args = cli_args_parse (message_specs, argc - 1, argv + 1, &error);
+  if (args == NULL)
+    return cli_usage (DRAFT_SYNOPSIS, "%s", error->message);
+  if (!cli_args_uint (args, "replace", G_MAXINT64, &replace, &error))
+    return cli_usage (DRAFT_SYNOPSIS, "%s", error->message);
+
+  /* A new version keeps the draft's Message-ID, which is how the server copy is replaced. */
+  if (replace != 0 && cli_args_value (args, "account") != NULL)
+    {
+      g_autoptr(PetrelAccount) account = cli_open_account (globals,
+                                                           cli_args_value (args, "account"),
+                                                           &error);
+      g_autoptr(PetrelStoreOutboxItem) old = NULL;
+
+      if (account == NULL || (old = find_draft (account, (gint64) replace, &error)) == NULL)
+        return cli_fail (error);
+      message_id = petrel_drafts_item_dup_message_id (old);
     }
 
-  return flush_and_report (globals, account, id,
-                           petrel_mime_builder_get_message_id (builder));
+  status = build_message (globals, args, DRAFT_SYNOPSIS, message_id, &message);
+  if (status != CLI_EXIT_OK)
+    return status;
+
+  bytes = petrel_mime_builder_build_bytes (message.builder, &error);
+  if (bytes == NULL)
+    return cli_fail (error);
+  recipients = petrel_mime_builder_dup_envelope_recipients (message.builder);
+
+  id = petrel_drafts_save (message.account, (gint64) replace, bytes,
+                           cli_args_value (args, "subject"),
+                           petrel_mime_builder_get_envelope_sender (message.builder),
+                           (const char * const *) recipients, &error);
+  if (id == 0)
+    return cli_fail (error);
+
+  upload_now (globals, message.account);
+  item = find_draft (message.account, id, &error);
+  if (item == NULL)
+    return cli_fail (error);
+  emit_draft (globals, item);
+  return CLI_EXIT_OK;
+}
+
+int
+cli_command_draft (CliGlobals  *globals,
+                   int          argc,
+                   char       **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PetrelAccount) account = NULL;
+  guint64 id = 0;
+
+  if (argc >= 2 && g_str_equal (argv[1], "save"))
+    return draft_save (globals, argc - 1, argv + 1);
+
+  if (argc == 3 && g_str_equal (argv[1], "list"))
+    {
+      g_autoptr(GPtrArray) drafts = NULL;
+
+      account = cli_open_account (globals, argv[2], &error);
+      if (account == NULL || (drafts = petrel_drafts_list (account, &error)) == NULL)
+        return cli_fail (error);
+      for (guint i = 0; i < drafts->len; i++)
+        emit_draft (globals, g_ptr_array_index (drafts, i));
+      return CLI_EXIT_OK;
+    }
+
+  if (argc != 4 || (!g_str_equal (argv[1], "delete") && !g_str_equal (argv[1], "send")))
+    return cli_usage (DRAFT_SYNOPSIS, "%s", _("draft needs save, list, delete or send"));
+  if (!g_ascii_string_to_unsigned (argv[3], 10, 1, G_MAXINT64, &id, NULL))
+    return cli_usage (DRAFT_SYNOPSIS, _("“%s” is not a draft number"), argv[3]);
+
+  account = cli_open_account (globals, argv[2], &error);
+  if (account == NULL)
+    return cli_fail (error);
+
+  if (g_str_equal (argv[1], "delete"))
+    {
+      if (!petrel_drafts_delete (account, (gint64) id, &error))
+        return cli_fail (error);
+      upload_now (globals, account);
+      return CLI_EXIT_OK;
+    }
+
+  {
+    gint64 queued = petrel_drafts_send (account, (gint64) id, &error);
+
+    if (queued == 0)
+      return cli_fail (error);
+    upload_now (globals, account);
+    return flush_and_report (globals, account, queued, NULL);
+  }
 }
 
 int

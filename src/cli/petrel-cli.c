@@ -57,6 +57,9 @@ static const CliCommand commands[] = {
     "[--in-reply-to ID FOLDER UID] [--body-file F]" },
   { "outbox", cli_command_outbox, "outbox ID | outbox cancel|retry ID N" },
   { "watch", cli_command_watch, "watch ID" },
+  { "draft", cli_command_draft,
+    "draft save --account ID [--replace N] [--to ADDR…] [--subject S] … | draft list ID | "
+    "draft delete|send ID N" },
   { NULL, NULL, NULL },
 };
 

@@ -211,6 +211,51 @@ def main():
         orig = with_subject(mailbox(servers, alice), 'question')
         t.check(orig and '\\Answered' in orig[0]['flags'], 'the original is marked answered')
 
+        # -- drafts: saved here at once and on the server, one copy per draft, ever
+        r = cli(d, '--json', 'draft', 'save', '--account', 'alice', '--to', bob['email'],
+                '--bcc', carol['email'], '--subject', 'draft v1', stdin=b'first version\n')
+        t.check(r.returncode == 0 and jl(r)[0]['state'] == 'draft-saved',
+                'draft save stores and uploads', r.stderr.decode())
+        draft = jl(r)[0]['id'] if r.returncode == 0 else 0
+        drafts = mailbox(servers, alice, 'Drafts')
+        t.check(len(drafts) == 1 and '\\Draft' in drafts[0]['flags'],
+                'one copy in Drafts, flagged \\Draft')
+        r = cli(d, '--json', 'draft', 'save', '--account', 'alice', '--replace', str(draft),
+                '--to', bob['email'], '--bcc', carol['email'], '--subject', 'draft v2',
+                stdin=b'second version\n')
+        draft = jl(r)[0]['id'] if r.returncode == 0 else 0
+        drafts = mailbox(servers, alice, 'Drafts')
+        t.check(r.returncode == 0 and len(drafts) == 1 and
+                drafts[0]['msg']['subject'] == 'draft v2',
+                'a new version replaces the copy on the server', [x['msg']['subject'] for x in drafts])
+        r = cli(d, '--offline', '--json', 'draft', 'save', '--account', 'alice', '--replace',
+                str(draft), '--to', bob['email'], '--bcc', carol['email'],
+                '--subject', 'draft v3', stdin=b'third version\n')
+        draft = jl(r)[0]['id'] if r.returncode == 0 else 0
+        t.check(r.returncode == 0 and jl(r)[0]['state'] == 'draft' and
+                mailbox(servers, alice, 'Drafts')[0]['msg']['subject'] == 'draft v2',
+                'offline, the new version waits here')
+        cli(d, 'sync', 'alice')
+        drafts = mailbox(servers, alice, 'Drafts')
+        t.check([x['msg']['subject'] for x in drafts] == ['draft v3'],
+                'the next sync replaces it: still one copy', [x['msg']['subject'] for x in drafts])
+        listed = jl(cli(d, '--json', 'draft', 'list', 'alice'))
+        t.check([x['subject'] for x in listed] == ['draft v3'], 'draft list', listed)
+        r = cli(d, '--json', 'draft', 'send', 'alice', str(draft))
+        t.check(r.returncode == 0 and
+                len(with_subject(mailbox(servers, bob), 'draft v3')) == 1 and
+                len(with_subject(mailbox(servers, carol), 'draft v3')) == 1,
+                'draft send delivers it, Bcc included', r.stderr.decode())
+        t.check(mailbox(servers, alice, 'Drafts') == [] and
+                jl(cli(d, '--json', 'draft', 'list', 'alice')) == [],
+                'and removes it from Drafts, there and here')
+        r = cli(d, '--json', 'draft', 'save', '--account', 'alice', '--subject', 'to discard',
+                stdin=b'x\n')
+        gone = jl(r)[0]['id']
+        r = cli(d, 'draft', 'delete', 'alice', str(gone))
+        t.check(r.returncode == 0 and mailbox(servers, alice, 'Drafts') == [],
+                'draft delete removes the server copy')
+
         # -- wrong password: kept in the outbox with the reason
         r = add_account(d, servers, alice, 'wrong', password='not-the-password')
         r = cli(d, '--json', 'send', '--account', 'wrong', '--to', bob['email'],

@@ -26,4 +26,10 @@ gboolean _petrel_outbox_save_sent (PetrelStore       *store,
                                    GCancellable      *cancellable,
                                    GError           **error);
 
+gboolean _petrel_drafts_upload     (PetrelStore       *store,
+                                   PetrelImapClient  *client,
+                                   GMainContext      *context,
+                                   GCancellable      *cancellable,
+                                   GError           **error);
+
 G_END_DECLS

@@ -157,8 +157,17 @@ petrel_outbox_list (PetrelAccount  *account,
                     GError        **error)
 {
   PetrelStore *store = petrel_account_get_store (account, error);
+  g_autoptr(GPtrArray) items = NULL;
 
-  return store != NULL ? petrel_store_outbox_list (store, error) : NULL;
+  if (store == NULL || (items = petrel_store_outbox_list (store, error)) == NULL)
+    return NULL;
+
+  /* Drafts share the table but are not outgoing mail. */
+  for (guint i = items->len; i > 0; i--)
+    if (g_str_has_prefix (((PetrelStoreOutboxItem *) g_ptr_array_index (items, i - 1))->state,
+                          "draft"))
+      g_ptr_array_remove_index (items, i - 1);
+  return g_steal_pointer (&items);
 }
 
 static PetrelStoreOutboxItem *
@@ -204,6 +213,12 @@ petrel_outbox_cancel (PetrelAccount  *account,
     {
       g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
                    _("Message %" G_GINT64_FORMAT " has been sent already"), id);
+      return FALSE;
+    }
+  if (g_str_has_prefix (item->state, "draft"))
+    {
+      g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
+                   _("There is no message %" G_GINT64_FORMAT " in the outbox"), id);
       return FALSE;
     }
   return petrel_store_outbox_delete (store, id, error);

@@ -34,6 +34,7 @@
 #include "mime/petrel-mime-text.h"
 
 #include "petrel-changes.h"
+#include "petrel-drafts.h"
 #include "petrel-outbox.h"
 #include "petrel-outbox-private.h"
 #include "petrel-sync.h"
@@ -1208,7 +1209,8 @@ run_sync (SyncRun     *run,
                                 NULL, NULL, &outbox_error))
       g_debug ("Outbox not sent: %s", outbox_error->message);
     if (!_petrel_outbox_save_sent (run->store, run->client, run->context, run->cancellable,
-                                   error))
+                                   error) ||
+        !_petrel_drafts_upload (run->store, run->client, run->context, run->cancellable, error))
       return FALSE;
   }
 
@@ -1902,4 +1904,22 @@ petrel_sync_remote_search (PetrelAccount  *account,
 
   sync_run_clear (&run);
   return ok ? g_steal_pointer (&hits) : NULL;
+}
+
+gboolean
+petrel_drafts_upload (PetrelAccount  *account,
+                      GCancellable   *cancellable,
+                      GError        **error)
+{
+  SyncRun run;
+  gboolean ok;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
+
+  if (!sync_run_init (&run, account, cancellable, error))
+    return FALSE;
+  ok = connect_client (&run, error) &&
+       _petrel_drafts_upload (run.store, run.client, run.context, cancellable, error);
+  sync_run_clear (&run);
+  return ok;
 }
