@@ -255,6 +255,19 @@ def main():
         t.check(r.returncode == 0 and srv.subjects('Archive').count('msg 08') == 1,
                 'a second sync changes nothing')
 
+        # -- a change queued offline while another client changed the same message: both stay
+        cli('--offline', 'flag', 'alice', 'INBOX', str(uid['msg 09']), '--add', '\\Seen')
+        srv.m.select('INBOX')
+        srv.m.uid('STORE', str(uid['msg 09']), '+FLAGS', '(\\Flagged)')
+        r = cli('sync', 'alice')
+        server_flags = srv.messages('INBOX')[uid['msg 09']][1]
+        local_flags = set(local(cli, 'INBOX')[uid['msg 09']]['flags'])
+        t.check(r.returncode == 0 and {'\\Seen', '\\Flagged'} <= server_flags and
+                {'\\Seen', '\\Flagged'} <= local_flags,
+                'concurrent flag changes merge, on the server and here',
+                (server_flags, local_flags))
+        cli('flag', 'alice', 'INBOX', str(uid['msg 09']), '--remove', '\\Seen', '\\Flagged')
+
         # -- undo of a queued change restores local state and forgets it
         before = set(local(cli, 'INBOX')[uid['msg 09']]['flags'])
         cli('--offline', 'flag', 'alice', 'INBOX', str(uid['msg 09']), '--add', '\\Seen',

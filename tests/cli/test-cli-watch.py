@@ -54,7 +54,8 @@ def main():
         assert r.returncode == 0, r.stderr
 
         proc = subprocess.Popen([CLI, '--data-dir', d, 'watch', 'alice'],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=dict(os.environ, PETREL_POLL_INTERVAL='2'))
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         buf = b''
@@ -103,6 +104,15 @@ def main():
             ev = next_event()
         check(ev is not None and ev['event'] == 'expunged' and ev['uid'] == uid,
               'an expunge elsewhere is reported', ev)
+
+        # Other folders are looked at every PETREL_POLL_INTERVAL seconds.
+        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
+        m.login(alice['user'], alice['password'])
+        m.append('Archive', None, None, b'Subject: filed away\r\n\r\nold news\r\n')
+        m.logout()
+        ev = next_event()
+        check(ev is not None and ev['event'] == 'new' and ev['folder'] == 'Archive' and
+              ev['subject'] == 'filed away', 'new mail in another folder is reported', ev)
 
         proc.send_signal(signal.SIGINT)
         try:

@@ -1596,6 +1596,74 @@ idle_until_change (SyncRun     *run,
   return ok;
 }
 
+/* path → snapshot_folder() of every folder in the store */
+static GHashTable *
+snapshot_all (PetrelStore  *store,
+              GError      **error)
+{
+  g_autoptr(GPtrArray) folders = petrel_store_list_folders (store, error);
+  GHashTable *all;
+
+  if (folders == NULL)
+    return NULL;
+
+  all = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                               (GDestroyNotify) g_hash_table_unref);
+  for (guint i = 0; i < folders->len; i++)
+    {
+      PetrelStoreFolder *folder = g_ptr_array_index (folders, i);
+      GHashTable *one = snapshot_folder (store, folder->path, error);
+
+      if (one == NULL)
+        {
+          g_hash_table_unref (all);
+          return NULL;
+        }
+      g_hash_table_insert (all, g_strdup (folder->path), one);
+    }
+  return all;
+}
+
+static void
+report_all_changes (PetrelStore      *store,
+                    GHashTable       *before,
+                    GHashTable       *after,
+                    PetrelWatchFunc   func,
+                    gpointer          user_data)
+{
+  g_autoptr(GHashTable) empty = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* A folder that appeared reports its messages as new; one that vanished, as expunged. */
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GHashTable *was = g_hash_table_lookup (before, key);
+
+      report_changes (store, key, was != NULL ? was : empty, value, func, user_data);
+    }
+}
+
+static gboolean
+stop_idle_cb (gpointer user_data)
+{
+  petrel_imap_client_idle_stop (PETREL_IMAP_CLIENT (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+/* How often folders other than the watched one are looked at (LIST-STATUS, one command). */
+static guint
+poll_interval_ms (void)
+{
+  const char *env = g_getenv ("PETREL_POLL_INTERVAL");
+  guint64 seconds = 0;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, 86400, &seconds, NULL))
+    return (guint) seconds * 1000;
+  return 5 * 60 * 1000;
+}
+
 gboolean
 petrel_sync_watch (PetrelAccount    *account,
                    const char       *folder,
@@ -1606,6 +1674,7 @@ petrel_sync_watch (PetrelAccount    *account,
 {
   g_autoptr(GHashTable) snapshot = NULL;
   g_autofree char *path = g_strdup (folder != NULL ? folder : "INBOX");
+  GNetworkMonitor *monitor = g_network_monitor_get_default ();
   PetrelStore *store;
   guint backoff = 0;
 
@@ -1617,10 +1686,10 @@ petrel_sync_watch (PetrelAccount    *account,
     return FALSE;
 
   /* Start from a current cache, so that only what happens from now on is reported. */
-  if (!petrel_sync_account (account, path, PETREL_SYNC_HEADERS_ONLY, NULL, NULL, cancellable,
+  if (!petrel_sync_account (account, NULL, PETREL_SYNC_HEADERS_ONLY, NULL, NULL, cancellable,
                             error))
     return FALSE;
-  snapshot = snapshot_folder (store, path, error);
+  snapshot = snapshot_all (store, error);
   if (snapshot == NULL)
     return FALSE;
 
@@ -1633,7 +1702,19 @@ petrel_sync_watch (PetrelAccount    *account,
 
       if (!sync_run_init (&run, account, cancellable, error))
         return FALSE;
-      ok = connect_client (&run, &local_error) && idle_until_change (&run, path, &local_error);
+      ok = connect_client (&run, &local_error);
+      if (ok)
+        {
+          /* IDLE on the watched folder until it changes, or until it is time to look at the
+           * other folders. */
+          g_autoptr(GSource) source = g_timeout_source_new (poll_interval_ms ());
+
+          g_source_set_callback (source, stop_idle_cb, run.client, NULL);
+          g_source_attach (source, run.context);
+          ok = idle_until_change (&run, path, &local_error);
+          if (!g_source_is_destroyed (source))
+            g_source_destroy (source);
+        }
       sync_run_clear (&run);
 
       if (g_cancellable_is_cancelled (cancellable))
@@ -1644,7 +1725,9 @@ petrel_sync_watch (PetrelAccount    *account,
       else
         {
           /* A dropped connection or a server that is away: wait, longer each time (up to a
-           * minute), with jitter so that many clients do not come back at once. */
+           * minute), with jitter so that many clients do not come back at once; a network
+           * that comes back cuts the wait short. */
+          gboolean was_available = g_network_monitor_get_network_available (monitor);
           guint delay_ms;
 
           g_debug ("Watching “%s” failed: %s", path, local_error->message);
@@ -1652,22 +1735,29 @@ petrel_sync_watch (PetrelAccount    *account,
           delay_ms = backoff / 2 + g_random_int_range (0, (gint32) backoff / 2 + 1);
           for (guint waited = 0; waited < delay_ms && !g_cancellable_is_cancelled (cancellable);
                waited += 100)
-            g_usleep (100 * 1000);
+            {
+              gboolean available = g_network_monitor_get_network_available (monitor);
+
+              if (available && !was_available)
+                break;
+              was_available = available;
+              g_usleep (100 * 1000);
+            }
           continue;
         }
 
       g_clear_error (&local_error);
-      if (!petrel_sync_account (account, path, PETREL_SYNC_HEADERS_ONLY, NULL, NULL,
+      if (!petrel_sync_account (account, NULL, PETREL_SYNC_HEADERS_ONLY, NULL, NULL,
                                 cancellable, &local_error))
         {
-          g_debug ("Syncing “%s” after a change failed: %s", path, local_error->message);
+          g_debug ("Syncing after a change failed: %s", local_error->message);
           continue;
         }
 
-      now = snapshot_folder (store, path, &local_error);
+      now = snapshot_all (store, &local_error);
       if (now == NULL)
         continue;
-      report_changes (store, path, snapshot, now, func, user_data);
+      report_all_changes (store, snapshot, now, func, user_data);
       g_clear_pointer (&snapshot, g_hash_table_unref);
       snapshot = g_steal_pointer (&now);
     }
