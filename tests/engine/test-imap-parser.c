@@ -2119,8 +2119,10 @@ test_utf7_exhaustive (void)
       g_autofree char *out = NULL;
       g_autoptr(GError) error = NULL;
 
+      static const char alphabet[] = "&-AZaz09+,/!\x80 ";
+
       for (guint j = 0; j < len; j++)
-        buf[j] = "&-AZaz09+,/!\x80 "[g_rand_int_range (rand, 0, 15)];
+        buf[j] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
       buf[len] = '\0';
       out = petrel_imap_utf7_decode (buf, &error);
       g_assert_true ((out == NULL) != (error == NULL));
@@ -2646,8 +2648,10 @@ test_command_injection (void)
         guint len = g_rand_int_range (rand, 0, sizeof buf);
         g_autofree char *wire = NULL;
 
+        static const char alphabet[] = "\r\n \"\\{}()[]*%+~aZ0\x80\xc3\xa9\t";
+
         for (guint j = 0; j < len; j++)
-          buf[j] = "\r\n \"\\{}()[]*%+~aZ0\x80\xc3\xa9\t"[g_rand_int_range (rand, 0, 25)];
+          buf[j] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
         buf[len] = '\0';
         petrel_imap_command_set_utf8 (cmd, g_rand_boolean (rand));
         g_assert_true (petrel_imap_command_add_astring (cmd, buf, NULL));

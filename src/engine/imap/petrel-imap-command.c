@@ -610,11 +610,20 @@ petrel_imap_command_serialize (PetrelImapCommand     *self,
         case ITEM_LITERAL:
           {
             gsize size = g_bytes_get_size (item->bytes);
-            gboolean sync = mode == PETREL_IMAP_LITERAL_SYNC ||
-                            (mode == PETREL_IMAP_LITERAL_MINUS &&
-                             size > PETREL_IMAP_LITERAL_MINUS_MAX);
+            gboolean sync;
             char header[48];
             int n;
+
+            if (size > G_MAXUINT32)
+              {
+                g_byte_array_unref (cur);
+                g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_INVALID,
+                             "Cannot build the IMAP command %s: a literal is larger than 4 GiB",
+                             self->name);
+                return NULL;
+              }
+            sync = mode == PETREL_IMAP_LITERAL_SYNC ||
+                   (mode == PETREL_IMAP_LITERAL_MINUS && size > PETREL_IMAP_LITERAL_MINUS_MAX);
 
             n = g_snprintf (header, sizeof header, "%s{%" G_GSIZE_FORMAT "%s}\r\n",
                             item->binary ? "~" : "", size, sync ? "" : "+");

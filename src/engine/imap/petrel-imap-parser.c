@@ -546,7 +546,7 @@ tokenize (Tokenizer *t,
         }
       else if (c == '{' || c == '~')
         {
-          if (c == '~' && t->pos + 1 < t->len && t->buf[t->pos + 1] != '{')
+          if (c == '~' && (t->pos + 1 >= t->len || t->buf[t->pos + 1] != '{'))
             {
               if (!scan_atom (t, error))
                 goto failed;

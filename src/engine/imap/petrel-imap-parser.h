@@ -68,7 +68,9 @@ gboolean            petrel_imap_parser_has_failed            (PetrelImapParser  
 gboolean            petrel_imap_parser_is_mid_response       (PetrelImapParser       *parser);
 /* Bytes of the current incomplete response received so far (lines and literals). */
 guint64             petrel_imap_parser_get_pending_size      (PetrelImapParser       *parser);
-/* Throws away a half-received response and any failure, as after a reconnect. */
+/* Throws away a half-received response and any failure, as after a reconnect. Called from a
+ * response func, it also drops the rest of the bytes being fed (what a server sent after a
+ * STARTTLS OK must never be parsed as a response). */
 void                petrel_imap_parser_reset                 (PetrelImapParser       *parser);
 
 /* Largest total size of a response's text outside literals (its lines joined). */
