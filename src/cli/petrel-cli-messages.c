@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "sync/petrel-sync.h"
@@ -23,6 +25,20 @@ cli_format_date (gint64 unix_time)
   if (dt == NULL)
     return g_strdup ("1970-01-01T00:00:00Z");
   return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* Message-IDs are printed bare ("abc@example.org"), as `send` prints the one it made. */
+char *
+cli_format_message_id (const char *message_id)
+{
+  gsize len;
+
+  if (message_id == NULL)
+    return NULL;
+  len = strlen (message_id);
+  if (len >= 2 && message_id[0] == '<' && message_id[len - 1] == '>')
+    return g_strndup (message_id + 1, len - 2);
+  return g_strdup (message_id);
 }
 
 char *
@@ -84,7 +100,11 @@ cli_emit_message (CliGlobals         *globals,
   json_builder_add_int_value (builder, message->size);
   json_builder_set_member_name (builder, "has_attachments");
   json_builder_add_boolean_value (builder, message->has_attachments);
-  add_string_or_null (builder, "message_id", message->message_id);
+  {
+    g_autofree char *message_id = cli_format_message_id (message->message_id);
+
+    add_string_or_null (builder, "message_id", message_id);
+  }
   json_builder_end_object (builder);
 
   if (!globals->json)

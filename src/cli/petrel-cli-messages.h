@@ -32,5 +32,6 @@ GPtrArray         *cli_search_accounts (GPtrArray           *accounts,
                                         GError             **error);
 char              *cli_format_date     (gint64               unix_time);
 char              *cli_format_from     (PetrelStoreMessage  *message);
+char              *cli_format_message_id (const char        *message_id);
 
 G_END_DECLS

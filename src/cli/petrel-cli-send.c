@@ -378,8 +378,8 @@ cli_command_send (CliGlobals  *globals,
     return cli_usage (SEND_SYNOPSIS, "%s", _("unknown option “--replace”"));
   if (cli_args_value (args, "subject") == NULL)
     return cli_usage (SEND_SYNOPSIS, "%s", _("--subject is required"));
-  if (!cli_args_has (args, "to") && !cli_args_has (args, "cc") && !cli_args_has (args, "bcc"))
-    return cli_usage (SEND_SYNOPSIS, "%s", _("--to (or --cc or --bcc) is required"));
+  if (!cli_args_has (args, "to"))
+    return cli_usage (SEND_SYNOPSIS, "%s", _("--to is required"));
 
   status = build_message (globals, args, SEND_SYNOPSIS, NULL, &message);
   if (status != CLI_EXIT_OK)

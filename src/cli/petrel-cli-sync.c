@@ -89,8 +89,13 @@ cli_command_sync (CliGlobals  *globals,
   if (args == NULL)
     return cli_usage (synopsis, "%s", error->message);
 
+  /* --offline is accepted by every command: here it leaves nothing to do. */
   if (globals->offline)
-    return cli_fail_message ("%s", _("Not syncing: --offline keeps petrel-cli off the network"));
+    {
+      fprintf (stderr, "%s\n", _("petrel-cli: offline: nothing is synced; queued changes and "
+                                 "the outbox wait for the next sync"));
+      return CLI_EXIT_OK;
+    }
 
   if (cli_args_n_positional (args) > 0)
     {
@@ -230,7 +235,11 @@ cli_command_show (CliGlobals  *globals,
       add_string (builder, "to", message->to_text != NULL ? message->to_text : "");
       add_string (builder, "cc", message->cc_text != NULL ? message->cc_text : "");
       add_string (builder, "subject", message->subject != NULL ? message->subject : "");
-      add_string (builder, "message_id", message->message_id);
+      {
+        g_autofree char *message_id = cli_format_message_id (message->message_id);
+
+        add_string (builder, "message_id", message_id);
+      }
       json_builder_set_member_name (builder, "flags");
       json_builder_begin_array (builder);
       for (guint i = 0; flags[i] != NULL; i++)
@@ -311,7 +320,11 @@ on_watch_event_cb (const char         *event,
           add_string (builder, "date", date);
           add_string (builder, "from", from);
           add_string (builder, "subject", message->subject != NULL ? message->subject : "");
-          add_string (builder, "message_id", message->message_id);
+          {
+        g_autofree char *message_id = cli_format_message_id (message->message_id);
+
+        add_string (builder, "message_id", message_id);
+      }
         }
     }
   json_builder_end_object (builder);
@@ -366,7 +379,10 @@ cli_command_watch (CliGlobals  *globals,
   if (argc != 2)
     return cli_usage ("watch ID", "%s", _("watch needs exactly one account id"));
   if (globals->offline)
-    return cli_fail_message ("%s", _("Cannot watch: --offline keeps petrel-cli off the network"));
+    {
+      fprintf (stderr, "%s\n", _("petrel-cli: offline: there is nothing to watch"));
+      return CLI_EXIT_OK;
+    }
 
   account = cli_open_account (globals, argv[1], &error);
   if (account == NULL)

@@ -284,6 +284,8 @@ def main():
         t.check(same, 'show --raw is byte-identical to the server\'s BODY[] (%d messages)' %
                 len(sample))
         news = [r for r in rows if r['subject'] == 'Newsletter quetzal edition'][0]
+        t.check(news['message_id'] == 'news-1@example.test',
+                'message_id is the bare Message-ID', news['message_id'])
         r = cli(data_dir, 'show', 'alice', 'INBOX', str(news['uid']))
         out = r.stdout.decode()
         t.check(r.returncode == 0 and 'quetzal' in out and '<b>' not in out and
@@ -384,6 +386,8 @@ def main():
     r = cli(data_dir, 'sync', 'alice')
     t.check(r.returncode == 1 and len(r.stderr.decode().strip().splitlines()) == 1,
             'sync with the server gone fails with one line', r.stderr.decode())
+    r = cli(data_dir, '--offline', 'sync', 'alice')
+    t.check(r.returncode == 0, 'sync --offline is accepted and does nothing')
     r = subprocess.run(['sqlite3', os.path.join(data_dir, 'accounts', 'alice', 'store.db'),
                         'PRAGMA integrity_check'], stdout=subprocess.PIPE)
     if r.returncode == 0:
