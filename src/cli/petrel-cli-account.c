@@ -16,11 +16,14 @@
 #include <glib/gi18n.h>
 
 #include "petrel-cli-commands.h"
+#include "petrel-cli-discover.h"
+#include "account/petrel-tls-database.h"
 
 #define ADD_SYNOPSIS "account add --id ID --email ADDR [--name NAME] --imap HOST:PORT " \
                      "--imap-security tls|starttls|none --smtp HOST:PORT " \
                      "--smtp-security tls|starttls|none [--user USER] [--ca-file PEM] " \
-                     "--password-stdin"
+                     "--password-stdin | account add --auto --id ID --email ADDR [--name NAME] " \
+                     "[--user USER] [--ca-file PEM] --password-stdin"
 
 /* HOST:PORT, [IPv6]:PORT */
 static gboolean
@@ -157,11 +160,13 @@ account_add (CliGlobals  *globals,
     { "user", CLI_OPT_VALUE },
     { "ca-file", CLI_OPT_VALUE },
     { "password-stdin", CLI_OPT_FLAG },
+    { "auto", CLI_OPT_FLAG },
     { NULL },
   };
   static const char *required[] = {
     "id", "email", "imap", "imap-security", "smtp", "smtp-security", NULL
   };
+  g_autoptr(PetrelAutoconfigResult) found = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CliArgs) args = NULL;
   g_autoptr(PetrelAccountConfig) config = NULL;
@@ -185,20 +190,50 @@ account_add (CliGlobals  *globals,
     return cli_usage (ADD_SYNOPSIS, "%s", error->message);
   if (cli_args_n_positional (args) > 0)
     return cli_usage (ADD_SYNOPSIS, _("unexpected argument “%s”"), cli_args_positional (args, 0));
-  for (guint i = 0; required[i] != NULL; i++)
+  /* With --auto only the id and the address are needed: the servers are discovered. */
+  for (guint i = 0; required[i] != NULL && (i < 2 || !cli_args_has (args, "auto")); i++)
     if (cli_args_value (args, required[i]) == NULL)
       return cli_usage (ADD_SYNOPSIS, _("--%s is required"), required[i]);
   if (!cli_args_has (args, "password-stdin"))
     return cli_usage (ADD_SYNOPSIS, "%s",
                       _("--password-stdin is required: the password is read from standard input"));
 
-  if (!parse_host_port ("imap", cli_args_value (args, "imap"), &imap_host, &imap_port, &error) ||
+  if (cli_args_has (args, "auto"))
+    {
+      g_autoptr(PetrelAutoconfig) autoconfig = petrel_autoconfig_new ();
+      const char *ca = cli_args_value (args, "ca-file");
+
+      /* Probes trust the same CA the account will. */
+      if (ca != NULL)
+        {
+          g_autoptr(GTlsDatabase) extra = g_tls_file_database_new (ca, &error);
+          g_autoptr(GTlsDatabase) system = NULL;
+          g_autoptr(GTlsDatabase) database = NULL;
+
+          if (extra == NULL)
+            return cli_fail (error);
+          system = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+          database = petrel_tls_database_new (system, extra);
+          g_object_set (autoconfig, "tls-database", database, NULL);
+        }
+
+      found = cli_discover (globals, autoconfig, cli_args_value (args, "email"), &error);
+      if (found == NULL)
+        return cli_fail (error);
+      imap_host = g_strdup (petrel_autoconfig_result_get_host (found, PETREL_ACCOUNT_SERVER_IMAP));
+      imap_port = petrel_autoconfig_result_get_port (found, PETREL_ACCOUNT_SERVER_IMAP);
+      imap_security = petrel_autoconfig_result_get_security (found, PETREL_ACCOUNT_SERVER_IMAP);
+      smtp_host = g_strdup (petrel_autoconfig_result_get_host (found, PETREL_ACCOUNT_SERVER_SMTP));
+      smtp_port = petrel_autoconfig_result_get_port (found, PETREL_ACCOUNT_SERVER_SMTP);
+      smtp_security = petrel_autoconfig_result_get_security (found, PETREL_ACCOUNT_SERVER_SMTP);
+    }
+  else if (!parse_host_port ("imap", cli_args_value (args, "imap"), &imap_host, &imap_port, &error) ||
       !parse_host_port ("smtp", cli_args_value (args, "smtp"), &smtp_host, &smtp_port, &error))
     return cli_usage (ADD_SYNOPSIS, "%s", error->message);
-  if (!petrel_connection_security_from_string (cli_args_value (args, "imap-security"),
-                                               &imap_security, &error) ||
-      !petrel_connection_security_from_string (cli_args_value (args, "smtp-security"),
-                                               &smtp_security, &error))
+  else if (!petrel_connection_security_from_string (cli_args_value (args, "imap-security"),
+                                                    &imap_security, &error) ||
+           !petrel_connection_security_from_string (cli_args_value (args, "smtp-security"),
+                                                    &smtp_security, &error))
     return cli_usage (ADD_SYNOPSIS, "%s", error->message);
 
   id = cli_args_value (args, "id");
@@ -215,6 +250,8 @@ account_add (CliGlobals  *globals,
   petrel_account_config_set_smtp_host (config, smtp_host);
   petrel_account_config_set_smtp_port (config, smtp_port);
   petrel_account_config_set_smtp_security (config, smtp_security);
+  if (found != NULL && user == NULL)
+    user = petrel_autoconfig_result_get_user (found, PETREL_ACCOUNT_SERVER_IMAP);
   if (user != NULL)
     {
       petrel_account_config_set_imap_user (config, user);
@@ -401,7 +438,8 @@ cli_command_account (CliGlobals  *globals,
                      char       **argv)
 {
   if (argc < 2)
-    return cli_usage ("account add|list|remove …", "%s", _("account needs a subcommand"));
+    return cli_usage ("account add|list|remove|discover …", "%s",
+                      _("account needs a subcommand"));
 
   if (g_str_equal (argv[1], "add"))
     return account_add (globals, argc - 1, argv + 1);
@@ -410,5 +448,14 @@ cli_command_account (CliGlobals  *globals,
   if (g_str_equal (argv[1], "remove"))
     return account_remove (globals, argc - 1, argv + 1);
 
-  return cli_usage ("account add|list|remove …", _("unknown account subcommand “%s”"), argv[1]);
+  if (g_str_equal (argv[1], "discover"))
+    {
+      if (argc != 3)
+        return cli_usage ("account discover ADDRESS", "%s",
+                          _("account discover needs exactly one email address"));
+      return cli_command_discover (globals, argv[2]);
+    }
+
+  return cli_usage ("account add|list|remove|discover …", _("unknown account subcommand “%s”"),
+                    argv[1]);
 }

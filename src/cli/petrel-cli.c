@@ -38,7 +38,9 @@ static const CliCommand commands[] = {
   { "account", cli_command_account,
     "account add --id ID --email ADDR [--name NAME] --imap HOST:PORT "
     "--imap-security tls|starttls|none --smtp HOST:PORT --smtp-security tls|starttls|none "
-    "[--user USER] [--ca-file PEM] --password-stdin | account list | account remove ID" },
+    "[--user USER] [--ca-file PEM] --password-stdin | account add --auto --id ID --email ADDR "
+    "[--name NAME] [--user USER] [--ca-file PEM] --password-stdin | account list | "
+    "account remove ID | account discover ADDRESS" },
   { "folders", cli_command_folders, "folders ID" },
   { "list", cli_command_list, "list ID FOLDER [--limit N] [--offset N]" },
   { "search", cli_command_search,
