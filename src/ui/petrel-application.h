@@ -17,5 +17,7 @@ G_DECLARE_FINAL_TYPE (PetrelApplication, petrel_application, PETREL, APPLICATION
 
 PetrelApplication *petrel_application_new           (void);
 const char        *petrel_application_get_data_dir  (PetrelApplication *self);
+const char        *petrel_application_get_demo_dir  (PetrelApplication *self);
+gint64             petrel_application_get_start_time (PetrelApplication *self);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 import os
 import shutil
 import subprocess
+import sys
 import time
 
 os.environ.setdefault('GTK_A11Y', 'atspi')
@@ -51,23 +52,142 @@ def artefact_dir():
     return d
 
 
-def screenshot(name):
-    """Save what a person sees (the whole X screen) as artefacts/NAME.png."""
+def screenshot(name, crop=None):
+    """Save what a person sees (the whole X screen) as artefacts/NAME.png. With CROP, a frame
+    node or (x, y, width, height), only that part (the window: there is no window manager, so
+    it sits at 0,0)."""
     path = os.path.join(artefact_dir(), name + '.png')
     importer = shutil.which('import')
     if importer is None:
         return None
     time.sleep(0.5)  # let the frame settle
-    r = subprocess.run([importer, '-window', 'root', path],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = [importer, '-window', 'root']
+    if crop is not None:
+        if not isinstance(crop, tuple):
+            crop = tuple(crop.position) + tuple(crop.size)
+        x, y, w, h = crop
+        args += ['-crop', '%dx%d+%d+%d' % (w, h, max(x, 0), max(y, 0)), '+repage']
+    r = subprocess.run(args + [path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return path if r.returncode == 0 and os.path.exists(path) else None
+
+
+def count_colours(path, area):
+    """How many different colours the screenshot PATH has in AREA (x, y, width, height): a
+    blank widget has one or two, rendered text and pictures many."""
+    convert = shutil.which('convert')
+    if convert is None or path is None:
+        return None
+    x, y, w, h = area
+    r = subprocess.run([convert, path, '-crop', '%dx%d+%d+%d' % (w, h, x, y), '+repage',
+                        '-format', '%k', 'info:'], capture_output=True, text=True)
+    try:
+        return int(r.stdout.strip())
+    except ValueError:
+        return None
+
+
+def webkit_sandbox_works():
+    """WebKitGTK confines its web processes with bubblewrap. In containers without user
+    namespaces bwrap cannot start and every web view stays blank, so the tests then run the
+    app with WebKit's sandbox off (its documented switch, only ever set here)."""
+    bwrap = shutil.which('bwrap')
+    if bwrap is None:
+        return True   # WebKit then decides for itself
+    r = subprocess.run([bwrap, '--ro-bind', '/', '/', '--unshare-all', 'true'],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
+def walk(node, pred, showing=True, limit=None):
+    """All nodes under NODE (depth first) for which PRED(node) is true. With SHOWING, only
+    what is on screen: GTK 4.8 reports no SHOWING state, so a node counts as shown when it and
+    its ancestors have a non-empty area (hidden stack pages have none; a closed GtkRevealer has
+    none while its child keeps its last size)."""
+    found = []
+
+    def area(n):
+        try:
+            w, h = n.size
+            return w > 0 and h > 0
+        except Exception:
+            return None   # no Component interface (GtkStackPage): look inside
+
+    def visit(n):
+        try:
+            children = n.children
+        except Exception:
+            return
+        for c in children:
+            shown = area(c) if showing else True
+            if showing and shown is False:
+                continue
+            try:
+                ok = shown is not None and pred(c)
+            except Exception:
+                ok = False
+            if ok:
+                found.append(c)
+                if limit is not None and len(found) >= limit:
+                    return
+            visit(c)
+            if limit is not None and len(found) >= limit:
+                return
+
+    visit(node)
+    return found
+
+
+def find_showing(node, name=None, role=None, prefix=None, contains=None):
+    """The first node on screen with that exact NAME, name starting with PREFIX or containing
+    CONTAINS, and ROLE."""
+    def pred(n):
+        if role is not None and n.roleName != role:
+            return False
+        nm = n.name or ''
+        if name is not None and nm != name:
+            return False
+        if prefix is not None and not nm.startswith(prefix):
+            return False
+        if contains is not None and contains not in nm:
+            return False
+        return True
+    found = walk(node, pred, limit=1)
+    return found[0] if found else None
+
+
+def scroll_into_view(node, view, tries=30):
+    """Scroll VIEW (a scrollable list) with the mouse wheel until NODE is inside it. Returns
+    whether it is. Rows of a GtkListView exist a little beyond what is shown, so a node can be
+    found and still be out of sight (a click there would miss)."""
+    from dogtail import rawinput
+    for _ in range(tries):
+        try:
+            (vx, vy), (vw, vh) = view.position, view.size
+            (_, ny), (_, nh) = node.position, node.size
+        except Exception:
+            return False
+        if ny >= vy and ny + nh <= vy + vh:
+            return True
+        button = 5 if ny + nh > vy + vh else 4   # wheel down, wheel up
+        rawinput.click(vx + vw // 2, vy + vh // 2, button)
+        time.sleep(0.2)
+    return False
+
+
+def node_text(node):
+    """The text of a text node (AT-SPI Text interface), or ''."""
+    try:
+        return node.text or ''
+    except Exception:
+        return ''
 
 
 class App:
     """Runs the real petrel binary with its own data dir and finds it on the a11y bus."""
 
-    def __init__(self, data_dir, args=(), timeout=30):
+    def __init__(self, data_dir, args=(), timeout=30, env=None):
         self.data_dir = data_dir
+        self.extra_env = dict(env or {})
         self.args = list(args)
         self.timeout = timeout
         self.process = None
@@ -77,8 +197,20 @@ class App:
         env = dict(os.environ)
         env['PETREL_DATA_DIR'] = self.data_dir
         env.pop('G_DEBUG', None)  # GTK's own warnings under Xvfb must not kill the app
+        # Look like a GNOME desktop: its interface font (GTK reads settings.ini when there is
+        # no settings daemon), whatever the fontconfig default of the machine is.
+        self.config_dir = os.path.join(self.data_dir, '.config')
+        os.makedirs(os.path.join(self.config_dir, 'gtk-4.0'), exist_ok=True)
+        with open(os.path.join(self.config_dir, 'gtk-4.0', 'settings.ini'), 'w') as f:
+            f.write('[Settings]\ngtk-font-name=Cantarell 11\n')
+        env['XDG_CONFIG_HOME'] = self.config_dir
+        if not webkit_sandbox_works():
+            env['WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS'] = '1'
+        env.update(self.extra_env)
         exe = os.environ.get('PETREL_APP', 'petrel')
-        self.log = open(os.path.join(artefact_dir(), 'petrel.log'), 'w')
+        # One log per test script, so that the last test does not hide the others' logs.
+        script = os.path.splitext(os.path.basename(sys.argv[0]))[0] or 'petrel'
+        self.log = open(os.path.join(artefact_dir(), 'petrel-%s.log' % script), 'w')
         self.process = subprocess.Popen([exe] + self.args, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         self.root = self.wait_for(self._find_app)

@@ -1,0 +1,632 @@
+/* petrel-reader.c
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The reading pane: the selected message's headers, its body (HTML in a locked-down web view
+ * when it has an HTML part, else the text with quotes and links), a bar offering remote
+ * content the HTML view did not load, and its attachments with a Save button each. The
+ * message is read from the cache (or the server) and parsed on a worker thread.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "model/petrel-demo.h"
+
+#include "petrel-html-view.h"
+#include "petrel-text-body.h"
+#include "petrel-ui-util.h"
+
+#include "petrel-reader.h"
+
+/* Show the spinner only when loading takes long enough to be noticed. */
+#define LOADING_DELAY_MS 200
+
+struct _PetrelReader
+{
+  GtkWidget             parent_instance;
+
+  /* template children, borrowed */
+  GtkStack             *stack;
+  AdwStatusPage        *empty_page;
+  GtkSpinner           *spinner;
+  AdwStatusPage        *error_page;
+  GtkLabel             *subject;
+  AdwAvatar            *avatar;
+  GtkLabel             *from_name;
+  GtkLabel             *from_address;
+  GtkLabel             *date;
+  GtkLabel             *to;
+  GtkLabel             *cc;
+  GtkFlowBox           *attachments;
+  GtkRevealer          *remote_revealer;
+  GtkLabel             *remote_label;
+  GtkStack             *body_stack;
+  GtkScrolledWindow    *text_scroll;
+  PetrelTextBody       *text_body;
+  PetrelHtmlView       *html_view;
+
+  PetrelMessage        *message;      /* owned, nullable */
+  PetrelMessageContent *content;      /* owned, nullable */
+  GCancellable         *cancellable;  /* owned, nullable: the current load */
+  GHashTable           *remote_allowed; /* owned; "account\nfolder\nuid" of messages */
+  guint                 loading_id;
+};
+
+G_DEFINE_FINAL_TYPE (PetrelReader, petrel_reader, GTK_TYPE_WIDGET)
+
+static void load_message (PetrelReader *self);
+
+static char *
+message_key (PetrelMessage *message)
+{
+  return g_strdup_printf ("%s\n%s\n%u",
+                          petrel_account_get_id (petrel_message_get_account (message)),
+                          petrel_message_get_folder_path (message),
+                          petrel_message_get_uid (message));
+}
+
+static AdwToastOverlay *
+find_toast_overlay (PetrelReader *self)
+{
+  return ADW_TOAST_OVERLAY (gtk_widget_get_ancestor (GTK_WIDGET (self),
+                                                     ADW_TYPE_TOAST_OVERLAY));
+}
+
+static void
+show_toast (PetrelReader *self,
+            const char   *text)
+{
+  AdwToastOverlay *overlay = find_toast_overlay (self);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (overlay, adw_toast_new (text));
+}
+
+static void
+cancel_load (PetrelReader *self)
+{
+  g_clear_handle_id (&self->loading_id, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+}
+
+/* Attachments */
+
+typedef struct
+{
+  GBytes *message;
+  char   *part_path;
+  GFile  *file;
+} SaveData;
+
+static void
+save_data_free (SaveData *data)
+{
+  g_bytes_unref (data->message);
+  g_free (data->part_path);
+  g_object_unref (data->file);
+  g_free (data);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveData *data = task_data;
+  g_autoptr(GBytes) content = NULL;
+  g_autoptr(GError) error = NULL;
+
+  content = petrel_mime_get_part_content (data->message, data->part_path, &error);
+  if (content == NULL ||
+      !g_file_replace_contents (data->file, g_bytes_get_data (content, NULL),
+                                g_bytes_get_size (content), NULL, FALSE,
+                                G_FILE_CREATE_REPLACE_DESTINATION, NULL, cancellable, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+save_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  PetrelReader *self = PETREL_READER (object);
+  SaveData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_file_get_basename (data->file);
+  g_autofree char *text = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    /* Translators: a file name, then why it could not be saved */
+    text = g_strdup_printf (_("Could not save “%s”: %s"), name, error->message);
+  else
+    /* Translators: a file name */
+    text = g_strdup_printf (_("Saved “%s”"), name);
+
+  show_toast (self, text);
+}
+
+static void
+on_save_response_cb (GtkNativeDialog *dialog,
+                     int              response,
+                     PetrelReader    *self)
+{
+  const char *part_path = g_object_get_data (G_OBJECT (dialog), "part-path");
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GTask) task = NULL;
+  SaveData *data;
+
+  if (response != GTK_RESPONSE_ACCEPT || self->content == NULL)
+    goto out;
+
+  file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  if (file == NULL)
+    goto out;
+
+  data = g_new0 (SaveData, 1);
+  data->message = g_bytes_ref (self->content->raw);
+  data->part_path = g_strdup (part_path);
+  data->file = g_steal_pointer (&file);
+
+  task = g_task_new (self, NULL, save_done_cb, NULL);
+  g_task_set_source_tag (task, on_save_response_cb);
+  g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
+  g_task_run_in_thread (task, save_thread);
+
+out:
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+on_save_clicked_cb (GtkButton    *button,
+                    PetrelReader *self)
+{
+  PetrelMimeAttachment *attachment = g_object_get_data (G_OBJECT (button), "attachment");
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Save Attachment"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
+                                     attachment->filename != NULL ? attachment->filename
+                                                                  : _("attachment"));
+  g_object_set_data_full (G_OBJECT (dialog), "part-path", g_strdup (attachment->part_path),
+                          g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static GtkWidget *
+make_attachment (PetrelReader         *self,
+                 PetrelMimeAttachment *attachment)
+{
+  const char *name = attachment->filename != NULL ? attachment->filename : _("Unnamed part");
+  g_autoptr(GIcon) icon = g_content_type_get_symbolic_icon (attachment->content_type);
+  g_autofree char *size = g_format_size (attachment->size);
+  g_autofree char *tooltip = NULL;
+  GtkWidget *box, *labels, *label, *button, *image;
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+  gtk_widget_add_css_class (box, "attachment");
+  gtk_widget_add_css_class (box, "card");
+
+  image = g_object_new (GTK_TYPE_IMAGE,
+                        "gicon", icon,
+                        "icon-size", GTK_ICON_SIZE_LARGE,
+                        "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                        NULL);
+  gtk_box_append (GTK_BOX (box), image);
+
+  labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_valign (labels, GTK_ALIGN_CENTER);
+  label = gtk_label_new (name);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
+  gtk_box_append (GTK_BOX (labels), label);
+  label = gtk_label_new (size);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_box_append (GTK_BOX (labels), label);
+  gtk_box_append (GTK_BOX (box), labels);
+
+  button = gtk_button_new_from_icon_name ("document-save-symbolic");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "circular");
+  /* Translators: a tooltip; %s is a file name */
+  tooltip = g_strdup_printf (_("Save “%s”…"), name);
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  tooltip, -1);
+  g_object_set_data_full (G_OBJECT (button), "attachment",
+                          petrel_mime_attachment_copy (attachment),
+                          (GDestroyNotify) petrel_mime_attachment_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_save_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), button);
+
+  return box;
+}
+
+static void
+show_attachments (PetrelReader *self,
+                  GPtrArray    *attachments)
+{
+  GtkWidget *child;
+  guint shown = 0;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->attachments))) != NULL)
+    gtk_flow_box_remove (self->attachments, child);
+
+  for (guint i = 0; attachments != NULL && i < attachments->len; i++)
+    {
+      PetrelMimeAttachment *attachment = g_ptr_array_index (attachments, i);
+
+      if (attachment->is_inline)
+        continue;
+      gtk_flow_box_append (self->attachments, make_attachment (self, attachment));
+      shown++;
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->attachments), shown > 0);
+}
+
+/* Showing */
+
+static void
+set_label_or_hide (GtkLabel   *label,
+                   const char *prefix,
+                   const char *value)
+{
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (label), value != NULL && *value != '\0');
+  if (value == NULL || *value == '\0')
+    return;
+
+  text = g_strdup_printf ("%s %s", prefix, value);
+  gtk_label_set_label (label, text);
+}
+
+static void
+show_body (PetrelReader *self,
+           gboolean      allow_remote)
+{
+  PetrelMimeBody *body = self->content->body;
+  guint remote;
+
+  if (body->html == NULL)
+    {
+      gtk_revealer_set_reveal_child (self->remote_revealer, FALSE);
+      petrel_text_body_set_text (self->text_body, body->text);
+      gtk_stack_set_visible_child_name (self->body_stack, "text");
+      return;
+    }
+
+  remote = allow_remote ? 0 : petrel_html_count_remote (body->html);
+  if (remote > 0)
+    {
+      g_autofree char *text = NULL;
+
+      text = g_strdup_printf (ngettext ("Remote content was blocked to protect your privacy "
+                                        "(%u image or style).",
+                                        "Remote content was blocked to protect your privacy "
+                                        "(%u images or styles).", remote),
+                              remote);
+      gtk_label_set_label (self->remote_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->remote_revealer, remote > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "reader.show-remote", remote > 0);
+
+  /* The text is there too, for the accessibility tree and for copying. */
+  petrel_text_body_set_text (self->text_body, body->text);
+  petrel_html_view_load (self->html_view, body->html, self->content->raw, body->attachments,
+                         allow_remote);
+  gtk_stack_set_visible_child_name (self->body_stack, "html");
+}
+
+static void
+show_content (PetrelReader *self)
+{
+  PetrelMessage *message = self->message;
+  PetrelMimeSummary *summary = self->content->summary;
+  const char *subject = summary->subject;
+  const char *name = summary->from_name;
+  const char *address = summary->from_address;
+  g_autofree char *initials = NULL;
+  g_autofree char *date = NULL;
+  g_autofree char *full_date = NULL;
+  g_autofree char *key = message_key (message);
+  gint64 when = summary->date != 0 ? summary->date : petrel_message_get_date (message);
+
+  if (subject == NULL || *subject == '\0')
+    subject = _("(No subject)");
+  if (name == NULL || *name == '\0')
+    {
+      name = address;
+      address = NULL;
+    }
+  initials = petrel_sender_initials_name (summary->from_name, summary->from_address);
+  date = petrel_format_header_date (when);
+  full_date = petrel_format_full_date (when);
+
+  gtk_label_set_label (self->subject, subject);
+  gtk_label_set_label (self->from_name, name != NULL && *name != '\0' ? name : _("Unknown sender"));
+  gtk_label_set_label (self->from_address, address != NULL ? address : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->from_address), address != NULL && *address != '\0');
+  gtk_label_set_label (self->date, date);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->date), full_date);
+  adw_avatar_set_text (self->avatar, initials);
+  /* Translators: before the list of recipients */
+  set_label_or_hide (self->to, C_("recipients", "To:"), summary->to_display);
+  /* Translators: before the list of copied recipients */
+  set_label_or_hide (self->cc, C_("recipients", "Cc:"), summary->cc_display);
+
+  show_attachments (self, self->content->body->attachments);
+  show_body (self, g_hash_table_contains (self->remote_allowed, key));
+
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->text_scroll), 0);
+  gtk_stack_set_visible_child_name (self->stack, "message");
+}
+
+static void
+load_content_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PetrelReader *self = user_data;
+  g_autoptr(PetrelMessageContent) content = NULL;
+  g_autoptr(GError) error = NULL;
+
+  content = petrel_message_load_content_finish (PETREL_MESSAGE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_object_unref (self);
+      return;
+    }
+
+  g_clear_handle_id (&self->loading_id, g_source_remove);
+  gtk_spinner_stop (self->spinner);
+
+  if (PETREL_MESSAGE (object) == self->message)
+    {
+      if (content == NULL)
+        {
+          g_autofree char *description = NULL;
+
+          if (error == NULL)
+            description = g_strdup (_("Unknown error"));
+          else if (g_error_matches (error, PETREL_STORE_ERROR,
+                                    PETREL_STORE_ERROR_NEEDS_REFETCH))
+            description = g_strdup (_("The message has not been downloaded yet and Petrel is "
+                                      "offline. It will be shown after the next sync."));
+          else
+            description = g_strdup (error->message);
+          adw_status_page_set_description (self->error_page, description);
+          gtk_stack_set_visible_child_name (self->stack, "error");
+        }
+      else
+        {
+          g_clear_pointer (&self->content, petrel_message_content_free);
+          self->content = g_steal_pointer (&content);
+          show_content (self);
+        }
+    }
+
+  g_object_unref (self);
+}
+
+static gboolean
+loading_timeout_cb (gpointer user_data)
+{
+  PetrelReader *self = user_data;
+
+  self->loading_id = 0;
+  gtk_spinner_start (self->spinner);
+  gtk_stack_set_visible_child_name (self->stack, "loading");
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+load_message (PetrelReader *self)
+{
+  PetrelMessage *message = self->message;
+
+  cancel_load (self);
+  self->cancellable = g_cancellable_new ();
+  self->loading_id = g_timeout_add (LOADING_DELAY_MS, loading_timeout_cb, self);
+
+  petrel_message_load_content_async (message,
+                                     !petrel_demo_is_demo (petrel_message_get_account (message)),
+                                     self->cancellable, load_content_cb, g_object_ref (self));
+}
+
+static void
+on_message_loaded_cb (PetrelMessage *message,
+                      GParamSpec    *pspec,
+                      PetrelReader  *self)
+{
+  if (message == self->message && petrel_message_is_loaded (message))
+    {
+      g_signal_handlers_disconnect_by_func (message, on_message_loaded_cb, self);
+      load_message (self);
+    }
+}
+
+static void
+show_remote_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  petrel_reader_show_remote (PETREL_READER (widget));
+}
+
+static void
+petrel_reader_dispose (GObject *object)
+{
+  PetrelReader *self = PETREL_READER (object);
+
+  cancel_load (self);
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_func (self->message, on_message_loaded_cb, self);
+  g_clear_object (&self->message);
+  g_clear_pointer (&self->content, petrel_message_content_free);
+  g_clear_pointer (&self->remote_allowed, g_hash_table_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PETREL_TYPE_READER);
+
+  G_OBJECT_CLASS (petrel_reader_parent_class)->dispose (object);
+}
+
+static void
+petrel_reader_class_init (PetrelReaderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = petrel_reader_dispose;
+
+  g_type_ensure (PETREL_TYPE_TEXT_BODY);
+  g_type_ensure (PETREL_TYPE_HTML_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/petrelmail/Petrel/ui/petrel-reader.ui");
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, stack);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, spinner);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, error_page);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, subject);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, avatar);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, from_name);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, from_address);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, date);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, to);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, cc);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, attachments);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, remote_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, remote_label);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, body_stack);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, text_scroll);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, text_body);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, html_view);
+
+  gtk_widget_class_install_action (widget_class, "reader.show-remote", NULL, show_remote_action);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "reader");
+}
+
+static void
+petrel_reader_init (PetrelReader *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->remote_allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "reader.show-remote", FALSE);
+}
+
+GtkWidget *
+petrel_reader_new (void)
+{
+  return g_object_new (PETREL_TYPE_READER, NULL);
+}
+
+/**
+ * petrel_reader_show_message:
+ * @message: (nullable): the message to show, or %NULL for none
+ */
+void
+petrel_reader_show_message (PetrelReader  *self,
+                            PetrelMessage *message)
+{
+  g_return_if_fail (PETREL_IS_READER (self));
+  g_return_if_fail (message == NULL || PETREL_IS_MESSAGE (message));
+
+  if (message != NULL && self->message != NULL && petrel_message_same (message, self->message))
+    return;
+
+  cancel_load (self);
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_func (self->message, on_message_loaded_cb, self);
+  g_set_object (&self->message, message);
+  g_clear_pointer (&self->content, petrel_message_content_free);
+
+  if (message == NULL)
+    {
+      petrel_reader_show_selection (self, 0);
+      return;
+    }
+
+  if (petrel_message_is_loaded (message))
+    load_message (self);
+  else
+    g_signal_connect (message, "notify::loaded", G_CALLBACK (on_message_loaded_cb), self);
+}
+
+/**
+ * petrel_reader_show_selection:
+ * @n_selected: how many messages are selected (0 or several)
+ *
+ * Shows no message, saying why.
+ */
+void
+petrel_reader_show_selection (PetrelReader *self,
+                              guint         n_selected)
+{
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (PETREL_IS_READER (self));
+
+  if (n_selected == 1)
+    return;
+
+  cancel_load (self);
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_func (self->message, on_message_loaded_cb, self);
+  g_clear_object (&self->message);
+  g_clear_pointer (&self->content, petrel_message_content_free);
+
+  if (n_selected == 0)
+    title = g_strdup (_("No Message Selected"));
+  else
+    title = g_strdup_printf (ngettext ("%u Message Selected", "%u Messages Selected",
+                                       n_selected), n_selected);
+  adw_status_page_set_title (self->empty_page, title);
+  adw_status_page_set_icon_name (self->empty_page,
+                                 n_selected == 0 ? "mail-unread-symbolic"
+                                                 : "edit-select-all-symbolic");
+  gtk_stack_set_visible_child_name (self->stack, "empty");
+}
+
+PetrelMessage *
+petrel_reader_get_message (PetrelReader *self)
+{
+  g_return_val_if_fail (PETREL_IS_READER (self), NULL);
+
+  return self->message;
+}
+
+/* Loads the remote content of the message shown, for as long as the app runs. */
+void
+petrel_reader_show_remote (PetrelReader *self)
+{
+  g_return_if_fail (PETREL_IS_READER (self));
+
+  if (self->message == NULL || self->content == NULL || self->content->body->html == NULL)
+    return;
+
+  g_hash_table_add (self->remote_allowed, message_key (self->message));
+  show_body (self, TRUE);
+}
