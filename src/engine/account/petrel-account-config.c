@@ -51,6 +51,8 @@ struct _PetrelAccountConfig
   char                *signature;        /* owned, nullable */
   ServerConfig         servers[2];       /* indexed by PetrelAccountServer */
   PetrelAuthMechanism  auth_mechanism;
+  char                *oauth2_provider;  /* owned, nullable: a PetrelOAuth2Provider id */
+  char                *oauth2_client_id; /* owned, nullable: else the provider's default */
   char                *ca_file;          /* owned, nullable */
   PetrelSyncBodies     sync_bodies;
   guint                sync_recent_days;
@@ -67,7 +69,8 @@ G_DEFINE_ENUM_TYPE (PetrelConnectionSecurity, petrel_connection_security,
   G_DEFINE_ENUM_VALUE (PETREL_CONNECTION_SECURITY_NONE, "none"))
 
 G_DEFINE_ENUM_TYPE (PetrelAuthMechanism, petrel_auth_mechanism,
-  G_DEFINE_ENUM_VALUE (PETREL_AUTH_MECHANISM_PASSWORD, "password"))
+  G_DEFINE_ENUM_VALUE (PETREL_AUTH_MECHANISM_PASSWORD, "password"),
+  G_DEFINE_ENUM_VALUE (PETREL_AUTH_MECHANISM_OAUTH2, "oauth2"))
 
 G_DEFINE_ENUM_TYPE (PetrelSyncBodies, petrel_sync_bodies,
   G_DEFINE_ENUM_VALUE (PETREL_SYNC_BODIES_ALL, "all"),
@@ -94,6 +97,8 @@ enum {
   PROP_SMTP_SECURITY,
   PROP_SMTP_USER,
   PROP_AUTH_MECHANISM,
+  PROP_OAUTH2_PROVIDER,
+  PROP_OAUTH2_CLIENT_ID,
   PROP_CA_FILE,
   PROP_SYNC_BODIES,
   PROP_SYNC_RECENT_DAYS,
@@ -139,6 +144,25 @@ has_control_characters (const char *text)
     }
 
   return FALSE;
+}
+
+/* OAuth2 provider ids and client ids: printable ASCII without spaces, bounded. Client ids
+ * look like "1234-abc.apps.googleusercontent.com" or a GUID. */
+static gboolean
+oauth2_value_is_valid (const char *value)
+{
+  gsize length = strlen (value);
+
+  if (length == 0 || length > 256)
+    return FALSE;
+
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if ((guchar) *p <= 0x20 || (guchar) *p >= 0x7f)
+        return FALSE;
+    }
+
+  return TRUE;
 }
 
 static gboolean
@@ -443,6 +467,8 @@ load_key_file (PetrelAccountConfig  *self,
   g_autofree char *email_address = NULL;
   g_autofree char *signature = NULL;
   g_autofree char *auth_mechanism = NULL;
+  g_autofree char *oauth2_provider = NULL;
+  g_autofree char *oauth2_client_id = NULL;
   g_autofree char *ca_file = NULL;
   g_autofree char *bodies = NULL;
   g_autofree char *recent_days = NULL;
@@ -483,6 +509,9 @@ load_key_file (PetrelAccountConfig  *self,
       !get_optional_string (key_file, GROUP_ACCOUNT, "EmailAddress", &email_address, error) ||
       !get_optional_string (key_file, GROUP_ACCOUNT, "Signature", &signature, error) ||
       !get_optional_string (key_file, GROUP_ACCOUNT, "AuthMechanism", &auth_mechanism, error) ||
+      !get_optional_string (key_file, GROUP_ACCOUNT, "OAuth2Provider", &oauth2_provider, error) ||
+      !get_optional_string (key_file, GROUP_ACCOUNT, "OAuth2ClientId", &oauth2_client_id,
+                            error) ||
       !get_optional_string (key_file, GROUP_ACCOUNT, "CaFile", &ca_file, error) ||
       !get_optional_string (key_file, GROUP_SYNC, "Bodies", &bodies, error) ||
       !get_optional_string (key_file, GROUP_SYNC, "RecentDays", &recent_days, error))
@@ -504,7 +533,8 @@ load_key_file (PetrelAccountConfig  *self,
       if (!parse_enum (PETREL_TYPE_AUTH_MECHANISM, auth_mechanism, &value))
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                       "Unknown authentication mechanism “%s”: use password", auth_mechanism);
+                       "Unknown authentication mechanism “%s”: use password or oauth2",
+                       auth_mechanism);
           return FALSE;
         }
 
@@ -549,6 +579,8 @@ load_key_file (PetrelAccountConfig  *self,
   replace_string (&self->email_address, email_address);
   replace_string (&self->signature, signature);
   replace_string (&self->ca_file, ca_file);
+  replace_string (&self->oauth2_provider, oauth2_provider);
+  replace_string (&self->oauth2_client_id, oauth2_client_id);
 
   g_strfreev (self->aliases);
   self->aliases = aliases != NULL ? g_steal_pointer (&aliases) : g_new0 (char *, 1);
@@ -623,6 +655,8 @@ build_key_file (PetrelAccountConfig *self)
   set_or_remove_string (key_file, GROUP_ACCOUNT, "Signature", self->signature);
   g_key_file_set_string (key_file, GROUP_ACCOUNT, "AuthMechanism",
                          enum_to_nick (PETREL_TYPE_AUTH_MECHANISM, self->auth_mechanism));
+  set_or_remove_string (key_file, GROUP_ACCOUNT, "OAuth2Provider", self->oauth2_provider);
+  set_or_remove_string (key_file, GROUP_ACCOUNT, "OAuth2ClientId", self->oauth2_client_id);
   set_or_remove_string (key_file, GROUP_ACCOUNT, "CaFile", self->ca_file);
 
   save_server (self, key_file, PETREL_ACCOUNT_SERVER_IMAP);
@@ -810,6 +844,8 @@ petrel_account_config_finalize (GObject *object)
       g_clear_pointer (&self->servers[i].host, g_free);
       g_clear_pointer (&self->servers[i].user, g_free);
     }
+  g_clear_pointer (&self->oauth2_provider, g_free);
+  g_clear_pointer (&self->oauth2_client_id, g_free);
   g_clear_pointer (&self->ca_file, g_free);
   g_clear_pointer (&self->pins, g_hash_table_unref);
   g_clear_pointer (&self->key_file, g_key_file_unref);
@@ -869,6 +905,14 @@ petrel_account_config_get_property (GObject    *object,
 
     case PROP_AUTH_MECHANISM:
       g_value_set_enum (value, self->auth_mechanism);
+      break;
+
+    case PROP_OAUTH2_PROVIDER:
+      g_value_set_string (value, self->oauth2_provider);
+      break;
+
+    case PROP_OAUTH2_CLIENT_ID:
+      g_value_set_string (value, self->oauth2_client_id);
       break;
 
     case PROP_CA_FILE:
@@ -954,6 +998,14 @@ petrel_account_config_set_property (GObject      *object,
       petrel_account_config_set_auth_mechanism (self, g_value_get_enum (value));
       break;
 
+    case PROP_OAUTH2_PROVIDER:
+      petrel_account_config_set_oauth2_provider (self, g_value_get_string (value));
+      break;
+
+    case PROP_OAUTH2_CLIENT_ID:
+      petrel_account_config_set_oauth2_client_id (self, g_value_get_string (value));
+      break;
+
     case PROP_CA_FILE:
       petrel_account_config_set_ca_file (self, g_value_get_string (value));
       break;
@@ -1015,6 +1067,24 @@ petrel_account_config_class_init (PetrelAccountConfigClass *klass)
   properties[PROP_AUTH_MECHANISM] =
     g_param_spec_enum ("auth-mechanism", NULL, NULL, PETREL_TYPE_AUTH_MECHANISM,
                        PETREL_AUTH_MECHANISM_PASSWORD, flags);
+
+  /**
+   * PetrelAccountConfig:oauth2-provider:
+   *
+   * With %PETREL_AUTH_MECHANISM_OAUTH2, the id of the #PetrelOAuth2Provider that issues the
+   * account's tokens (`google`, `microsoft`). Key file: `OAuth2Provider`.
+   */
+  properties[PROP_OAUTH2_PROVIDER] =
+    g_param_spec_string ("oauth2-provider", NULL, NULL, NULL, flags);
+
+  /**
+   * PetrelAccountConfig:oauth2-client-id:
+   *
+   * The OAuth2 client id to sign in with, or %NULL for the provider's default (the one the
+   * build was given). Not a secret. Key file: `OAuth2ClientId`.
+   */
+  properties[PROP_OAUTH2_CLIENT_ID] =
+    g_param_spec_string ("oauth2-client-id", NULL, NULL, NULL, flags);
 
   /**
    * PetrelAccountConfig:ca-file:
@@ -1401,10 +1471,32 @@ petrel_account_config_validate (PetrelAccountConfig  *self,
         }
     }
 
-  if (self->auth_mechanism != PETREL_AUTH_MECHANISM_PASSWORD)
+  if (self->auth_mechanism > PETREL_AUTH_MECHANISM_OAUTH2)
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
                    "Unknown authentication mechanism %d", (int) self->auth_mechanism);
+      return FALSE;
+    }
+
+  if (self->oauth2_provider != NULL && !oauth2_value_is_valid (self->oauth2_provider))
+    {
+      g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
+                           "The OAuth2 provider must be an id such as google or microsoft");
+      return FALSE;
+    }
+
+  if (self->oauth2_client_id != NULL && !oauth2_value_is_valid (self->oauth2_client_id))
+    {
+      g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
+                           "The OAuth2 client id must be one word of printable ASCII");
+      return FALSE;
+    }
+
+  if (self->auth_mechanism == PETREL_AUTH_MECHANISM_OAUTH2 && self->oauth2_provider == NULL)
+    {
+      g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
+                           "OAuth2 authentication needs an OAuth2 provider (OAuth2Provider, "
+                           "e.g. google or microsoft)");
       return FALSE;
     }
 
@@ -1955,6 +2047,54 @@ petrel_account_config_set_auth_mechanism (PetrelAccountConfig *self,
       self->auth_mechanism = mechanism;
       notify (self, PROP_AUTH_MECHANISM);
     }
+}
+
+/**
+ * petrel_account_config_get_oauth2_provider:
+ * @self: a #PetrelAccountConfig
+ *
+ * Returns: (nullable): the id of the account's OAuth2 provider (see #PetrelOAuth2Provider)
+ */
+const char *
+petrel_account_config_get_oauth2_provider (PetrelAccountConfig *self)
+{
+  g_return_val_if_fail (PETREL_IS_ACCOUNT_CONFIG (self), NULL);
+
+  return self->oauth2_provider;
+}
+
+void
+petrel_account_config_set_oauth2_provider (PetrelAccountConfig *self,
+                                           const char          *provider)
+{
+  g_return_if_fail (PETREL_IS_ACCOUNT_CONFIG (self));
+
+  if (replace_string (&self->oauth2_provider, provider))
+    notify (self, PROP_OAUTH2_PROVIDER);
+}
+
+/**
+ * petrel_account_config_get_oauth2_client_id:
+ * @self: a #PetrelAccountConfig
+ *
+ * Returns: (nullable): the account's own OAuth2 client id, or %NULL for the provider's default
+ */
+const char *
+petrel_account_config_get_oauth2_client_id (PetrelAccountConfig *self)
+{
+  g_return_val_if_fail (PETREL_IS_ACCOUNT_CONFIG (self), NULL);
+
+  return self->oauth2_client_id;
+}
+
+void
+petrel_account_config_set_oauth2_client_id (PetrelAccountConfig *self,
+                                            const char          *client_id)
+{
+  g_return_if_fail (PETREL_IS_ACCOUNT_CONFIG (self));
+
+  if (replace_string (&self->oauth2_client_id, client_id))
+    notify (self, PROP_OAUTH2_CLIENT_ID);
 }
 
 const char *

@@ -32,13 +32,16 @@ typedef enum
 /**
  * PetrelAuthMechanism:
  * @PETREL_AUTH_MECHANISM_PASSWORD: a password kept in the keyring (LOGIN/PLAIN/AUTH PLAIN)
+ * @PETREL_AUTH_MECHANISM_OAUTH2: OAuth2 access tokens (XOAUTH2/OAUTHBEARER) from the provider
+ *   named by #PetrelAccountConfig:oauth2-provider; the refresh token is kept in the keyring
+ *   under %PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH (see petrel-oauth2.h)
  *
- * How the account authenticates. Key file nick: `password`. OAuth2 will add a value here and
- * keep its refresh token under %PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH.
+ * How the account authenticates. Key file nicks: `password`, `oauth2`.
  */
 typedef enum
 {
   PETREL_AUTH_MECHANISM_PASSWORD,
+  PETREL_AUTH_MECHANISM_OAUTH2,
 } PetrelAuthMechanism;
 
 /**
@@ -231,6 +234,20 @@ petrel_account_config_get_auth_mechanism (PetrelAccountConfig *self);
 void
 petrel_account_config_set_auth_mechanism (PetrelAccountConfig *self,
                                           PetrelAuthMechanism  mechanism);
+
+const char *
+petrel_account_config_get_oauth2_provider (PetrelAccountConfig *self);
+
+void
+petrel_account_config_set_oauth2_provider (PetrelAccountConfig *self,
+                                           const char          *provider);
+
+const char *
+petrel_account_config_get_oauth2_client_id (PetrelAccountConfig *self);
+
+void
+petrel_account_config_set_oauth2_client_id (PetrelAccountConfig *self,
+                                            const char          *client_id);
 
 const char *
 petrel_account_config_get_ca_file (PetrelAccountConfig *self);
