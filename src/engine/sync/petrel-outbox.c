@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "account/petrel-oauth2.h"
 #include "account/petrel-tls-trust.h"
 #include "mime/petrel-mime-summary.h"
 #include "smtp/petrel-smtp-client.h"
@@ -310,19 +311,6 @@ smtp_connect (PetrelAccount  *account,
       !petrel_account_config_may_send_password (config, PETREL_ACCOUNT_SERVER_SMTP, error))
     return NULL;
 
-  petrel_credentials_lookup_async (credentials, petrel_account_get_secret_key (account),
-                                   PETREL_CREDENTIAL_SERVICE_SMTP, cancellable,
-                                   _petrel_wait_cb, &wait);
-  password = petrel_credentials_lookup_finish (credentials, _petrel_wait_for (&wait), error);
-  _petrel_wait_clear (&wait);
-  if (password == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
-                             _("No password for sending is in the keyring"));
-      return NULL;
-    }
-
   client = petrel_smtp_client_new (petrel_account_config_get_smtp_host (config),
                                    petrel_account_config_get_smtp_port (config),
                                    smtp_security_for (petrel_account_config_get_smtp_security (config)));
@@ -330,11 +318,44 @@ smtp_connect (PetrelAccount  *account,
   g_signal_connect_data (client, "tls-connection-created",
                          G_CALLBACK (on_smtp_tls_connection_created_cb),
                          g_object_ref (trust), trust_unref_notify, 0);
-  petrel_smtp_client_set_password (client,
-                                   petrel_account_config_get_login (config,
-                                                                    PETREL_ACCOUNT_SERVER_SMTP),
-                                   password);
-  petrel_credentials_secret_free (g_steal_pointer (&password));
+
+  if (petrel_account_config_get_auth_mechanism (config) == PETREL_AUTH_MECHANISM_OAUTH2)
+    {
+      g_autofree char *token = NULL;
+
+      petrel_oauth2_get_access_token_async (config, credentials, cancellable,
+                                            _petrel_wait_cb, &wait);
+      token = petrel_oauth2_get_access_token_finish (_petrel_wait_for (&wait), error);
+      _petrel_wait_clear (&wait);
+      if (token == NULL)
+        return NULL;
+      petrel_smtp_client_set_oauth2_token (client,
+                                           petrel_account_config_get_login (
+                                             config, PETREL_ACCOUNT_SERVER_SMTP),
+                                           token);
+      petrel_credentials_secret_free (g_steal_pointer (&token));
+    }
+  else
+    {
+      petrel_credentials_lookup_async (credentials, petrel_account_get_secret_key (account),
+                                       PETREL_CREDENTIAL_SERVICE_SMTP, cancellable,
+                                       _petrel_wait_cb, &wait);
+      password = petrel_credentials_lookup_finish (credentials, _petrel_wait_for (&wait),
+                                                   error);
+      _petrel_wait_clear (&wait);
+      if (password == NULL)
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error_literal (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
+                                 _("No password for sending is in the keyring"));
+          return NULL;
+        }
+      petrel_smtp_client_set_password (client,
+                                       petrel_account_config_get_login (
+                                         config, PETREL_ACCOUNT_SERVER_SMTP),
+                                       password);
+      petrel_credentials_secret_free (g_steal_pointer (&password));
+    }
 
   petrel_smtp_client_connect_async (client, cancellable, _petrel_wait_cb, &wait);
   ok = petrel_smtp_client_connect_finish (client, _petrel_wait_for (&wait), error);

@@ -27,6 +27,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "account/petrel-account-error.h"
+#include "account/petrel-oauth2.h"
 #include "account/petrel-tls-trust.h"
 #include "imap/petrel-imap.h"
 #include "imap/petrel-imap-client.h"
@@ -123,14 +124,22 @@ lookup_password (SyncRun  *run,
 {
   PetrelCredentials *credentials = petrel_account_get_credentials (run->account);
   PetrelWait wait = { run->context, NULL };
+  g_autoptr(GError) local_error = NULL;
   char *password;
 
   petrel_credentials_lookup_async (credentials, petrel_account_get_secret_key (run->account),
                                    PETREL_CREDENTIAL_SERVICE_IMAP, run->cancellable,
                                    _petrel_wait_cb, &wait);
-  password = petrel_credentials_lookup_finish (credentials, _petrel_wait_for (&wait), error);
+  password = petrel_credentials_lookup_finish (credentials, _petrel_wait_for (&wait),
+                                               &local_error);
   _petrel_wait_clear (&wait);
 
+  if (password == NULL && local_error == NULL)
+    g_set_error_literal (&local_error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
+                         _("No password for this account is in the keyring; add the account "
+                           "again"));
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   return password;
 }
 
@@ -167,10 +176,6 @@ connect_client (SyncRun  *run,
   if (!petrel_account_config_may_send_password (config, PETREL_ACCOUNT_SERVER_IMAP, error))
     return FALSE;
 
-  password = lookup_password (run, error);
-  if (password == NULL)
-    return FALSE;
-
   run->client = petrel_imap_client_new (petrel_account_config_get_imap_host (config),
                                         petrel_account_config_get_imap_port (config),
                                         imap_security_for (
@@ -179,8 +184,37 @@ connect_client (SyncRun  *run,
   g_signal_connect (run->client, "tls-connection-created",
                     G_CALLBACK (on_tls_connection_created_cb), run);
   petrel_imap_client_set_user (run->client, user);
-  petrel_imap_client_set_password (run->client, password);
-  petrel_credentials_secret_free (g_steal_pointer (&password));
+
+  if (petrel_account_config_get_auth_mechanism (config) == PETREL_AUTH_MECHANISM_OAUTH2)
+    {
+      g_autoptr(PetrelOAuth2Provider) provider = petrel_oauth2_dup_account_provider (config,
+                                                                                    error);
+      g_autofree char *token = NULL;
+
+      if (provider == NULL)
+        return FALSE;
+      petrel_oauth2_get_access_token_async (config, petrel_account_get_credentials (run->account),
+                                            run->cancellable, _petrel_wait_cb, &wait);
+      token = petrel_oauth2_get_access_token_finish (_petrel_wait_for (&wait), error);
+      _petrel_wait_clear (&wait);
+      if (token == NULL)
+        return FALSE;
+      petrel_imap_client_set_oauth_token (run->client, token);
+      petrel_imap_client_set_auth_mechanism (run->client,
+                                             petrel_oauth2_provider_get_mechanism (provider) ==
+                                             PETREL_OAUTH2_MECHANISM_OAUTHBEARER
+                                               ? PETREL_IMAP_AUTH_OAUTHBEARER
+                                               : PETREL_IMAP_AUTH_XOAUTH2);
+      petrel_credentials_secret_free (g_steal_pointer (&token));
+    }
+  else
+    {
+      password = lookup_password (run, error);
+      if (password == NULL)
+        return FALSE;
+      petrel_imap_client_set_password (run->client, password);
+      petrel_credentials_secret_free (g_steal_pointer (&password));
+    }
 
   {
     g_autofree char *spool = g_build_filename (petrel_store_get_directory (run->store),
