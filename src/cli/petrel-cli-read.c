@@ -61,8 +61,13 @@ cli_command_folders (CliGlobals  *globals,
       json_builder_add_int_value (builder, folder->unread);
       json_builder_end_object (builder);
 
-      text = g_strdup_printf ("%-30s %-8s %7u %7u", folder->path, role != NULL ? role : "-",
-                              folder->total, folder->unread);
+      {
+        /* A folder name comes from the server: no escape sequence reaches the terminal. */
+        g_autofree char *path = cli_one_line (folder->path);
+
+        text = g_strdup_printf ("%-30s %-8s %7u %7u", path, role != NULL ? role : "-",
+                                folder->total, folder->unread);
+      }
       cli_emit_object (globals, builder, text);
     }
 

@@ -1222,6 +1222,8 @@ run_sync (SyncRun     *run,
           GError     **error)
 {
   g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) folder_error = NULL;
+  g_autoptr(GError) first_failure = NULL;
   gboolean found = only_folder == NULL;
   guint refused = 0;
 
@@ -1267,10 +1269,39 @@ run_sync (SyncRun     *run,
         continue;
 
       found = TRUE;
-      if (!sync_folder (run, entry->info->name, entry->status, error))
+      if (!sync_folder (run, entry->info->name, entry->status, &folder_error))
         {
-          g_prefix_error (error, _("Cannot sync “%s”: "), entry->info->name);
-          return FALSE;
+          /* A folder deleted on the server since LIST: drop it here and go on. */
+          if (g_error_matches (folder_error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_NONEXISTENT))
+            {
+              g_autoptr(PetrelStoreFolder) gone =
+                petrel_store_get_folder_by_path (run->store, entry->info->name, NULL);
+
+              if (gone != NULL && !petrel_store_delete_folder (run->store, gone->id, error))
+                return FALSE;
+              g_clear_error (&folder_error);
+              continue;
+            }
+
+          /* The connection is gone, or the cache cannot be written: stop. Anything else is
+           * this folder's trouble: the others are still synced, and the first such failure
+           * is reported at the end. */
+          if (folder_error->domain != PETREL_IMAP_ERROR ||
+              (folder_error->code != PETREL_IMAP_ERROR_NO &&
+               folder_error->code != PETREL_IMAP_ERROR_BAD &&
+               folder_error->code != PETREL_IMAP_ERROR_INVALID &&
+               folder_error->code != PETREL_IMAP_ERROR_PERMISSION &&
+               folder_error->code != PETREL_IMAP_ERROR_UIDVALIDITY))
+            {
+              g_prefix_error (&folder_error, _("Cannot sync “%s”: "), entry->info->name);
+              g_propagate_error (error, g_steal_pointer (&folder_error));
+              return FALSE;
+            }
+          g_prefix_error (&folder_error, _("Cannot sync “%s”: "), entry->info->name);
+          g_debug ("%s", folder_error->message);
+          if (first_failure == NULL)
+            first_failure = g_steal_pointer (&folder_error);
+          g_clear_error (&folder_error);
         }
     }
 
@@ -1282,6 +1313,12 @@ run_sync (SyncRun     *run,
     }
 
   report (run, PETREL_SYNC_PHASE_DONE, NULL, 0, 0);
+
+  if (first_failure != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first_failure));
+      return FALSE;
+    }
 
   if (refused > 0)
     {
