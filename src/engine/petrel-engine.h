@@ -17,6 +17,7 @@
 #include "account/petrel-credentials.h"
 #include "mime/petrel-mime-summary.h"
 #include "model/petrel-account.h"
+#include "model/petrel-conversation.h"
 #include "store/petrel-store.h"
 
 G_BEGIN_DECLS

@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "petrel-engine.h"
+#include "model/petrel-conversation.h"
 #include "account/petrel-memory-credentials.h"
 #include "model/petrel-account-list.h"
 #include "model/petrel-demo.h"
@@ -825,6 +826,50 @@ test_demo_shipped (void)
   g_assert_no_error (error);
   g_assert_cmpstr (content->summary->subject, ==, petrel_message_get_subject (newest));
   g_assert_cmpuint (strlen (content->body->text), >, 0);
+
+  /* A thread the demo spans over INBOX and Sent: the conversation holds both sides. */
+  {
+    gboolean found_thread = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)) && !found_thread; i++)
+      {
+        g_autoptr(PetrelMessage) message = get_message (G_LIST_MODEL (list), i);
+        g_autoptr(PetrelConversation) conversation = NULL;
+        g_autoptr(GAsyncResult) loaded = NULL;
+        gboolean has_sent = FALSE, has_inbox = FALSE;
+        gint64 previous = 0;
+        guint n;
+
+        if (petrel_message_get_conversation_count (message) < 2)
+          continue;
+
+        conversation = petrel_conversation_new (demo,
+                                                petrel_message_get_conversation_id (message));
+        petrel_conversation_load_async (conversation, NULL, on_result_cb, &loaded);
+        g_assert_true (wait_until (result_ready, &loaded));
+        g_assert_true (petrel_conversation_load_finish (conversation, loaded, &error));
+        g_assert_no_error (error);
+
+        n = g_list_model_get_n_items (G_LIST_MODEL (conversation));
+        g_assert_cmpuint (n, ==, petrel_message_get_conversation_count (message));
+        g_assert_nonnull (petrel_conversation_get_subject (conversation));
+        for (guint j = 0; j < n; j++)
+          {
+            g_autoptr(PetrelMessage) part = g_list_model_get_item (G_LIST_MODEL (conversation), j);
+            const char *path = petrel_message_get_folder_path (part);
+
+            g_assert_cmpint (petrel_message_get_conversation_id (part), ==,
+                             petrel_message_get_conversation_id (message));
+            g_assert_cmpint (petrel_message_get_date (part), >=, previous);   /* oldest first */
+            previous = petrel_message_get_date (part);
+            has_sent |= g_strcmp0 (path, "Sent") == 0;
+            has_inbox |= g_strcmp0 (path, "INBOX") == 0;
+          }
+        g_assert_cmpint (petrel_conversation_get_latest_date (conversation), ==, previous);
+        found_thread = has_sent && has_inbox;
+      }
+    g_assert_true (found_thread);
+  }
 }
 
 int
