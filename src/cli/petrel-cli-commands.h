@@ -50,5 +50,9 @@ GAsyncResult *cli_wait_run      (CliWait      *wait);
 PetrelAccount *cli_open_account (CliGlobals   *globals,
                                  const char   *id,
                                  GError      **error);
+/* The accounts named in @ids, or every account when @ids is empty. */
+GPtrArray     *cli_open_accounts (CliGlobals          *globals,
+                                  const char * const  *ids,
+                                  GError             **error);
 
 G_END_DECLS

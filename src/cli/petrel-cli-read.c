@@ -159,22 +159,13 @@ cli_command_search (CliGlobals  *globals,
       g_string_append (query, cli_args_positional (args, i));
     }
 
-  if (cli_args_value (args, "account") != NULL)
-    {
-      PetrelAccount *account = cli_open_account (globals, cli_args_value (args, "account"),
-                                                 &error);
+  {
+    const char *ids[] = { cli_args_value (args, "account"), NULL };
 
-      if (account == NULL)
-        return cli_fail (error);
-      accounts = g_ptr_array_new_with_free_func (g_object_unref);
-      g_ptr_array_add (accounts, account);
-    }
-  else
-    {
-      accounts = petrel_account_open_all (globals->data_dir, &error);
-      if (accounts == NULL)
-        return cli_fail (error);
-    }
+    accounts = cli_open_accounts (globals, ids, &error);
+    if (accounts == NULL)
+      return cli_fail (error);
+  }
 
   hits = cli_search_accounts (accounts, query->str, cli_args_value (args, "folder"),
                               (guint) limit, !globals->offline, &error);

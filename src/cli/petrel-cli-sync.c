@@ -97,24 +97,15 @@ cli_command_sync (CliGlobals  *globals,
       return CLI_EXIT_OK;
     }
 
-  if (cli_args_n_positional (args) > 0)
-    {
-      accounts = g_ptr_array_new_with_free_func (g_object_unref);
-      for (guint i = 0; i < cli_args_n_positional (args); i++)
-        {
-          PetrelAccount *account = cli_open_account (globals, cli_args_positional (args, i),
-                                                     &error);
-          if (account == NULL)
-            return cli_fail (error);
-          g_ptr_array_add (accounts, account);
-        }
-    }
-  else
-    {
-      accounts = petrel_account_open_all (globals->data_dir, &error);
-      if (accounts == NULL)
-        return cli_fail (error);
-    }
+  {
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_null_terminated (4, NULL, TRUE);
+
+    for (guint i = 0; i < cli_args_n_positional (args); i++)
+      g_ptr_array_add (ids, (gpointer) cli_args_positional (args, i));
+    accounts = cli_open_accounts (globals, (const char * const *) ids->pdata, &error);
+    if (accounts == NULL)
+      return cli_fail (error);
+  }
 
   for (guint i = 0; i < accounts->len; i++)
     {

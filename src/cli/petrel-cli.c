@@ -106,6 +106,28 @@ cli_open_account (CliGlobals  *globals,
   return petrel_account_open (globals->data_dir, id, error);
 }
 
+GPtrArray *
+cli_open_accounts (CliGlobals          *globals,
+                   const char * const  *ids,
+                   GError             **error)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  if (ids == NULL || ids[0] == NULL)
+    return petrel_account_open_all (globals->data_dir, error);
+
+  accounts = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      PetrelAccount *account = cli_open_account (globals, ids[i], error);
+
+      if (account == NULL)
+        return NULL;
+      g_ptr_array_add (accounts, account);
+    }
+  return g_steal_pointer (&accounts);
+}
+
 static void
 print_usage (FILE *stream)
 {

@@ -535,44 +535,6 @@ parse_payload (const PetrelStoreReplayOp  *op,
   return json_object_ref (json_node_get_object (root));
 }
 
-static GArray *
-get_uids (JsonObject *object,
-          const char *name)
-{
-  GArray *uids = g_array_new (FALSE, FALSE, sizeof (guint32));
-  JsonArray *array = json_object_has_member (object, name)
-    ? json_object_get_array_member (object, name) : NULL;
-
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      guint32 uid = (guint32) json_array_get_int_element (array, i);
-
-      g_array_append_val (uids, uid);
-    }
-  return uids;
-}
-
-static GStrv
-get_strv (JsonObject *object,
-          const char *name)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array = json_object_has_member (object, name)
-    ? json_object_get_array_member (object, name) : NULL;
-
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    g_strv_builder_add (builder, json_array_get_string_element (array, i));
-  return g_strv_builder_end (builder);
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *name)
-{
-  return json_object_has_member (object, name)
-    ? json_object_get_string_member (object, name) : NULL;
-}
-
 char *
 petrel_changes_describe (const PetrelStoreReplayOp *op)
 {
@@ -582,37 +544,37 @@ petrel_changes_describe (const PetrelStoreReplayOp *op)
   if (object == NULL)
     return g_strdup (op->kind);
 
-  uids = get_uids (object, "uids");
+  uids = _petrel_json_get_uids (object, "uids");
 
   if (g_str_equal (op->kind, "flags"))
     {
-      g_auto(GStrv) add = get_strv (object, "add");
-      g_auto(GStrv) remove = get_strv (object, "remove");
+      g_auto(GStrv) add = _petrel_json_get_strv (object, "add");
+      g_auto(GStrv) remove = _petrel_json_get_strv (object, "remove");
       g_autofree char *add_text = g_strjoinv (" ", add);
       g_autofree char *remove_text = g_strjoinv (" ", remove);
 
       return g_strdup_printf (_("Flags of %u message(s) in “%s”: +%s -%s"), uids->len,
-                              get_string (object, "folder"), add_text, remove_text);
+                              _petrel_json_get_string (object, "folder"), add_text, remove_text);
     }
   if (g_str_equal (op->kind, "move"))
     return g_strdup_printf (_("Move %u message(s) from “%s” to “%s”"), uids->len,
-                            get_string (object, "folder"), get_string (object, "to"));
+                            _petrel_json_get_string (object, "folder"), _petrel_json_get_string (object, "to"));
   if (g_str_equal (op->kind, "copy"))
     return g_strdup_printf (_("Copy %u message(s) from “%s” to “%s”"), uids->len,
-                            get_string (object, "folder"), get_string (object, "to"));
+                            _petrel_json_get_string (object, "folder"), _petrel_json_get_string (object, "to"));
   if (g_str_equal (op->kind, "delete"))
     return g_strdup_printf (_("Delete %u message(s) from “%s” (to “%s”)"), uids->len,
-                            get_string (object, "folder"), get_string (object, "to"));
+                            _petrel_json_get_string (object, "folder"), _petrel_json_get_string (object, "to"));
   if (g_str_equal (op->kind, "expunge"))
     return g_strdup_printf (_("Delete %u message(s) from “%s” for good"), uids->len,
-                            get_string (object, "folder"));
+                            _petrel_json_get_string (object, "folder"));
   if (g_str_equal (op->kind, "folder-create"))
-    return g_strdup_printf (_("Create folder “%s”"), get_string (object, "path"));
+    return g_strdup_printf (_("Create folder “%s”"), _petrel_json_get_string (object, "path"));
   if (g_str_equal (op->kind, "folder-rename"))
-    return g_strdup_printf (_("Rename folder “%s” to “%s”"), get_string (object, "path"),
-                            get_string (object, "new_path"));
+    return g_strdup_printf (_("Rename folder “%s” to “%s”"), _petrel_json_get_string (object, "path"),
+                            _petrel_json_get_string (object, "new_path"));
   if (g_str_equal (op->kind, "folder-delete"))
-    return g_strdup_printf (_("Delete folder “%s”"), get_string (object, "path"));
+    return g_strdup_printf (_("Delete folder “%s”"), _petrel_json_get_string (object, "path"));
 
   return g_strdup (op->kind);
 }
@@ -656,11 +618,11 @@ undo_queued (PetrelStore          *store,
              JsonObject           *object,
              GError              **error)
 {
-  g_autoptr(GArray) uids = get_uids (object, "uids");
-  g_autoptr(GArray) provisional = get_uids (object, "provisional");
+  g_autoptr(GArray) uids = _petrel_json_get_uids (object, "uids");
+  g_autoptr(GArray) provisional = _petrel_json_get_uids (object, "provisional");
   g_autoptr(PetrelStoreFolder) folder = NULL;
   g_autoptr(PetrelStoreFolder) dest = NULL;
-  const char *folder_path = get_string (object, "folder");
+  const char *folder_path = _petrel_json_get_string (object, "folder");
   gboolean ok = TRUE;
 
   if (folder_path != NULL && (folder = folder_for (store, folder_path, error)) == NULL)
@@ -689,7 +651,7 @@ undo_queued (PetrelStore          *store,
     {
       gboolean copy = g_str_equal (op->kind, "copy");
 
-      if ((dest = folder_for (store, get_string (object, "to"), error)) == NULL)
+      if ((dest = folder_for (store, _petrel_json_get_string (object, "to"), error)) == NULL)
         return FALSE;
       for (guint i = 0; ok && i < uids->len && i < provisional->len; i++)
         {
@@ -702,11 +664,11 @@ undo_queued (PetrelStore          *store,
         }
     }
   else if (g_str_equal (op->kind, "folder-rename"))
-    ok = rename_subtree (store, get_string (object, "new_path"), get_string (object, "path"),
+    ok = rename_subtree (store, _petrel_json_get_string (object, "new_path"), _petrel_json_get_string (object, "path"),
                          error);
   else if (g_str_equal (op->kind, "folder-create"))
     {
-      g_autoptr(PetrelStoreFolder) created = folder_for (store, get_string (object, "path"),
+      g_autoptr(PetrelStoreFolder) created = folder_for (store, _petrel_json_get_string (object, "path"),
                                                          error);
       ok = created != NULL && petrel_store_delete_folder (store, created->id, error);
     }
@@ -722,16 +684,16 @@ undo_replayed (PetrelAccount        *account,
                JsonObject           *object,
                GError              **error)
 {
-  g_autoptr(GArray) uids = get_uids (object, "uids");
-  g_autoptr(GArray) dest_uids = get_uids (object, "dest_uids");
-  const char *folder = get_string (object, "folder");
+  g_autoptr(GArray) uids = _petrel_json_get_uids (object, "uids");
+  g_autoptr(GArray) dest_uids = _petrel_json_get_uids (object, "dest_uids");
+  const char *folder = _petrel_json_get_string (object, "folder");
   gboolean ok;
 
   if (g_str_equal (op->kind, "flags"))
     {
       JsonObject *before = json_object_get_object_member (object, "before");
-      g_auto(GStrv) add = get_strv (object, "add");
-      g_auto(GStrv) remove = get_strv (object, "remove");
+      g_auto(GStrv) add = _petrel_json_get_strv (object, "add");
+      g_auto(GStrv) remove = _petrel_json_get_strv (object, "remove");
       PetrelStoreFlags add_bits = petrel_store_flags_parse ((const char * const *) add, NULL);
       PetrelStoreFlags remove_bits = petrel_store_flags_parse ((const char * const *) remove,
                                                                NULL);
@@ -766,16 +728,16 @@ undo_replayed (PetrelAccount        *account,
           return FALSE;
         }
       ok = g_str_equal (op->kind, "copy")
-        ? petrel_changes_delete (account, get_string (object, "to"),
+        ? petrel_changes_delete (account, _petrel_json_get_string (object, "to"),
                                  (const guint32 *) dest_uids->data, dest_uids->len, TRUE, error)
-        : petrel_changes_move (account, get_string (object, "to"),
+        : petrel_changes_move (account, _petrel_json_get_string (object, "to"),
                                (const guint32 *) dest_uids->data, dest_uids->len, folder, error);
     }
   else if (g_str_equal (op->kind, "folder-rename"))
-    ok = petrel_changes_rename_folder (account, get_string (object, "new_path"),
-                                       get_string (object, "path"), error);
+    ok = petrel_changes_rename_folder (account, _petrel_json_get_string (object, "new_path"),
+                                       _petrel_json_get_string (object, "path"), error);
   else if (g_str_equal (op->kind, "folder-create"))
-    ok = petrel_changes_delete_folder (account, get_string (object, "path"), error);
+    ok = petrel_changes_delete_folder (account, _petrel_json_get_string (object, "path"), error);
   else
     ok = FALSE;
 

@@ -190,12 +190,13 @@ petrel_drafts_delete (PetrelAccount  *account,
 
 /* ---- on the server ---------------------------------------------------------------------- */
 
-static PetrelImapSeqSet *
-find_copies (PetrelImapClient  *client,
-             GMainContext      *context,
-             const char        *message_id,
-             GCancellable      *cancellable,
-             GError           **error)
+/* The UIDs in the selected folder of messages with this Message-ID (no angle brackets). */
+PetrelImapSeqSet *
+_petrel_imap_find_message_id (PetrelImapClient  *client,
+                              GMainContext      *context,
+                              const char        *message_id,
+                              GCancellable      *cancellable,
+                              GError           **error)
 {
   g_autofree char *id = g_strdup_printf ("=<%s>", message_id);
   const char *criteria[] = { "HEADER", "=Message-ID", id, NULL };
@@ -287,7 +288,7 @@ _petrel_drafts_upload (PetrelStore       *store,
         }
 
       /* Every copy there now is an older version (or this one, from an upload cut short). */
-      old = find_copies (client, context, message_id, cancellable, error);
+      old = _petrel_imap_find_message_id (client, context, message_id, cancellable, error);
       if (old == NULL)
         return FALSE;
 

@@ -41,19 +41,6 @@ item_object (const PetrelStoreOutboxItem *item)
   return json_object_ref (json_node_get_object (root));
 }
 
-static GStrv
-object_strv (JsonObject *object,
-             const char *name)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array = object != NULL && json_object_has_member (object, name)
-    ? json_object_get_array_member (object, name) : NULL;
-
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    g_strv_builder_add (builder, json_array_get_string_element (array, i));
-  return g_strv_builder_end (builder);
-}
-
 char *
 petrel_outbox_item_dup_from (const PetrelStoreOutboxItem *item)
 {
@@ -69,7 +56,7 @@ petrel_outbox_item_dup_recipients (const PetrelStoreOutboxItem *item)
 {
   g_autoptr(JsonObject) object = item_object (item);
 
-  return object_strv (object, "to");
+  return _petrel_json_get_strv (object, "to");
 }
 
 GStrv
@@ -77,7 +64,7 @@ petrel_outbox_item_dup_refused (const PetrelStoreOutboxItem *item)
 {
   g_autoptr(JsonObject) object = item_object (item);
 
-  return object_strv (object, "refused");
+  return _petrel_json_get_strv (object, "refused");
 }
 
 gint64
@@ -613,14 +600,8 @@ _petrel_outbox_save_sent (PetrelStore       *store,
       summary = petrel_mime_summary_new_from_bytes (item->raw, 0);
       if (summary != NULL && summary->message_id != NULL)
         {
-          g_autofree char *id = g_strdup_printf ("=<%s>", summary->message_id);
-          const char *criteria[] = { "HEADER", "=Message-ID", id, NULL };
-
-          petrel_imap_client_uid_search_async (client, criteria, cancellable,
-                                               _petrel_wait_cb, &wait);
-          found = petrel_imap_client_uid_search_finish (client, _petrel_wait_for (&wait), NULL,
-                                                        error);
-          _petrel_wait_clear (&wait);
+          found = _petrel_imap_find_message_id (client, context, summary->message_id,
+                                                cancellable, error);
           if (found == NULL)
             return FALSE;
         }

@@ -93,56 +93,6 @@ select_folder (Replay      *replay,
   return TRUE;
 }
 
-static GArray *
-json_uids (JsonObject *object,
-           const char *name)
-{
-  GArray *uids = g_array_new (FALSE, FALSE, sizeof (guint32));
-  JsonArray *array = json_object_has_member (object, name)
-    ? json_object_get_array_member (object, name) : NULL;
-
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      guint32 uid = (guint32) json_array_get_int_element (array, i);
-
-      g_array_append_val (uids, uid);
-    }
-  return uids;
-}
-
-static void
-set_json_uids (JsonObject *object,
-               const char *name,
-               GArray     *uids)
-{
-  JsonArray *array = json_array_sized_new (uids->len);
-
-  for (guint i = 0; i < uids->len; i++)
-    json_array_add_int_element (array, g_array_index (uids, guint32, i));
-  json_object_set_array_member (object, name, array);
-}
-
-static GStrv
-json_strv (JsonObject *object,
-           const char *name)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array = json_object_has_member (object, name)
-    ? json_object_get_array_member (object, name) : NULL;
-
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    g_strv_builder_add (builder, json_array_get_string_element (array, i));
-  return g_strv_builder_end (builder);
-}
-
-static const char *
-json_string (JsonObject *object,
-             const char *name)
-{
-  return json_object_has_member (object, name)
-    ? json_object_get_string_member (object, name) : NULL;
-}
-
 /* The server's UIDs of @uids, leaving out provisional ones never resolved. */
 static PetrelImapSeqSet *
 server_set (GArray *uids)
@@ -160,14 +110,14 @@ replay_flags (Replay      *replay,
               JsonObject  *object,
               GError     **error)
 {
-  g_autoptr(GArray) uids = json_uids (object, "uids");
+  g_autoptr(GArray) uids = _petrel_json_get_uids (object, "uids");
   g_autoptr(PetrelImapSeqSet) set = server_set (uids);
-  g_auto(GStrv) add = json_strv (object, "add");
-  g_auto(GStrv) remove = json_strv (object, "remove");
+  g_auto(GStrv) add = _petrel_json_get_strv (object, "add");
+  g_auto(GStrv) remove = _petrel_json_get_strv (object, "remove");
 
   if (petrel_imap_seqset_is_empty (set))
     return TRUE;
-  if (!select_folder (replay, json_string (object, "folder"),
+  if (!select_folder (replay, _petrel_json_get_string (object, "folder"),
                       (guint32) json_object_get_int_member (object, "uidvalidity"), error))
     return FALSE;
 
@@ -220,10 +170,10 @@ rewrite_later_ops (Replay      *replay,
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       object = json_node_get_object (json_parser_get_root (parser));
-      if (g_strcmp0 (json_string (object, "folder"), folder) != 0)
+      if (g_strcmp0 (_petrel_json_get_string (object, "folder"), folder) != 0)
         continue;
 
-      uids = json_uids (object, "uids");
+      uids = _petrel_json_get_uids (object, "uids");
       for (guint j = 0; j < uids->len; j++)
         {
           gpointer real;
@@ -239,7 +189,7 @@ rewrite_later_ops (Replay      *replay,
       if (!changed)
         continue;
 
-      set_json_uids (object, "uids", uids);
+      _petrel_json_set_uids (object, "uids", uids);
       generator = json_generator_new ();
       json_generator_set_root (generator, json_parser_get_root (parser));
       g_free (op->payload);
@@ -257,8 +207,8 @@ replay_transfer (Replay               *replay,
                  gboolean              copy,
                  GError              **error)
 {
-  g_autoptr(GArray) uids = json_uids (object, "uids");
-  g_autoptr(GArray) provisional = json_uids (object, "provisional");
+  g_autoptr(GArray) uids = _petrel_json_get_uids (object, "uids");
+  g_autoptr(GArray) provisional = _petrel_json_get_uids (object, "provisional");
   g_autoptr(PetrelImapSeqSet) set = server_set (uids);
   g_autoptr(PetrelImapCopyResult) result = NULL;
   g_autoptr(PetrelStoreFolder) dest = NULL;
@@ -267,7 +217,7 @@ replay_transfer (Replay               *replay,
   g_autoptr(GArray) src_list = NULL;
   g_autoptr(GArray) dst_list = NULL;
   g_autoptr(GArray) unresolved = g_array_new (FALSE, FALSE, sizeof (guint32));
-  const char *to = json_string (object, "to");
+  const char *to = _petrel_json_get_string (object, "to");
   PetrelWait wait = { replay->context, NULL };
   gboolean ok;
 
@@ -277,7 +227,7 @@ replay_transfer (Replay               *replay,
 
   if (!petrel_imap_seqset_is_empty (set))
     {
-      if (!select_folder (replay, json_string (object, "folder"),
+      if (!select_folder (replay, _petrel_json_get_string (object, "folder"),
                           (guint32) json_object_get_int_member (object, "uidvalidity"), error))
         return FALSE;
 
@@ -348,7 +298,7 @@ replay_transfer (Replay               *replay,
       g_autoptr(JsonGenerator) generator = json_generator_new ();
       g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
 
-      set_json_uids (object, "dest_uids", dest_uids);
+      _petrel_json_set_uids (object, "dest_uids", dest_uids);
       json_node_set_object (root, object);
       json_generator_set_root (generator, root);
       g_free (op->payload);
@@ -370,14 +320,14 @@ replay_expunge (Replay      *replay,
                 GError     **error)
 {
   static const char *deleted[] = { "\\Deleted", NULL };
-  g_autoptr(GArray) uids = json_uids (object, "uids");
+  g_autoptr(GArray) uids = _petrel_json_get_uids (object, "uids");
   g_autoptr(PetrelImapSeqSet) set = server_set (uids);
   PetrelWait wait = { replay->context, NULL };
   gboolean ok;
 
   if (petrel_imap_seqset_is_empty (set))
     return TRUE;
-  if (!select_folder (replay, json_string (object, "folder"),
+  if (!select_folder (replay, _petrel_json_get_string (object, "folder"),
                       (guint32) json_object_get_int_member (object, "uidvalidity"), error))
     return FALSE;
   if (!petrel_imap_client_has_capability (replay->client, "UIDPLUS"))
@@ -410,7 +360,7 @@ replay_folder (Replay               *replay,
                JsonObject           *object,
                GError              **error)
 {
-  const char *path = json_string (object, "path");
+  const char *path = _petrel_json_get_string (object, "path");
   g_autoptr(GError) local_error = NULL;
   PetrelWait wait = { replay->context, NULL };
   gboolean ok;
@@ -438,7 +388,7 @@ replay_folder (Replay               *replay,
     }
   else if (g_str_equal (op->kind, "folder-rename"))
     {
-      petrel_imap_client_rename_async (replay->client, path, json_string (object, "new_path"),
+      petrel_imap_client_rename_async (replay->client, path, _petrel_json_get_string (object, "new_path"),
                                        replay->cancellable, _petrel_wait_cb, &wait);
       ok = petrel_imap_client_rename_finish (replay->client, _petrel_wait_for (&wait),
                                              &local_error);
@@ -507,8 +457,8 @@ add_folders (PetrelStoreReplayOp *op,
     return;
   object = json_node_get_object (json_parser_get_root (parser));
   for (guint i = 0; i < G_N_ELEMENTS (members); i++)
-    if (json_string (object, members[i]) != NULL)
-      g_hash_table_add (set, g_strdup (json_string (object, members[i])));
+    if (_petrel_json_get_string (object, members[i]) != NULL)
+      g_hash_table_add (set, g_strdup (_petrel_json_get_string (object, members[i])));
 }
 
 static gboolean

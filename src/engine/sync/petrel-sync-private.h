@@ -8,6 +8,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "imap/petrel-imap-client.h"
 #include "store/petrel-store.h"
@@ -47,5 +48,22 @@ gboolean      _petrel_replay_run (PetrelImapClient  *client,
                                   GCancellable      *cancellable,
                                   guint             *out_failed,
                                   GError           **error);
+
+PetrelImapSeqSet *_petrel_imap_find_message_id (PetrelImapClient  *client,
+                                                GMainContext      *context,
+                                                const char        *message_id,
+                                                GCancellable      *cancellable,
+                                                GError           **error);
+
+/* Payloads of queued changes (petrel-sync-json.c). */
+GArray     *_petrel_json_get_uids   (JsonObject  *object,
+                                     const char  *name);
+void        _petrel_json_set_uids   (JsonObject  *object,
+                                     const char  *name,
+                                     GArray      *uids);
+GStrv       _petrel_json_get_strv   (JsonObject  *object,
+                                     const char  *name);
+const char *_petrel_json_get_string (JsonObject  *object,
+                                     const char  *name);
 
 G_END_DECLS
