@@ -411,6 +411,7 @@ cli_command_undo (CliGlobals  *globals,
   g_autofree char *description = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *text = NULL;
+  CliWait wait;
 
   if (argc != 2)
     return cli_usage ("undo ID", "%s", _("undo needs exactly one account id"));
@@ -418,7 +419,12 @@ cli_command_undo (CliGlobals  *globals,
   account = cli_open_account (globals, argv[1], &error);
   if (account == NULL)
     return cli_fail (error);
-  if (!petrel_changes_undo (account, &description, &error))
+
+  cli_wait_init (&wait);
+  petrel_account_undo_async (account, !globals->offline, NULL, cli_wait_callback, &wait);
+  description = petrel_account_undo_finish (account, cli_wait_run (&wait), &error);
+  cli_wait_clear (&wait);
+  if (description == NULL)
     return cli_fail (error);
 
   json_builder_begin_object (builder);
@@ -428,5 +434,5 @@ cli_command_undo (CliGlobals  *globals,
   text = g_strdup_printf (_("Undone: %s"), description);
   cli_emit_object (globals, builder, text);
 
-  return replay_now (globals, account);
+  return CLI_EXIT_OK;
 }

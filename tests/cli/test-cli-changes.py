@@ -197,6 +197,27 @@ def main():
         t.check(r.returncode == 0 and 'msg 06' not in srv.subjects('INBOX') and
                 'msg 06' not in (srv.subjects('Trash') or []), 'delete --expunge')
 
+        # -- undo of each kind once on the server: delete (to Trash), copy, flags
+        r = cli('delete', 'alice', 'INBOX', str(uid['msg 10']))
+        r2 = cli('undo', 'alice')
+        t.check(r.returncode == 0 and r2.returncode == 0 and
+                srv.subjects('INBOX').count('msg 10') == 1 and
+                'msg 10' not in (srv.subjects('Trash') or []),
+                'undo of a delete brings the message back from Trash', r2.stderr.decode())
+        inbox_now = local(cli, 'INBOX')
+        uid['msg 10'] = [u for u, row in inbox_now.items() if row['subject'] == 'msg 10'][0]
+        r = cli('copy', 'alice', 'INBOX', str(uid['msg 10']), '--to', 'Archive')
+        r2 = cli('undo', 'alice')
+        t.check(r.returncode == 0 and r2.returncode == 0 and
+                'msg 10' not in srv.subjects('Archive') and
+                srv.subjects('INBOX').count('msg 10') == 1, 'undo of a copy removes the copy')
+        before = srv.messages('INBOX')[uid['msg 10']][1]
+        cli('flag', 'alice', 'INBOX', str(uid['msg 10']), '--add', '\\Flagged', '\\Seen')
+        r = cli('undo', 'alice')
+        t.check(r.returncode == 0 and srv.messages('INBOX')[uid['msg 10']][1] == before,
+                'undo of a replayed flag change restores the flags exactly',
+                (before, srv.messages('INBOX')[uid['msg 10']][1]))
+
         # -- folders: create, rename a subtree, delete
         r = cli('folder', 'create', 'alice', 'Receipts')
         t.check(r.returncode == 0 and 'Receipts' in srv.folders(), 'folder create')

@@ -12,6 +12,7 @@
 
 #include "account/petrel-account-error.h"
 #include "account/petrel-secret-credentials.h"
+#include "sync/petrel-changes.h"
 #include "sync/petrel-sync.h"
 
 #include "petrel-account.h"
@@ -441,6 +442,57 @@ GBytes *
 petrel_account_load_message_finish (PetrelAccount  *self,
                                     GAsyncResult   *result,
                                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+petrel_account_undo_thread (GTask        *task,
+                            gpointer      source_object,
+                            gpointer      task_data,
+                            GCancellable *cancellable)
+{
+  PetrelAccount *self = source_object;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = NULL;
+
+  if (!petrel_changes_undo (self, &description, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* The undo is safe in the queue; a server that cannot be reached gets it later. */
+  if (GPOINTER_TO_INT (task_data) &&
+      !petrel_changes_replay (self, NULL, cancellable, &error))
+    g_debug ("Undo queued, not sent yet: %s", error->message);
+
+  g_task_return_pointer (task, g_steal_pointer (&description), g_free);
+}
+
+void
+petrel_account_undo_async (PetrelAccount       *self,
+                           gboolean             online,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PETREL_IS_ACCOUNT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, petrel_account_undo_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (online), NULL);
+  g_task_run_in_thread (task, petrel_account_undo_thread);
+}
+
+char *
+petrel_account_undo_finish (PetrelAccount  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 

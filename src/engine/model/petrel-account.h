@@ -63,4 +63,15 @@ GBytes              *petrel_account_load_message_finish (PetrelAccount       *se
                                                          GAsyncResult        *result,
                                                          GError             **error);
 
+/* Takes back the last change (see petrel_changes_undo()) on a worker thread, then sends the
+ * queue if @online; the result is a description of what was undone (free it). */
+void                 petrel_account_undo_async          (PetrelAccount       *self,
+                                                         gboolean             online,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+char                *petrel_account_undo_finish         (PetrelAccount       *self,
+                                                         GAsyncResult        *result,
+                                                         GError             **error);
+
 G_END_DECLS
