@@ -17,7 +17,9 @@ main (int   argc,
 {
   g_autoptr(PetrelApplication) app = NULL;
 
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* PETREL_LOCALEDIR: the build tree's po/ when running uninstalled (build-aux/run). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("PETREL_LOCALEDIR") != NULL
+                                     ? g_getenv ("PETREL_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -218,7 +220,7 @@ cli_args_uint (CliArgs     *args,
   if (!g_ascii_string_to_unsigned (value, 10, 0, max, out, &local_error))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("option “--%s” needs a number from 0 to %" G_GUINT64_FORMAT ", not “%s”"),
+                   _("option “--%s” needs a number from 0 to %" PRIu64 ", not “%s”"),
                    name, max, value);
       return FALSE;
     }

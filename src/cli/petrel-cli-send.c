@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -159,7 +161,7 @@ find_item (PetrelAccount  *account,
     }
   if (items != NULL)
     g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                 _("There is no message %" G_GINT64_FORMAT " in the outbox"), id);
+                 _("There is no message %" PRId64 " in the outbox"), id);
   return NULL;
 }
 
@@ -445,7 +447,7 @@ find_draft (PetrelAccount  *account,
       return petrel_store_outbox_item_copy (g_ptr_array_index (drafts, i));
   if (drafts != NULL)
     g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                 _("There is no draft %" G_GINT64_FORMAT), id);
+                 _("There is no draft %" PRId64), id);
   return NULL;
 }
 

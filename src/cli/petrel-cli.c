@@ -224,7 +224,9 @@ main (int   argc,
 
   /* stdout carries results (JSON lines): every log message goes to stderr. */
   g_log_writer_default_set_use_stderr (TRUE);
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* PETREL_LOCALEDIR: the build tree's po/ when running uninstalled (build-aux/run). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("PETREL_LOCALEDIR") != NULL
+                                     ? g_getenv ("PETREL_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "model/petrel-demo.h"
@@ -180,15 +182,15 @@ update_status_from_progress (PetrelAccountState *self)
     case PETREL_SYNC_PHASE_HEADERS:
       if (total > 0 && folder != NULL)
         /* Translators: %s is a folder name, then "12 of 340" new messages */
-        status = g_strdup_printf (_("%s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+        status = g_strdup_printf (_("%s: %" PRIu64 " of %" PRIu64
                                     " new messages"), folder, done, total);
       else
         status = g_strdup (_("Looking for new mail…"));
       break;
     case PETREL_SYNC_PHASE_BODIES:
       if (total > 0)
-        status = g_strdup_printf (_("Saving messages for offline use: %" G_GUINT64_FORMAT
-                                    " of %" G_GUINT64_FORMAT), done, total);
+        status = g_strdup_printf (_("Saving messages for offline use: %" PRIu64
+                                    " of %" PRIu64), done, total);
       else
         status = g_strdup (_("Saving messages for offline use…"));
       break;

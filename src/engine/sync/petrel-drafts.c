@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
@@ -104,7 +106,7 @@ petrel_drafts_save (PetrelAccount       *account,
         {
           if (old != NULL)
             g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
-                         _("%" G_GINT64_FORMAT " is not a draft"), replace);
+                         _("%" PRId64 " is not a draft"), replace);
           petrel_store_rollback (store);
           return 0;
         }
@@ -177,7 +179,7 @@ petrel_drafts_delete (PetrelAccount  *account,
   if (!is_draft_state (item->state))
     {
       g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
-                   _("%" G_GINT64_FORMAT " is not a draft"), id);
+                   _("%" PRId64 " is not a draft"), id);
       return FALSE;
     }
 
@@ -337,7 +339,7 @@ petrel_drafts_send (PetrelAccount  *account,
   if (!is_draft_state (item->state))
     {
       g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
-                   _("%" G_GINT64_FORMAT " is not a draft"), id);
+                   _("%" PRId64 " is not a draft"), id);
       return 0;
     }
 

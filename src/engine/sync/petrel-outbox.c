@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -170,7 +172,7 @@ get_item (PetrelStore  *store,
     {
       if (g_error_matches (local_error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND))
         g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                     _("There is no message %" G_GINT64_FORMAT " in the outbox"), id);
+                     _("There is no message %" PRId64 " in the outbox"), id);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
     }
@@ -200,13 +202,13 @@ petrel_outbox_cancel (PetrelAccount  *account,
       g_strcmp0 (item->state, "done") == 0)
     {
       g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
-                   _("Message %" G_GINT64_FORMAT " has been sent already"), id);
+                   _("Message %" PRId64 " has been sent already"), id);
       return FALSE;
     }
   if (g_str_has_prefix (item->state, "draft"))
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                   _("There is no message %" G_GINT64_FORMAT " in the outbox"), id);
+                   _("There is no message %" PRId64 " in the outbox"), id);
       return FALSE;
     }
   return petrel_store_outbox_delete (store, id, error);
@@ -230,7 +232,7 @@ petrel_outbox_retry (PetrelAccount  *account,
       g_strcmp0 (item->state, "queued") != 0)
     {
       g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
-                   _("Message %" G_GINT64_FORMAT " is not waiting to be sent (it is %s)"),
+                   _("Message %" PRId64 " is not waiting to be sent (it is %s)"),
                    id, item->state);
       return FALSE;
     }
