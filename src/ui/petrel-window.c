@@ -13,7 +13,9 @@
  *
  * The message list is the engine's lazy PetrelMessageList behind a GtkMultiSelection, never a
  * GTK sort or filter model, so a 100,000-message folder costs a page of rows. Actions that
- * change mail (archive, delete, flags, move) need the replay queue and are not offered yet.
+ * change mail (archive, delete, move, star, read/unread) go through the engine's change queue on a
+ * worker thread: the lists show them at once, the queue is sent in the background (never for the
+ * offline demo), and a toast offers to undo moves and deletions.
  */
 
 #include "config.h"
@@ -23,6 +25,7 @@
 #include "model/petrel-account-list.h"
 #include "model/petrel-demo.h"
 #include "model/petrel-message-list.h"
+#include "sync/petrel-changes.h"
 
 #include "petrel-account-state.h"
 #include "petrel-message-row.h"
@@ -33,6 +36,7 @@
 #include "petrel-window.h"
 
 #define SEARCH_LIMIT 500
+#define MARK_READ_DELAY_MS 1000
 
 struct _PetrelWindow
 {
@@ -57,6 +61,11 @@ struct _PetrelWindow
   GtkStack             *list_stack;
   AdwStatusPage        *list_empty_page;
   PetrelReader         *reader;
+  GtkButton            *star_button;
+  GtkButton            *unread_button;
+  GtkMenuButton        *move_button;
+  GtkPopover           *move_popover;
+  GtkListBox           *move_list;
 
   GCancellable         *cancellable;        /* owned; cancelled when the window closes */
   GSettings            *settings;           /* owned, nullable without the schema */
@@ -71,12 +80,21 @@ struct _PetrelWindow
   gboolean              demo_requested;
   gint64                folder_shown_at;    /* monotonic time the folder was chosen */
   gboolean              list_at_top;        /* the message list is scrolled to the top */
+
+  GQueue                changes;            /* Change, waiting for the one running */
+  gboolean              change_running;
+  gboolean              replaying;
+  PetrelAccount        *replay_again;       /* owned, nullable: replay once more when done */
+  PetrelMessage        *watched_message;    /* owned, nullable: the message shown */
+  PetrelMessage        *mark_read_message;  /* owned, nullable */
+  guint                 mark_read_id;
 };
 
 G_DEFINE_FINAL_TYPE (PetrelWindow, petrel_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void show_folder (PetrelWindow *self,
                          PetrelFolder *folder);
+static void update_message_actions (PetrelWindow *self);
 
 /* Helpers */
 
@@ -242,6 +260,7 @@ on_list_items_changed_cb (GListModel   *model,
   update_list_title (self);
   if (removed > 0)
     reselect_message (self);
+  update_message_actions (self);
 
   /* New mail arrived above: GtkListView keeps the rows on screen where they are, which hides
    * it. Someone looking at the top of the list wants to see it. */
@@ -702,6 +721,739 @@ on_accounts_changed_cb (GListModel   *accounts,
     open_demo (self);
 }
 
+/* Changes: archive, delete, move, flags. Each runs on a worker thread (the store blocks on
+ * SQLite), one after another so undo takes back the right one; the lists are refreshed at
+ * once, then the queue is sent to the server in the background (never for the demo). */
+
+typedef enum
+{
+  CHANGE_FLAGS,
+  CHANGE_MOVE,
+  CHANGE_DELETE,
+} ChangeKind;
+
+typedef struct
+{
+  char   *folder;
+  GArray *uids;   /* guint32 */
+} FolderUids;
+
+typedef struct
+{
+  PetrelAccount *account;
+  ChangeKind     kind;
+  GPtrArray     *groups;       /* FolderUids */
+  char          *flag;         /* CHANGE_FLAGS */
+  gboolean       add;          /* CHANGE_FLAGS: add or remove @flag */
+  char          *destination;  /* CHANGE_MOVE */
+  gboolean       expunge;      /* CHANGE_DELETE */
+  char          *toast;        /* nullable: shown with Undo once done */
+} Change;
+
+static void
+folder_uids_free (gpointer data)
+{
+  FolderUids *group = data;
+
+  g_free (group->folder);
+  g_array_unref (group->uids);
+  g_free (group);
+}
+
+static void
+change_free (gpointer data)
+{
+  Change *change = data;
+
+  g_clear_object (&change->account);
+  g_clear_pointer (&change->groups, g_ptr_array_unref);
+  g_free (change->flag);
+  g_free (change->destination);
+  g_free (change->toast);
+  g_free (change);
+}
+
+static void
+change_add_message (Change        *change,
+                    PetrelMessage *message)
+{
+  const char *folder = petrel_message_get_folder_path (message);
+  guint32 uid = petrel_message_get_uid (message);
+  FolderUids *group = NULL;
+
+  for (guint i = 0; i < change->groups->len && group == NULL; i++)
+    {
+      FolderUids *candidate = g_ptr_array_index (change->groups, i);
+
+      if (g_strcmp0 (candidate->folder, folder) == 0)
+        group = candidate;
+    }
+
+  if (group == NULL)
+    {
+      group = g_new0 (FolderUids, 1);
+      group->folder = g_strdup (folder);
+      group->uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+      g_ptr_array_add (change->groups, group);
+    }
+  g_array_append_val (group->uids, uid);
+}
+
+static void
+change_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Change *change = task_data;
+  GError *error = NULL;
+
+  for (guint i = 0; i < change->groups->len; i++)
+    {
+      FolderUids *group = g_ptr_array_index (change->groups, i);
+      const guint32 *uids = (const guint32 *) (gpointer) group->uids->data;
+      const char *flags[] = { change->flag, NULL };
+      gboolean ok = FALSE;
+
+      switch (change->kind)
+        {
+        case CHANGE_FLAGS:
+          ok = petrel_changes_set_flags (change->account, group->folder, uids, group->uids->len,
+                                         change->add ? flags : NULL,
+                                         change->add ? NULL : flags, &error);
+          break;
+        case CHANGE_MOVE:
+          ok = petrel_changes_move (change->account, group->folder, uids, group->uids->len,
+                                    change->destination, &error);
+          break;
+        case CHANGE_DELETE:
+          ok = petrel_changes_delete (change->account, group->folder, uids, group->uids->len,
+                                      change->expunge, &error);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+
+      if (!ok)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+replay_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  PetrelAccount *account = task_data;
+  GError *error = NULL;
+  guint failed = 0;
+
+  if (!petrel_changes_replay (account, &failed, cancellable, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, failed);
+}
+
+static void
+show_toast (PetrelWindow  *self,
+            const char    *title,
+            PetrelAccount *undo_account)
+{
+  AdwToast *toast = adw_toast_new (title);
+
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  if (undo_account != NULL)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_action_name (toast, "win.undo");
+      adw_toast_set_action_target_value (toast,
+                                         g_variant_new_string (petrel_account_get_id (
+                                           undo_account)));
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+refresh_account (PetrelWindow  *self,
+                 PetrelAccount *account)
+{
+  PetrelAccountState *state = find_state (self, account);
+
+  if (state != NULL)
+    petrel_account_state_refresh (state);
+  if (self->search_list != NULL && petrel_message_list_get_account (self->search_list) == account)
+    petrel_message_list_refresh (self->search_list);
+}
+
+static void start_replay (PetrelWindow  *self,
+                          PetrelAccount *account);
+
+static void
+replay_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (object);
+  g_autoptr(PetrelAccount) account = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize failed;
+
+  failed = g_task_propagate_int (G_TASK (result), &error);
+  self->replaying = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* Offline is normal: the queue is sent with the next sync. */
+  if (error != NULL)
+    g_debug ("Cannot send the changes now: %s", error->message);
+  else if (failed > 0)
+    {
+      g_autofree char *text = g_strdup_printf (ngettext ("The server refused %u change",
+                                                         "The server refused %u changes",
+                                                         (gulong) failed), (guint) failed);
+
+      show_toast (self, text, NULL);
+    }
+
+  refresh_account (self, account);
+  if (self->replay_again != NULL)
+    {
+      g_autoptr(PetrelAccount) next = g_steal_pointer (&self->replay_again);
+
+      start_replay (self, next);
+    }
+}
+
+static void
+start_replay (PetrelWindow  *self,
+              PetrelAccount *account)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (petrel_demo_is_demo (account))
+    return;
+
+  if (self->replaying)
+    {
+      g_set_object (&self->replay_again, account);
+      return;
+    }
+
+  self->replaying = TRUE;
+  task = g_task_new (self, self->cancellable, replay_cb, g_object_ref (account));
+  g_task_set_source_tag (task, start_replay);
+  g_task_set_task_data (task, g_object_ref (account), g_object_unref);
+  g_task_run_in_thread (task, replay_thread);
+}
+
+static void run_next_change (PetrelWindow *self);
+
+static void
+change_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (object);
+  Change *change = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  self->change_running = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      show_toast (self, error->message, NULL);
+    }
+  else if (change->toast != NULL)
+    {
+      show_toast (self, change->toast, change->account);
+    }
+
+  refresh_account (self, change->account);
+  if (error == NULL)
+    start_replay (self, change->account);
+  run_next_change (self);
+}
+
+static void
+run_next_change (PetrelWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  Change *change;
+
+  if (self->change_running || g_queue_is_empty (&self->changes))
+    return;
+
+  change = g_queue_pop_head (&self->changes);
+  self->change_running = TRUE;
+  task = g_task_new (self, self->cancellable, change_cb, NULL);
+  g_task_set_source_tag (task, run_next_change);
+  g_task_set_task_data (task, change, change_free);
+  g_task_run_in_thread (task, change_thread);
+}
+
+/* A change of the selected messages (or of @message alone), nullable when there is none. */
+static Change *
+change_new (PetrelWindow  *self,
+            ChangeKind     kind,
+            PetrelMessage *message)
+{
+  GtkSelectionModel *model = GTK_SELECTION_MODEL (self->message_selection);
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (model);
+  Change *change = g_new0 (Change, 1);
+  GtkBitsetIter iter;
+  guint position;
+
+  change->kind = kind;
+  change->groups = g_ptr_array_new_with_free_func (folder_uids_free);
+
+  if (message != NULL)
+    {
+      change->account = g_object_ref (petrel_message_get_account (message));
+      change_add_message (change, message);
+      return change;
+    }
+
+  for (gboolean more = gtk_bitset_iter_init_first (&iter, selected, &position); more;
+       more = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(PetrelMessage) item = g_list_model_get_item (G_LIST_MODEL (model), position);
+
+      /* A row not read from the store yet has no folder. */
+      if (item == NULL || petrel_message_get_folder_path (item) == NULL)
+        continue;
+      if (change->account == NULL)
+        change->account = g_object_ref (petrel_message_get_account (item));
+      if (petrel_message_get_account (item) == change->account)
+        change_add_message (change, item);
+    }
+
+  if (change->account == NULL)
+    {
+      change_free (change);
+      return NULL;
+    }
+
+  return change;
+}
+
+static guint
+change_count (Change *change)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < change->groups->len; i++)
+    n += ((FolderUids *) g_ptr_array_index (change->groups, i))->uids->len;
+
+  return n;
+}
+
+static void
+queue_change (PetrelWindow *self,
+              Change       *change)
+{
+  /* Moved messages leave the list: show none rather than one that is gone. */
+  if (change->kind != CHANGE_FLAGS)
+    {
+      gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
+      petrel_reader_show_message (self->reader, NULL);
+    }
+
+  g_queue_push_tail (&self->changes, change);
+  run_next_change (self);
+}
+
+static PetrelFolder *
+find_role_folder (PetrelWindow          *self,
+                  PetrelAccount         *account,
+                  PetrelStoreFolderRole  role)
+{
+  PetrelAccountState *state = account != NULL ? find_state (self, account) : NULL;
+
+  if (state == NULL)
+    return NULL;
+
+  return petrel_folder_list_find_role (petrel_account_state_get_folders (state), role);
+}
+
+/* The folder every selected message is in, or NULL. */
+static const char *
+selection_folder (PetrelWindow *self)
+{
+  PetrelMessageList *list = current_list (self);
+
+  if (list == NULL || self->search_list != NULL)
+    return NULL;
+
+  return petrel_message_list_get_folder_path (list);
+}
+
+static gboolean
+selection_any (PetrelWindow *self,
+               gboolean      (*test) (PetrelMessage *message),
+               gboolean      want)
+{
+  GtkSelectionModel *model = GTK_SELECTION_MODEL (self->message_selection);
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (model);
+  GtkBitsetIter iter;
+  guint position;
+
+  for (gboolean more = gtk_bitset_iter_init_first (&iter, selected, &position); more;
+       more = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(PetrelMessage) item = g_list_model_get_item (G_LIST_MODEL (model), position);
+
+      if (item != NULL && test (item) == want)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+set_button_state (GtkButton  *button,
+                  const char *icon_name,
+                  const char *label,
+                  const char *tooltip)
+{
+  gtk_button_set_icon_name (button, icon_name);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (button), tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+}
+
+static void
+update_message_actions (PetrelWindow *self)
+{
+  g_autoptr(GtkBitset) selected =
+    gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
+  gboolean any = !gtk_bitset_is_empty (selected);
+  PetrelMessageList *list = current_list (self);
+  PetrelAccount *account = list != NULL ? petrel_message_list_get_account (list) : NULL;
+  PetrelFolder *archive = find_role_folder (self, account, PETREL_STORE_FOLDER_ROLE_ARCHIVE);
+  const char *folder = selection_folder (self);
+  gboolean unstarred = any && selection_any (self, petrel_message_get_flagged, FALSE);
+  gboolean seen = any && selection_any (self, petrel_message_get_seen, TRUE);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.archive",
+                                 any && archive != NULL &&
+                                 g_strcmp0 (folder, petrel_folder_get_path (archive)) != 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete", any);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-star", any);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-unread", any);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), any);
+
+  if (!any || unstarred)
+    set_button_state (self->star_button, "non-starred-symbolic", _("Star"), _("Star (S)"));
+  else
+    set_button_state (self->star_button, "starred-symbolic", _("Unstar"), _("Unstar (S)"));
+
+  if (!any || seen)
+    set_button_state (self->unread_button, "mail-unread-symbolic", _("Mark as Unread"),
+                      _("Mark as Unread (U)"));
+  else
+    set_button_state (self->unread_button, "mail-read-symbolic", _("Mark as Read"),
+                      _("Mark as Read (U)"));
+}
+
+static void
+on_shown_message_notify_cb (PetrelWindow *self)
+{
+  update_message_actions (self);
+}
+
+static void
+watch_message (PetrelWindow  *self,
+               PetrelMessage *message)
+{
+  if (self->watched_message == message)
+    return;
+
+  if (self->watched_message != NULL)
+    g_signal_handlers_disconnect_by_func (self->watched_message, on_shown_message_notify_cb,
+                                          self);
+  g_set_object (&self->watched_message, message);
+  if (message != NULL)
+    g_signal_connect_object (message, "notify", G_CALLBACK (on_shown_message_notify_cb), self,
+                             G_CONNECT_SWAPPED);
+}
+
+/* Opening a message marks it read after a second, like other mail clients. */
+static gboolean
+mark_read_timeout_cb (gpointer user_data)
+{
+  PetrelWindow *self = user_data;
+  g_autoptr(PetrelMessage) message = g_steal_pointer (&self->mark_read_message);
+  Change *change;
+
+  self->mark_read_id = 0;
+  if (message == NULL || petrel_reader_get_message (self->reader) != message ||
+      petrel_message_get_seen (message) || petrel_message_get_folder_path (message) == NULL)
+    return G_SOURCE_REMOVE;
+
+  change = change_new (self, CHANGE_FLAGS, message);
+  change->flag = g_strdup ("\\Seen");
+  change->add = TRUE;
+  queue_change (self, change);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_mark_read (PetrelWindow  *self,
+                    PetrelMessage *message)
+{
+  g_clear_handle_id (&self->mark_read_id, g_source_remove);
+  g_clear_object (&self->mark_read_message);
+
+  if (message == NULL || petrel_message_get_seen (message))
+    return;
+
+  self->mark_read_message = g_object_ref (message);
+  self->mark_read_id = g_timeout_add (MARK_READ_DELAY_MS, mark_read_timeout_cb, self);
+}
+
+static void
+archive_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+  Change *change = change_new (self, CHANGE_MOVE, NULL);
+  PetrelFolder *archive;
+  guint n;
+
+  if (change == NULL)
+    return;
+
+  archive = find_role_folder (self, change->account, PETREL_STORE_FOLDER_ROLE_ARCHIVE);
+  if (archive == NULL)
+    {
+      show_toast (self, _("This account has no Archive folder"), NULL);
+      change_free (change);
+      return;
+    }
+
+  n = change_count (change);
+  change->destination = g_strdup (petrel_folder_get_path (archive));
+  change->toast = n == 1 ? g_strdup (_("Archived"))
+                         : g_strdup_printf (ngettext ("%u message archived",
+                                                      "%u messages archived", n), n);
+  queue_change (self, change);
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+  Change *change = change_new (self, CHANGE_DELETE, NULL);
+  PetrelFolder *trash;
+  const char *folder;
+  guint n;
+
+  if (change == NULL)
+    return;
+
+  n = change_count (change);
+  trash = find_role_folder (self, change->account, PETREL_STORE_FOLDER_ROLE_TRASH);
+  folder = selection_folder (self);
+  change->expunge = trash == NULL || g_strcmp0 (folder, petrel_folder_get_path (trash)) == 0;
+  if (change->expunge)
+    change->toast = g_strdup_printf (ngettext ("%u message deleted", "%u messages deleted", n), n);
+  else if (n == 1)
+    change->toast = g_strdup (_("Message moved to Trash"));
+  else
+    change->toast = g_strdup_printf (ngettext ("%u message moved to Trash",
+                                               "%u messages moved to Trash", n), n);
+  queue_change (self, change);
+}
+
+static void
+toggle_star_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+  gboolean add = selection_any (self, petrel_message_get_flagged, FALSE);
+  Change *change = change_new (self, CHANGE_FLAGS, NULL);
+
+  if (change == NULL)
+    return;
+
+  change->flag = g_strdup ("\\Flagged");
+  change->add = add;
+  queue_change (self, change);
+}
+
+static void
+toggle_unread_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+  gboolean mark_unread = selection_any (self, petrel_message_get_seen, TRUE);
+  Change *change = change_new (self, CHANGE_FLAGS, NULL);
+
+  if (change == NULL)
+    return;
+
+  /* Someone who marks the open message unread does not want it read again a second later. */
+  g_clear_handle_id (&self->mark_read_id, g_source_remove);
+  g_clear_object (&self->mark_read_message);
+
+  change->flag = g_strdup ("\\Seen");
+  change->add = !mark_unread;
+  queue_change (self, change);
+}
+
+static void
+undo_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(PetrelWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = NULL;
+
+  description = petrel_account_undo_finish (PETREL_ACCOUNT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (description == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot undo: %s"), error->message);
+
+      show_toast (self, text, NULL);
+    }
+  else
+    {
+      g_debug ("Undone: %s", description);
+    }
+
+  refresh_account (self, PETREL_ACCOUNT (object));
+}
+
+static void
+undo_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->states));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states), i);
+      PetrelAccount *account = petrel_account_state_get_account (state);
+
+      if (g_strcmp0 (petrel_account_get_id (account), id) == 0)
+        {
+          petrel_account_undo_async (account, !petrel_account_state_get_demo (state),
+                                     self->cancellable, undo_cb, g_object_ref (self));
+          return;
+        }
+    }
+}
+
+/* Move to…: the account's folders, the keyboard way of dragging messages to one. */
+static void
+add_move_rows (PetrelWindow *self,
+               GListModel   *folders,
+               const char   *current,
+               guint         depth)
+{
+  guint n = g_list_model_get_n_items (folders);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelFolder) folder = g_list_model_get_item (folders, i);
+      GtkWidget *row = gtk_list_box_row_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+      GtkWidget *label = gtk_label_new (petrel_folder_get_label (folder));
+
+      gtk_widget_set_margin_start (box, 6 + 12 * (int) depth);
+      gtk_widget_set_margin_end (box, 6);
+      gtk_widget_set_margin_top (box, 6);
+      gtk_widget_set_margin_bottom (box, 6);
+      gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name (
+                        petrel_folder_get_icon_name (folder)));
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      petrel_folder_get_label (folder), -1);
+      g_object_set_data_full (G_OBJECT (row), "petrel-folder-path",
+                              g_strdup (petrel_folder_get_path (folder)), g_free);
+      gtk_widget_set_sensitive (row, g_strcmp0 (current, petrel_folder_get_path (folder)) != 0);
+      gtk_list_box_append (self->move_list, row);
+
+      add_move_rows (self, petrel_folder_get_children (folder), current, depth + 1);
+    }
+}
+
+static void
+on_move_popover_show_cb (PetrelWindow *self)
+{
+  PetrelMessageList *list = current_list (self);
+  PetrelAccountState *state = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->move_list))) != NULL)
+    gtk_list_box_remove (self->move_list, child);
+
+  if (list != NULL)
+    state = find_state (self, petrel_message_list_get_account (list));
+  if (state != NULL)
+    add_move_rows (self, G_LIST_MODEL (petrel_account_state_get_folders (state)),
+                   selection_folder (self), 0);
+}
+
+/* Keyboard users start on the first folder they can choose. */
+static void
+on_move_popover_map_cb (PetrelWindow *self)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->move_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      if (gtk_widget_get_sensitive (row))
+        {
+          gtk_widget_grab_focus (row);
+          break;
+        }
+    }
+}
+
+static void
+on_move_row_activated_cb (GtkListBox    *box,
+                          GtkListBoxRow *row,
+                          PetrelWindow  *self)
+{
+  const char *path = g_object_get_data (G_OBJECT (row), "petrel-folder-path");
+  Change *change;
+  guint n;
+
+  gtk_popover_popdown (self->move_popover);
+  change = change_new (self, CHANGE_MOVE, NULL);
+  if (change == NULL || path == NULL)
+    {
+      g_clear_pointer (&change, change_free);
+      return;
+    }
+
+  n = change_count (change);
+  change->destination = g_strdup (path);
+  change->toast = g_strdup_printf (ngettext ("%u message moved", "%u messages moved", n), n);
+  queue_change (self, change);
+}
+
 /* Messages */
 
 static void
@@ -768,11 +1520,16 @@ on_message_selection_changed_cb (GtkSelectionModel *model,
         g_list_model_get_item (G_LIST_MODEL (model), gtk_bitset_get_nth (selected, 0));
 
       petrel_reader_show_message (self->reader, message);
+      watch_message (self, message);
+      schedule_mark_read (self, message);
     }
   else
     {
       petrel_reader_show_selection (self->reader, (guint) MIN (n, G_MAXUINT));
+      watch_message (self, NULL);
+      schedule_mark_read (self, NULL);
     }
+  update_message_actions (self);
 }
 
 static void
@@ -1012,6 +1769,11 @@ petrel_window_dispose (GObject *object)
   PetrelWindow *self = PETREL_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_queue_clear_full (&self->changes, change_free);
+  g_clear_handle_id (&self->mark_read_id, g_source_remove);
+  g_clear_object (&self->mark_read_message);
+  watch_message (self, NULL);
+  g_clear_object (&self->replay_again);
   if (self->message_selection != NULL)
     gtk_multi_selection_set_model (self->message_selection, NULL);
   g_clear_object (&self->search_list);
@@ -1061,6 +1823,14 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, list_empty_page);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, reader);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, star_button);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, unread_button);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, move_button);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, move_popover);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, move_list);
+  gtk_widget_class_bind_template_callback (widget_class, on_move_popover_show_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_move_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_move_popover_map_cb);
 
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
   gtk_widget_class_install_action (widget_class, "win.sync-account", "s", sync_account_action);
@@ -1072,6 +1842,12 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-list", NULL, show_list_action);
   gtk_widget_class_install_action (widget_class, "win.add-account-help", NULL,
                                    add_account_help_action);
+  gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive_action);
+  gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-star", NULL, toggle_star_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-unread", NULL,
+                                   toggle_unread_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", "s", undo_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -1080,6 +1856,11 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, 0, "win.next-message", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, 0, "win.previous-message",
                                        NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Delete, 0, "win.delete", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, 0, "win.archive", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "win.toggle-star", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, 0, "win.toggle-unread", NULL);
 }
 
 static void
@@ -1159,6 +1940,7 @@ petrel_window_init (PetrelWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", FALSE);
   update_list_page (self);
+  update_message_actions (self);
 }
 
 PetrelWindow *
