@@ -160,7 +160,14 @@ static const char migration_1[] =
   "  last_error TEXT"
   ");";
 
+/* 2: the messages whose body is not cached yet, newest first, without reading every row of
+ * the folder: what the body prefetch and a no-change sync ask for. */
+static const char migration_2[] =
+  "CREATE INDEX messages_missing_body ON messages (folder_id, date DESC, uid DESC)"
+  "  WHERE body_present = 0;";
+
 const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
   NULL,
   migration_1,
+  migration_2,
 };
