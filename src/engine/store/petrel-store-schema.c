@@ -166,8 +166,16 @@ static const char migration_2[] =
   "CREATE INDEX messages_missing_body ON messages (folder_id, date DESC, uid DESC)"
   "  WHERE body_present = 0;";
 
+/* 3: threading by subject asks "does this conversation have a message within N days?" for
+ * every conversation with the same subject; with the date in the index that is one probe each
+ * rather than a walk over the conversation's messages (quadratic over a big sync). */
+static const char migration_3[] =
+  "DROP INDEX messages_conversation;"
+  "CREATE INDEX messages_conversation ON messages (conversation_id, date);";
+
 const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
   NULL,
   migration_1,
   migration_2,
+  migration_3,
 };
