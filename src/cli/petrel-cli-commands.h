@@ -47,6 +47,9 @@ void          cli_wait_callback (GObject      *source,
                                  gpointer      user_data);
 GAsyncResult *cli_wait_run      (CliWait      *wait);
 
+/* Registers the OAuth2 providers of DATA_DIR/oauth2-providers.ini, if there is one. */
+void           cli_load_oauth2_providers (CliGlobals *globals);
+
 PetrelAccount *cli_open_account (CliGlobals   *globals,
                                  const char   *id,
                                  GError      **error);

@@ -38,9 +38,11 @@ static const CliCommand commands[] = {
   { "account", cli_command_account,
     "account add --id ID --email ADDR [--name NAME] --imap HOST:PORT "
     "--imap-security tls|starttls|none --smtp HOST:PORT --smtp-security tls|starttls|none "
-    "[--user USER] [--ca-file PEM] --password-stdin | account add --auto --id ID --email ADDR "
-    "[--name NAME] [--user USER] [--ca-file PEM] --password-stdin | account list | "
-    "account remove ID | account discover ADDRESS" },
+    "[--user USER] [--ca-file PEM] [--test] --password-stdin | account add --auto --id ID "
+    "--email ADDR [--name NAME] [--user USER] [--ca-file PEM] [--no-test] --password-stdin | "
+    "account add --oauth2 PROVIDER --id ID --email ADDR [--name NAME] [--user USER] "
+    "[--ca-file PEM] [--no-browser] [--no-test] | account list | "
+    "account remove ID | account sign-in ID [--no-browser] | account discover ADDRESS" },
   { "folders", cli_command_folders, "folders ID" },
   { "list", cli_command_list, "list ID FOLDER [--limit N] [--offset N]" },
   { "search", cli_command_search,
@@ -56,7 +58,8 @@ static const CliCommand commands[] = {
   { "undo", cli_command_undo, "undo ID" },
   { "send", cli_command_send,
     "send --account ID --to ADDR… [--cc ADDR…] [--bcc ADDR…] --subject S [--attach FILE…] "
-    "[--in-reply-to ID FOLDER UID] [--body-file F]" },
+    "[--in-reply-to ID FOLDER UID [--reply-all]] "
+    "[--forward ID FOLDER UID [--forward-as-attachment]] [--body-file F] [--html-file F]" },
   { "outbox", cli_command_outbox, "outbox ID | outbox cancel|retry ID N" },
   { "watch", cli_command_watch, "watch ID" },
   { "draft", cli_command_draft,
@@ -256,6 +259,7 @@ main (int   argc,
     }
 
   petrel_engine_init ();
+  cli_load_oauth2_providers (&globals);
 
   for (guint i = 0; commands[i].name != NULL; i++)
     {

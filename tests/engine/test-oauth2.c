@@ -1007,6 +1007,109 @@ test_providers_matching (void)
 }
 
 static void
+test_providers_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("petrel-providers-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "oauth2-providers.ini", NULL);
+  g_autoptr(PetrelOAuth2Provider) provider = NULL;
+  g_autoptr(PetrelOAuth2Provider) google = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A deployment's own provider, with its mail servers. */
+  g_assert_true (g_file_set_contents (path,
+                                      "[Provider corp-sso]\n"
+                                      "Name=Corp SSO\n"
+                                      "AuthorizationEndpoint=https://sso.corp.example/authorize\n"
+                                      "TokenEndpoint=https://sso.corp.example/token\n"
+                                      "Scopes=mail offline_access\n"
+                                      "Mechanism=oauthbearer\n"
+                                      "ClientId=petrel\n"
+                                      "Domains=corp.example;\n"
+                                      "Imap=imap.corp.example:993\n"
+                                      "Smtp=smtp.corp.example:587\n"
+                                      "SmtpSecurity=starttls\n"
+                                      "[Other]\n"
+                                      "Ignored=yes\n", -1, NULL));
+  g_assert_true (petrel_oauth2_providers_load_file (path, &error));
+  g_assert_no_error (error);
+  provider = petrel_oauth2_providers_lookup ("corp-sso");
+  g_assert_nonnull (provider);
+  g_assert_cmpstr (petrel_oauth2_provider_get_name (provider), ==, "Corp SSO");
+  g_assert_cmpint (petrel_oauth2_provider_get_mechanism (provider), ==,
+                   PETREL_OAUTH2_MECHANISM_OAUTHBEARER);
+  g_assert_cmpstr (petrel_oauth2_provider_get_client_id (provider), ==, "petrel");
+  g_assert_true (petrel_oauth2_provider_matches_domain (provider, "corp.example"));
+  g_assert_cmpstr (petrel_oauth2_provider_get_server_host (provider, PETREL_ACCOUNT_SERVER_IMAP),
+                   ==, "imap.corp.example");
+  g_assert_cmpuint (petrel_oauth2_provider_get_server_port (provider, PETREL_ACCOUNT_SERVER_IMAP),
+                    ==, 993);
+  g_assert_cmpint (petrel_oauth2_provider_get_server_security (provider,
+                                                               PETREL_ACCOUNT_SERVER_IMAP),
+                   ==, PETREL_CONNECTION_SECURITY_TLS);
+  g_assert_cmpuint (petrel_oauth2_provider_get_server_port (provider, PETREL_ACCOUNT_SERVER_SMTP),
+                    ==, 587);
+  g_assert_cmpint (petrel_oauth2_provider_get_server_security (provider,
+                                                               PETREL_ACCOUNT_SERVER_SMTP),
+                   ==, PETREL_CONNECTION_SECURITY_STARTTLS);
+
+  /* Loading it again is harmless: the registered one stays. */
+  g_assert_true (petrel_oauth2_providers_load_file (path, &error));
+  g_assert_no_error (error);
+  g_assert_true (petrel_oauth2_providers_unregister ("corp-sso"));
+
+  /* The built-in providers know their servers. */
+  google = petrel_oauth2_providers_lookup (PETREL_OAUTH2_PROVIDER_GOOGLE);
+  g_assert_cmpstr (petrel_oauth2_provider_get_server_host (google, PETREL_ACCOUNT_SERVER_IMAP),
+                   ==, "imap.gmail.com");
+  g_assert_cmpuint (petrel_oauth2_provider_get_server_port (google, PETREL_ACCOUNT_SERVER_SMTP),
+                    ==, 465);
+
+  /* Bad files are errors, never warnings. */
+  g_assert_true (g_file_set_contents (path,
+                                      "[Provider bad-mech]\n"
+                                      "AuthorizationEndpoint=https://a.example/a\n"
+                                      "TokenEndpoint=https://a.example/t\n"
+                                      "Scopes=x\n"
+                                      "Mechanism=plain\n", -1, NULL));
+  g_assert_false (petrel_oauth2_providers_load_file (path, &error));
+  g_assert_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER);
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (path,
+                                      "[Provider bad-port]\n"
+                                      "AuthorizationEndpoint=https://a.example/a\n"
+                                      "TokenEndpoint=https://a.example/t\n"
+                                      "Scopes=x\n"
+                                      "Imap=imap.a.example:99999\n", -1, NULL));
+  g_assert_false (petrel_oauth2_providers_load_file (path, &error));
+  g_assert_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER);
+  g_clear_error (&error);
+  g_assert_null (petrel_oauth2_providers_lookup ("bad-port"));
+
+  g_assert_true (g_file_set_contents (path,
+                                      "[Provider no-token]\n"
+                                      "AuthorizationEndpoint=https://a.example/a\n", -1, NULL));
+  g_assert_false (petrel_oauth2_providers_load_file (path, &error));
+  g_assert_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER);
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (path, "[Provider ../x]\nScopes=x\n", -1, NULL));
+  g_assert_false (petrel_oauth2_providers_load_file (path, &error));
+  g_assert_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER);
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (path, "not a key file\x01", -1, NULL));
+  g_assert_false (petrel_oauth2_providers_load_file (path, &error));
+  g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE);
+  g_clear_error (&error);
+
+  g_unlink (path);
+  g_assert_false (petrel_oauth2_providers_load_file (path, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_rmdir (dir);
+}
+
+static void
 test_pkce (void)
 {
   static const guchar vector_bytes[] = {
@@ -1889,6 +1992,198 @@ test_refresh_concurrent (void)
   g_clear_error (&b.error);
 }
 
+/* ---- threads and secret keys (issue 7) ---------------------------------------------------- */
+
+typedef struct
+{
+  PetrelAccountConfig *config;          /* borrowed */
+  PetrelCredentials   *credentials;     /* borrowed */
+  const char          *secret_key;      /* borrowed, nullable */
+  GCancellable        *cancellable;     /* borrowed, nullable */
+  TokenWait            wait;
+  GThread             *callback_thread; /* where the callback ran */
+} ThreadAsk;
+
+static void
+thread_token_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ThreadAsk *ask = user_data;
+
+  ask->callback_thread = g_thread_self ();
+  token_wait_cb (object, result, &ask->wait);
+}
+
+/* A sync worker: its own context, thread-default, iterated until the answer comes. */
+static gpointer
+token_thread (gpointer user_data)
+{
+  ThreadAsk *ask = user_data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  petrel_oauth2_get_access_token_for_key_async (ask->config, ask->secret_key, ask->credentials,
+                                                ask->cancellable, thread_token_cb, ask);
+  while (!ask->wait.done)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+
+  return NULL;
+}
+
+static void
+test_refresh_threads (void)
+{
+  g_autoptr(PetrelCredentials) credentials = petrel_memory_credentials_new ();
+  g_autoptr(PetrelAccountConfig) config = NULL;
+  g_autoptr(GThread) thread = NULL;
+  ThreadAsk worker = { 0 };
+  TokenWait main_wait = { 0 };
+
+  auth_reset ();
+  config = new_signed_in_account (credentials);
+
+  /* The window and a sync worker ask at once; the auth server answers on this thread. */
+  worker.config = config;
+  worker.credentials = credentials;
+  thread = g_thread_new ("sync-worker", token_thread, &worker);
+  petrel_oauth2_get_access_token_async (config, credentials, NULL, token_wait_cb, &main_wait);
+  wait_for (&main_wait.done);
+  g_thread_join (g_steal_pointer (&thread));
+
+  g_assert_no_error (main_wait.error);
+  g_assert_no_error (worker.wait.error);
+  g_assert_nonnull (main_wait.token);
+  g_assert_cmpstr (worker.wait.token, ==, main_wait.token);
+  /* Each caller was answered on its own thread's context. */
+  g_assert_true (worker.callback_thread != g_thread_self ());
+  g_assert_nonnull (worker.callback_thread);
+  /* One refresh served both, whoever started it. */
+  g_assert_cmpuint (auth.n_refresh_grants, ==, 1);
+
+  petrel_credentials_secret_free (main_wait.token);
+  petrel_credentials_secret_free (worker.wait.token);
+}
+
+static void
+test_refresh_takeover (void)
+{
+  g_autoptr(PetrelCredentials) credentials = petrel_memory_credentials_new ();
+  g_autoptr(PetrelAccountConfig) config = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(GError) error = NULL;
+  ThreadAsk worker = { 0 };
+  char *token;
+
+  auth_reset ();
+  config = new_signed_in_account (credentials);
+  petrel_oauth2_set_timeouts (0, 200);
+
+  /* A sync starts the refresh on its worker, gives up (cancelled) and its thread ends: its
+   * context is never iterated again, so that refresh can never finish. */
+  auth.token_mode = TOKEN_SLOW;
+  worker.config = config;
+  worker.credentials = credentials;
+  worker.cancellable = cancellable;
+  thread = g_thread_new ("sync-worker", token_thread, &worker);
+  while (auth.paused->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  g_thread_join (g_steal_pointer (&thread));
+  g_assert_error (worker.wait.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&worker.wait.error);
+
+  /* The window asks next: it takes the overdue refresh over instead of waiting forever. */
+  auth.token_mode = TOKEN_OK;
+  token = get_access_token (config, credentials, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (token, ==, auth.last_access_token);
+  g_assert_cmpuint (auth.n_refresh_grants, ==, 2);
+  petrel_credentials_secret_free (token);
+
+  /* And the token is cached for the next caller. */
+  token = get_access_token (config, credentials, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (auth.n_refresh_grants, ==, 2);
+  petrel_credentials_secret_free (token);
+  auth_reset ();
+}
+
+static void
+test_refresh_secret_key (void)
+{
+  g_autoptr(PetrelCredentials) credentials = petrel_memory_credentials_new ();
+  g_autoptr(PetrelAccountConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *old_refresh = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *left = NULL;
+  g_autofree char *key_a = NULL;
+  g_autofree char *key_b = NULL;
+  g_autofree char *refresh_b = new_secret ("rt-");
+  char *token_a, *token_b;
+
+  auth_reset ();
+  auth.rotate = FALSE;
+
+  /* Signed in before secret keys: the refresh token is under the bare account id. */
+  config = new_signed_in_account (credentials);
+  old_refresh = lookup_refresh_token (credentials, petrel_account_config_get_id (config));
+  key_a = g_strdup_printf ("%s@/data/a", petrel_account_config_get_id (config));
+  key_b = g_strdup_printf ("%s@/data/b", petrel_account_config_get_id (config));
+
+  petrel_oauth2_get_access_token_for_key_async (config, key_a, credentials, NULL,
+                                                store_result_cb, &result);
+  token_a = petrel_oauth2_get_access_token_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (token_a);
+  g_clear_object (&result);
+
+  /* It moved, once, under the secret key. */
+  moved = lookup_refresh_token (credentials, key_a);
+  left = lookup_refresh_token (credentials, petrel_account_config_get_id (config));
+  g_assert_cmpstr (moved, ==, old_refresh);
+  g_assert_null (left);
+
+  /* The same account id in another data dir is another account: signed in on its own. */
+  petrel_oauth2_get_access_token_for_key_async (config, key_b, credentials, NULL,
+                                                store_result_cb, &result);
+  token_b = petrel_oauth2_get_access_token_finish (wait_result (&result), &error);
+  g_assert_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_NOT_SIGNED_IN);
+  g_assert_null (token_b);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  g_hash_table_insert (auth.refresh_tokens, g_strdup (refresh_b), g_strdup (TEST_USER));
+  store_refresh_token (credentials, key_b, refresh_b);
+  petrel_oauth2_get_access_token_for_key_async (config, key_b, credentials, NULL,
+                                                store_result_cb, &result);
+  token_b = petrel_oauth2_get_access_token_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (token_b, !=, token_a);
+  g_clear_object (&result);
+
+  /* Invalidating one key leaves the other's token alone. */
+  petrel_oauth2_invalidate_access_token (key_b, NULL);
+  petrel_oauth2_get_access_token_for_key_async (config, key_a, credentials, NULL,
+                                                store_result_cb, &result);
+  {
+    g_autofree char *again = petrel_oauth2_get_access_token_finish (wait_result (&result),
+                                                                    &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (again, ==, token_a);
+  }
+
+  petrel_oauth2_invalidate_access_token (key_a, NULL);
+  petrel_credentials_secret_free (token_a);
+  petrel_credentials_secret_free (token_b);
+  auth_reset ();
+}
+
 static void
 test_refresh_revoked (void)
 {
@@ -2163,6 +2458,7 @@ main (int   argc,
 
   g_test_add_func ("/petrel/oauth2/providers/builtin", test_providers_builtin);
   g_test_add_func ("/petrel/oauth2/providers/matching", test_providers_matching);
+  g_test_add_func ("/petrel/oauth2/providers/file", test_providers_file);
   g_test_add_func ("/petrel/oauth2/pkce", test_pkce);
   g_test_add_func ("/petrel/oauth2/endpoints", test_endpoints);
   g_test_add_func ("/petrel/oauth2/token-response", test_token_response);
@@ -2187,6 +2483,9 @@ main (int   argc,
   g_test_add_func ("/petrel/oauth2/refresh/revoked", test_refresh_revoked);
   g_test_add_func ("/petrel/oauth2/refresh/not-signed-in", test_refresh_not_signed_in);
   g_test_add_func ("/petrel/oauth2/refresh/slow", test_refresh_slow);
+  g_test_add_func ("/petrel/oauth2/refresh/threads", test_refresh_threads);
+  g_test_add_func ("/petrel/oauth2/refresh/takeover", test_refresh_takeover);
+  g_test_add_func ("/petrel/oauth2/refresh/secret-key", test_refresh_secret_key);
   g_test_add_func ("/petrel/oauth2/keyring", test_keyring);
   g_test_add_func ("/petrel/oauth2/logs", test_no_secrets_in_logs);
 

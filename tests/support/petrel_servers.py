@@ -467,7 +467,7 @@ class Instance:
             os.chmod(oauth2_conf, 0o644)
             oauth2 = {'auth_mechanisms': 'plain login xoauth2 oauthbearer',
                       'oauth2_passdb': OAUTH2_PASSDB % {'dir': self.dir},
-                      'passwd_mechanisms': '  mechanisms = plain login\n'}
+                      'passwd_mechanisms': '  mechanisms = plain login none\n'}
         else:
             oauth2 = {'auth_mechanisms': 'plain login', 'oauth2_passdb': '',
                       'passwd_mechanisms': ''}

@@ -23,6 +23,7 @@ struct _PetrelMemoryCredentials
 {
   GObject     parent_instance;
 
+  GMutex      lock;     /* guards entries: sync asks from its worker thread */
   GHashTable *entries;  /* owned: "id\nservice" -> Entry */
 };
 
@@ -60,6 +61,7 @@ petrel_memory_credentials_lookup_async (PetrelCredentials       *credentials,
   g_autoptr(GTask) task = NULL;
   g_autofree char *key = make_key (account_id, service);
   const Entry *entry;
+  char *secret;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, petrel_memory_credentials_lookup_async);
@@ -67,9 +69,11 @@ petrel_memory_credentials_lookup_async (PetrelCredentials       *credentials,
   if (g_task_return_error_if_cancelled (task))
     return;
 
+  g_mutex_lock (&self->lock);
   entry = g_hash_table_lookup (self->entries, key);
-  g_task_return_pointer (task, entry != NULL ? g_strdup (entry->secret) : NULL,
-                         (GDestroyNotify) petrel_credentials_secret_free);
+  secret = entry != NULL ? g_strdup (entry->secret) : NULL;
+  g_mutex_unlock (&self->lock);
+  g_task_return_pointer (task, secret, (GDestroyNotify) petrel_credentials_secret_free);
 }
 
 static char *
@@ -105,7 +109,9 @@ petrel_memory_credentials_store_async (PetrelCredentials       *credentials,
   entry = g_new0 (Entry, 1);
   entry->secret = g_strdup (secret);
   entry->label = g_strdup (account_label);
+  g_mutex_lock (&self->lock);
   g_hash_table_replace (self->entries, make_key (account_id, service), entry);
+  g_mutex_unlock (&self->lock);
 
   g_task_return_boolean (task, TRUE);
 }
@@ -138,7 +144,9 @@ petrel_memory_credentials_clear_async (PetrelCredentials       *credentials,
   if (g_task_return_error_if_cancelled (task))
     return;
 
+  g_mutex_lock (&self->lock);
   g_hash_table_remove (self->entries, key);
+  g_mutex_unlock (&self->lock);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -169,6 +177,7 @@ petrel_memory_credentials_finalize (GObject *object)
   PetrelMemoryCredentials *self = (PetrelMemoryCredentials *)object;
 
   g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (petrel_memory_credentials_parent_class)->finalize (object);
 }
@@ -184,6 +193,7 @@ petrel_memory_credentials_class_init (PetrelMemoryCredentialsClass *klass)
 static void
 petrel_memory_credentials_init (PetrelMemoryCredentials *self)
 {
+  g_mutex_init (&self->lock);
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) entry_free);
 }
@@ -208,8 +218,11 @@ petrel_memory_credentials_new (void)
 guint
 petrel_memory_credentials_get_n_secrets (PetrelMemoryCredentials *self)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
+
   g_return_val_if_fail (PETREL_IS_MEMORY_CREDENTIALS (self), 0);
 
+  locker = g_mutex_locker_new (&self->lock);
   return g_hash_table_size (self->entries);
 }
 
@@ -233,7 +246,10 @@ petrel_memory_credentials_get_label (PetrelMemoryCredentials *self,
   g_return_val_if_fail (account_id != NULL, NULL);
 
   key = make_key (account_id, service);
+  g_mutex_lock (&self->lock);
   entry = g_hash_table_lookup (self->entries, key);
+  g_mutex_unlock (&self->lock);
 
+  /* Tests only: the label lives as long as the secret. */
   return entry != NULL ? entry->label : NULL;
 }

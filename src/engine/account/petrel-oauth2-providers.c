@@ -35,6 +35,10 @@ struct _PetrelOAuth2Provider
   char                 **domains;                 /* owned, never NULL, lower-case */
   char                 **host_suffixes;           /* owned, never NULL, lower-case */
   gboolean               refresh_sends_scope;
+  /* The mail servers accounts of the provider use (`account add --oauth2`). */
+  char                  *hosts[2];                /* owned, nullable: IMAP, SMTP */
+  guint16                ports[2];
+  PetrelConnectionSecurity securities[2];
 };
 
 G_DEFINE_BOXED_TYPE (PetrelOAuth2Provider, petrel_oauth2_provider,
@@ -144,7 +148,13 @@ make_builtin (const char            *id,
               const char            *client_secret,
               const char * const    *domains,
               const char * const    *hosts,
-              gboolean               refresh_sends_scope)
+              gboolean               refresh_sends_scope,
+              const char            *imap_host,
+              guint16                imap_port,
+              PetrelConnectionSecurity imap_security,
+              const char            *smtp_host,
+              guint16                smtp_port,
+              PetrelConnectionSecurity smtp_security)
 {
   PetrelOAuth2Provider *provider;
 
@@ -155,6 +165,10 @@ make_builtin (const char            *id,
   petrel_oauth2_provider_set_domains (provider, domains);
   petrel_oauth2_provider_set_host_suffixes (provider, hosts);
   petrel_oauth2_provider_set_refresh_sends_scope (provider, refresh_sends_scope);
+  petrel_oauth2_provider_set_server (provider, PETREL_ACCOUNT_SERVER_IMAP, imap_host, imap_port,
+                                     imap_security);
+  petrel_oauth2_provider_set_server (provider, PETREL_ACCOUNT_SERVER_SMTP, smtp_host, smtp_port,
+                                     smtp_security);
   provider->sealed = TRUE;
 
   return provider;
@@ -177,7 +191,9 @@ ensure_registry (void)
                                  PETREL_OAUTH2_MECHANISM_XOAUTH2,
                                  PETREL_OAUTH2_GOOGLE_CLIENT_ID,
                                  PETREL_OAUTH2_GOOGLE_CLIENT_SECRET,
-                                 google_domains, google_hosts, FALSE));
+                                 google_domains, google_hosts, FALSE,
+                                 "imap.gmail.com", 993, PETREL_CONNECTION_SECURITY_TLS,
+                                 "smtp.gmail.com", 465, PETREL_CONNECTION_SECURITY_TLS));
 
   g_ptr_array_add (registry,
                    make_builtin (PETREL_OAUTH2_PROVIDER_MICROSOFT, "Microsoft 365",
@@ -188,7 +204,10 @@ ensure_registry (void)
                                  PETREL_OAUTH2_MECHANISM_XOAUTH2,
                                  PETREL_OAUTH2_MICROSOFT_CLIENT_ID,
                                  NULL,
-                                 microsoft_domains, microsoft_hosts, TRUE));
+                                 microsoft_domains, microsoft_hosts, TRUE,
+                                 "outlook.office365.com", 993, PETREL_CONNECTION_SECURITY_TLS,
+                                 "smtp.office365.com", 587,
+                                 PETREL_CONNECTION_SECURITY_STARTTLS));
 }
 
 /* Called with registry_lock held. Returns a borrowed provider. */
@@ -312,6 +331,8 @@ petrel_oauth2_provider_unref (PetrelOAuth2Provider *self)
   g_free (self->client_secret);
   g_strfreev (self->domains);
   g_strfreev (self->host_suffixes);
+  g_free (self->hosts[0]);
+  g_free (self->hosts[1]);
   g_free (self);
 }
 
@@ -731,4 +752,260 @@ petrel_oauth2_providers_unregister (const char *id)
     }
 
   return FALSE;
+}
+
+/**
+ * petrel_oauth2_provider_set_server:
+ * @self: an unregistered provider
+ * @server: IMAP or SMTP
+ * @host: (nullable): the host name
+ * @port: its port
+ * @security: how to connect
+ *
+ * Sets the mail server accounts of this provider use, so that signing in is all a person has
+ * to do (`petrel-cli account add --oauth2`).
+ */
+void
+petrel_oauth2_provider_set_server (PetrelOAuth2Provider     *self,
+                                   PetrelAccountServer       server,
+                                   const char               *host,
+                                   guint16                   port,
+                                   PetrelConnectionSecurity  security)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (!self->sealed);
+  g_return_if_fail (server <= PETREL_ACCOUNT_SERVER_SMTP);
+
+  g_free (self->hosts[server]);
+  self->hosts[server] = g_strdup (host);
+  self->ports[server] = port;
+  self->securities[server] = security;
+}
+
+/**
+ * petrel_oauth2_provider_get_server_host:
+ * @self: a provider
+ * @server: IMAP or SMTP
+ *
+ * Returns: (nullable): the host of the provider's server, or %NULL when it names none
+ */
+const char *
+petrel_oauth2_provider_get_server_host (PetrelOAuth2Provider *self,
+                                        PetrelAccountServer   server)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (server <= PETREL_ACCOUNT_SERVER_SMTP, NULL);
+
+  return self->hosts[server];
+}
+
+guint16
+petrel_oauth2_provider_get_server_port (PetrelOAuth2Provider *self,
+                                        PetrelAccountServer   server)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (server <= PETREL_ACCOUNT_SERVER_SMTP, 0);
+
+  return self->ports[server];
+}
+
+PetrelConnectionSecurity
+petrel_oauth2_provider_get_server_security (PetrelOAuth2Provider *self,
+                                            PetrelAccountServer   server)
+{
+  g_return_val_if_fail (self != NULL, PETREL_CONNECTION_SECURITY_TLS);
+  g_return_val_if_fail (server <= PETREL_ACCOUNT_SERVER_SMTP, PETREL_CONNECTION_SECURITY_TLS);
+
+  return self->securities[server];
+}
+
+static gboolean
+parse_server (GKeyFile             *file,
+              const char           *group,
+              const char           *key,
+              PetrelOAuth2Provider *provider,
+              PetrelAccountServer   server,
+              GError              **error)
+{
+  g_autofree char *value = g_key_file_get_string (file, group, key, NULL);
+  g_autofree char *security_key = g_strconcat (key, "Security", NULL);
+  g_autofree char *security_value = g_key_file_get_string (file, group, security_key, NULL);
+  g_autofree char *host = NULL;
+  PetrelConnectionSecurity security = PETREL_CONNECTION_SECURITY_TLS;
+  const char *colon;
+  guint64 port = 0;
+
+  if (value == NULL)
+    return TRUE;
+
+  colon = strrchr (value, ':');
+  if (colon == NULL || colon == value ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
+    {
+      g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
+                   "[%s] %s must be HOST:PORT, not “%s”", group, key, value);
+      return FALSE;
+    }
+  host = g_strndup (value, colon - value);
+  if (!petrel_account_validate_host (host, error) ||
+      (security_value != NULL &&
+       !petrel_connection_security_from_string (security_value, &security, error)))
+    {
+      g_prefix_error (error, "[%s] %s: ", group, key);
+      return FALSE;
+    }
+
+  petrel_oauth2_provider_set_server (provider, server, host, (guint16) port, security);
+  return TRUE;
+}
+
+/* One [Provider ID] group of a providers file. */
+static PetrelOAuth2Provider *
+parse_provider (GKeyFile    *file,
+                const char  *group,
+                GError     **error)
+{
+  g_autoptr(PetrelOAuth2Provider) provider = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *authorize_url = NULL;
+  g_autofree char *token_url = NULL;
+  g_autofree char *scopes = NULL;
+  g_autofree char *mechanism_value = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *client_secret = NULL;
+  g_auto(GStrv) domains = NULL;
+  g_auto(GStrv) hosts = NULL;
+  PetrelOAuth2Mechanism mechanism = PETREL_OAUTH2_MECHANISM_XOAUTH2;
+  const char *id = group + strlen ("Provider ");
+  GError *local_error = NULL;
+
+  if (!id_is_valid (id))
+    {
+      g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
+                   "“%s” is not a valid provider id", id);
+      return NULL;
+    }
+
+  name = g_key_file_get_string (file, group, "Name", NULL);
+  authorize_url = g_key_file_get_string (file, group, "AuthorizationEndpoint", &local_error);
+  if (authorize_url != NULL)
+    token_url = g_key_file_get_string (file, group, "TokenEndpoint", &local_error);
+  if (token_url != NULL)
+    scopes = g_key_file_get_string (file, group, "Scopes", &local_error);
+  if (scopes == NULL)
+    {
+      g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
+                   "[%s]: %s", group, local_error->message);
+      g_clear_error (&local_error);
+      return NULL;
+    }
+
+  mechanism_value = g_key_file_get_string (file, group, "Mechanism", NULL);
+  if (mechanism_value != NULL && g_ascii_strcasecmp (mechanism_value, "oauthbearer") == 0)
+    mechanism = PETREL_OAUTH2_MECHANISM_OAUTHBEARER;
+  else if (mechanism_value != NULL && g_ascii_strcasecmp (mechanism_value, "xoauth2") != 0)
+    {
+      g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
+                   "[%s] Mechanism must be xoauth2 or oauthbearer, not “%s”", group,
+                   mechanism_value);
+      return NULL;
+    }
+
+  provider = petrel_oauth2_provider_new (id, name != NULL ? name : id, authorize_url,
+                                         token_url, scopes, mechanism);
+  client_id = g_key_file_get_string (file, group, "ClientId", NULL);
+  client_secret = g_key_file_get_string (file, group, "ClientSecret", NULL);
+  domains = g_key_file_get_string_list (file, group, "Domains", NULL, NULL);
+  hosts = g_key_file_get_string_list (file, group, "HostSuffixes", NULL, NULL);
+  petrel_oauth2_provider_set_client_id (provider, client_id);
+  petrel_oauth2_provider_set_client_secret (provider, client_secret);
+  petrel_oauth2_provider_set_domains (provider, (const char * const *) domains);
+  petrel_oauth2_provider_set_host_suffixes (provider, (const char * const *) hosts);
+  petrel_oauth2_provider_set_refresh_sends_scope (
+    provider, g_key_file_get_boolean (file, group, "RefreshSendsScope", NULL));
+
+  if (!parse_server (file, group, "Imap", provider, PETREL_ACCOUNT_SERVER_IMAP, error) ||
+      !parse_server (file, group, "Smtp", provider, PETREL_ACCOUNT_SERVER_SMTP, error))
+    return NULL;
+
+  return g_steal_pointer (&provider);
+}
+
+/**
+ * petrel_oauth2_providers_load_file:
+ * @path: a key file
+ * @error: return location for a #GError
+ *
+ * Registers the providers of a key file, one `[Provider ID]` group each: `Name`,
+ * `AuthorizationEndpoint`, `TokenEndpoint`, `Scopes` (required), `Mechanism` (xoauth2 or
+ * oauthbearer), `ClientId`, `ClientSecret`, `Domains`, `HostSuffixes`, `RefreshSendsScope`,
+ * `Imap`/`Smtp` (HOST:PORT) with `ImapSecurity`/`SmtpSecurity` (tls, starttls, none). This
+ * is how a deployment adds its own authorization server without rebuilding Petrel; providers
+ * already registered under the same id are left as they are.
+ *
+ * Returns: %TRUE when every group was registered, else %FALSE with
+ *   %PETREL_OAUTH2_ERROR_INVALID_PROVIDER or a #GKeyFileError (the groups before the bad one
+ *   stay registered)
+ */
+gboolean
+petrel_oauth2_providers_load_file (const char  *path,
+                                   GError     **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_auto(GStrv) groups = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
+    return FALSE;
+
+  groups = g_key_file_get_groups (file, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autoptr(PetrelOAuth2Provider) provider = NULL;
+      g_autoptr(PetrelOAuth2Provider) existing = NULL;
+
+      if (!g_str_has_prefix (groups[i], "Provider "))
+        continue;
+
+      provider = parse_provider (file, groups[i], error);
+      if (provider == NULL)
+        return FALSE;
+
+      existing = petrel_oauth2_providers_lookup (petrel_oauth2_provider_get_id (provider));
+      if (existing != NULL)
+        continue;
+      if (!petrel_oauth2_providers_register (provider, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * petrel_oauth2_providers_load_data_dir:
+ * @data_dir: Petrel's data dir
+ *
+ * Registers the providers of `DATA_DIR/oauth2-providers.ini`, if there is one (see
+ * petrel_oauth2_providers_load_file()): the CLI and the app read the same file.
+ *
+ * Returns: %TRUE when the file is absent or every group was registered
+ */
+gboolean
+petrel_oauth2_providers_load_data_dir (const char  *data_dir,
+                                       GError     **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, FALSE);
+
+  path = g_build_filename (data_dir, "oauth2-providers.ini", NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (!petrel_oauth2_providers_load_file (path, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  return TRUE;
 }

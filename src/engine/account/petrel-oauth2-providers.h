@@ -9,6 +9,8 @@
 
 #include <gio/gio.h>
 
+#include "account/petrel-account-config.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -81,6 +83,19 @@ const char * const   *petrel_oauth2_provider_get_domains  (PetrelOAuth2Provider 
 const char * const   *petrel_oauth2_provider_get_host_suffixes (PetrelOAuth2Provider *self);
 gboolean              petrel_oauth2_provider_get_refresh_sends_scope (PetrelOAuth2Provider *self);
 
+/* The mail servers of the provider's accounts; the host is NULL when it names none. */
+void                  petrel_oauth2_provider_set_server   (PetrelOAuth2Provider     *self,
+                                                           PetrelAccountServer       server,
+                                                           const char               *host,
+                                                           guint16                   port,
+                                                           PetrelConnectionSecurity  security);
+const char           *petrel_oauth2_provider_get_server_host (PetrelOAuth2Provider  *self,
+                                                              PetrelAccountServer    server);
+guint16               petrel_oauth2_provider_get_server_port (PetrelOAuth2Provider  *self,
+                                                              PetrelAccountServer    server);
+PetrelConnectionSecurity petrel_oauth2_provider_get_server_security (PetrelOAuth2Provider *self,
+                                                                     PetrelAccountServer server);
+
 gboolean              petrel_oauth2_provider_matches_domain (PetrelOAuth2Provider *self,
                                                              const char           *domain);
 gboolean              petrel_oauth2_provider_matches_host (PetrelOAuth2Provider  *self,
@@ -96,5 +111,11 @@ PetrelOAuth2Provider *petrel_oauth2_providers_find_for_host (const char         
 gboolean              petrel_oauth2_providers_register    (PetrelOAuth2Provider  *provider,
                                                            GError               **error);
 gboolean              petrel_oauth2_providers_unregister  (const char            *id);
+/* Registers the [Provider ID] groups of a key file (a deployment's own servers). */
+gboolean              petrel_oauth2_providers_load_file   (const char            *path,
+                                                           GError               **error);
+/* The same for DATA_DIR/oauth2-providers.ini; TRUE when there is no such file. */
+gboolean              petrel_oauth2_providers_load_data_dir (const char          *data_dir,
+                                                             GError             **error);
 
 G_END_DECLS

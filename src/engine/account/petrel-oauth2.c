@@ -52,7 +52,7 @@ G_DEFINE_BOXED_TYPE (PetrelOAuth2Token, petrel_oauth2_token,
 
 static guint authorize_timeout_ms = PETREL_OAUTH2_DEFAULT_AUTHORIZE_TIMEOUT_MS;
 static guint request_timeout_ms = PETREL_OAUTH2_DEFAULT_REQUEST_TIMEOUT_MS;
-static SoupSession *default_session;   /* owned, lazily made, main thread */
+static SoupSession *default_session;   /* owned, lazily made, then never changed */
 
 /* Helpers */
 
@@ -140,12 +140,18 @@ dup_endpoint_host (const char *url)
   return g_strdup (g_uri_get_host (uri));
 }
 
+/* Made once, by whichever thread comes first: since libsoup 3.2 messages may be sent from
+ * any thread (their I/O runs on that thread's context); the session is never changed after. */
 static SoupSession *
 get_session (void)
 {
-  if (default_session == NULL)
-    default_session = soup_session_new_with_options ("user-agent", "Petrel/" PACKAGE_VERSION,
-                                                     NULL);
+  if (g_once_init_enter (&default_session))
+    {
+      SoupSession *session = soup_session_new_with_options ("user-agent",
+                                                            "Petrel/" PACKAGE_VERSION, NULL);
+
+      g_once_init_leave (&default_session, session);
+    }
 
   return default_session;
 }
@@ -1454,33 +1460,63 @@ account_label (PetrelAccountConfig *config)
   return address != NULL ? address : petrel_account_config_get_id (config);
 }
 
-/* The access token cache: account id -> CacheEntry, main thread only */
+/* The access token cache: secret key -> CacheEntry, shared by every thread.
+ *
+ * Sync runs on a worker thread with its own GMainContext while the UI asks from the main
+ * thread, so everything below is guarded by cache_lock. A refresh runs on the thread-default
+ * context of the caller that started it (its HTTP request and its keyring calls are sent from
+ * there, libsoup >= 3.2 allows that); callers from other threads wait for it and get their
+ * answer on their own context (GTask does that). Should the starting thread stop iterating
+ * its context (a sync that was cancelled), a waiter from another context takes the refresh
+ * over once it is overdue, so nobody waits forever. */
 
 typedef struct
 {
-  guint       ref_count;
-  char       *account_id;             /* owned */
-  char       *key;                    /* owned: provider id, newline, client id */
-  char       *access_token;           /* owned, wiped, nullable */
-  gint64      expires_at;             /* seconds since the epoch */
-  char       *unsaved_refresh_token;  /* owned, wiped, nullable: rotated but not yet stored */
-  gboolean    refreshing;
-  GPtrArray  *waiters;                /* owned, of Waiter */
+  gatomicrefcount  ref_count;
+  char            *secret_key;             /* owned: whose tokens */
+  char            *account_id;             /* owned: for messages, and the pre-migration key */
+  char            *key;                    /* owned: provider id, newline, client id */
+  char            *access_token;           /* owned, wiped, nullable */
+  gint64           expires_at;             /* seconds since the epoch */
+  char            *unsaved_refresh_token;  /* owned, wiped, nullable: rotated, not yet stored */
+  gboolean         refreshing;
+  guint            generation;             /* of the running refresh; older ones are ignored */
+  GMainContext    *refresh_context;        /* owned, nullable: where the refresh runs */
+  gint64           refresh_started;        /* monotonic time */
+  GPtrArray       *waiters;                /* owned, of Waiter (reference) */
 } CacheEntry;
 
 typedef struct
 {
-  GTask      *task;    /* owned */
-  GSource    *source;  /* owned, nullable: fires when the waiter's cancellable is */
-  CacheEntry *entry;   /* borrowed: the refresh holds a reference */
+  gatomicrefcount  ref_count;
+  GTask           *task;       /* owned */
+  GSource         *source;     /* owned, nullable: fires when the waiter's cancellable does */
+  GSource         *overdue;    /* owned, nullable: fires if a refresh elsewhere hangs */
+  CacheEntry      *entry;      /* owned */
+  gboolean         answered;   /* under cache_lock: the task was returned */
 } Waiter;
 
-static GHashTable *cache;   /* owned: account id -> CacheEntry (reference) */
+typedef struct
+{
+  CacheEntry           *entry;          /* owned */
+  guint                 generation;
+  PetrelOAuth2Provider *provider;       /* owned */
+  PetrelCredentials    *credentials;    /* owned */
+  char                 *client_id;      /* owned */
+  char                 *client_secret;  /* owned, wiped, nullable */
+  char                 *label;          /* owned */
+  char                 *refresh_token;  /* owned, wiped: the one used */
+  PetrelOAuth2Token    *token;          /* owned, nullable: the answer */
+  gboolean              migrating;      /* looking up the key of before issue 7's fix */
+} RefreshData;
+
+static GMutex cache_lock;
+static GHashTable *cache;   /* owned, under cache_lock: secret key -> CacheEntry (reference) */
 
 static CacheEntry *
 cache_entry_ref (CacheEntry *entry)
 {
-  entry->ref_count++;
+  g_atomic_ref_count_inc (&entry->ref_count);
 
   return entry;
 }
@@ -1488,35 +1524,63 @@ cache_entry_ref (CacheEntry *entry)
 static void
 cache_entry_unref (CacheEntry *entry)
 {
-  if (--entry->ref_count > 0)
+  if (!g_atomic_ref_count_dec (&entry->ref_count))
     return;
 
-  g_assert (entry->waiters->len == 0);
-
+  g_free (entry->secret_key);
   g_free (entry->account_id);
   g_free (entry->key);
   wipe_string (entry->access_token);
   wipe_string (entry->unsaved_refresh_token);
+  g_clear_pointer (&entry->refresh_context, g_main_context_unref);
   g_ptr_array_unref (entry->waiters);
   g_free (entry);
 }
 
-static void
-waiter_free (Waiter *waiter)
+static Waiter *
+waiter_ref (Waiter *waiter)
 {
+  g_atomic_ref_count_inc (&waiter->ref_count);
+
+  return waiter;
+}
+
+static void
+waiter_unref (Waiter *waiter)
+{
+  if (!g_atomic_ref_count_dec (&waiter->ref_count))
+    return;
+
   destroy_source (&waiter->source);
+  destroy_source (&waiter->overdue);
   g_clear_object (&waiter->task);
+  cache_entry_unref (waiter->entry);
   g_free (waiter);
 }
 
-static GHashTable *
-get_cache (void)
+static CacheEntry *
+cache_entry_new_locked (const char *secret_key,
+                        const char *account_id)
 {
+  CacheEntry *entry = g_new0 (CacheEntry, 1);
+
+  g_atomic_ref_count_init (&entry->ref_count);
+  entry->secret_key = g_strdup (secret_key);
+  entry->account_id = g_strdup (account_id);
+  entry->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_unref);
+
   if (cache == NULL)
     cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                    (GDestroyNotify) cache_entry_unref);
+  g_hash_table_insert (cache, entry->secret_key, entry);
 
-  return cache;
+  return entry;
+}
+
+static CacheEntry *
+cache_lookup_locked (const char *secret_key)
+{
+  return cache != NULL ? g_hash_table_lookup (cache, secret_key) : NULL;
 }
 
 static gboolean
@@ -1529,19 +1593,27 @@ cache_entry_is_fresh (CacheEntry *entry)
 
 /* Removes @entry from the cache if it is still the account's entry. */
 static void
-cache_forget_entry (CacheEntry *entry)
+cache_forget_entry_locked (CacheEntry *entry)
 {
-  if (cache != NULL && g_hash_table_lookup (cache, entry->account_id) == entry)
-    g_hash_table_remove (cache, entry->account_id);
+  if (cache_lookup_locked (entry->secret_key) == entry)
+    g_hash_table_remove (cache, entry->secret_key);
 }
 
 static void
-cache_set_token (CacheEntry              *entry,
-                 const PetrelOAuth2Token *token)
+cache_set_token_locked (CacheEntry              *entry,
+                        const PetrelOAuth2Token *token)
 {
   wipe_string (entry->access_token);
   entry->access_token = g_strdup (token->access_token);
   entry->expires_at = token->expires_at;
+}
+
+/* After the waiter's task was answered, by whoever set waiter->answered: its sources go. */
+static void
+waiter_drop_sources (Waiter *waiter)
+{
+  destroy_source (&waiter->source);
+  destroy_source (&waiter->overdue);
 }
 
 static gboolean
@@ -1549,51 +1621,71 @@ waiter_cancelled_cb (GCancellable *cancellable,
                      gpointer      user_data)
 {
   Waiter *waiter = user_data;
-  GTask *task = g_object_ref (waiter->task);
+  gboolean answer;
 
-  /* Frees the waiter and its source; the refresh goes on for the others and the cache. */
-  g_ptr_array_remove (waiter->entry->waiters, waiter);
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
-  g_object_unref (task);
+  g_mutex_lock (&cache_lock);
+  answer = !waiter->answered;
+  if (answer)
+    {
+      /* The refresh goes on for the others and the cache. */
+      waiter->answered = TRUE;
+      g_ptr_array_remove (waiter->entry->waiters, waiter);
+    }
+  g_mutex_unlock (&cache_lock);
+
+  if (answer)
+    {
+      g_task_return_new_error (waiter->task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+      waiter_drop_sources (waiter);
+    }
 
   return G_SOURCE_REMOVE;
 }
 
-/* Answers every waiter of @entry: with its access token, or with @error. */
+/* Answers every waiter of @entry: with @token, or with @error. Takes the lock. Only the
+ * refresh of @generation may answer. */
 static void
 cache_entry_finish_waiters (CacheEntry   *entry,
+                            guint         generation,
+                            const char   *token,
                             const GError *error)
 {
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&entry->waiters);
+  g_autoptr(GPtrArray) waiters = NULL;
 
-  entry->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
+  g_mutex_lock (&cache_lock);
+  if (!entry->refreshing || entry->generation != generation)
+    {
+      g_mutex_unlock (&cache_lock);
+      return;
+    }
+  waiters = g_steal_pointer (&entry->waiters);
+  entry->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_unref);
   entry->refreshing = FALSE;
+  g_clear_pointer (&entry->refresh_context, g_main_context_unref);
+  for (guint i = waiters->len; i > 0; i--)
+    {
+      Waiter *waiter = g_ptr_array_index (waiters, i - 1);
+
+      if (waiter->answered)
+        g_ptr_array_remove_index (waiters, i - 1);
+      else
+        waiter->answered = TRUE;
+    }
+  g_mutex_unlock (&cache_lock);
 
   for (guint i = 0; i < waiters->len; i++)
     {
       Waiter *waiter = g_ptr_array_index (waiters, i);
 
-      destroy_source (&waiter->source);
-
+      /* From another thread, GTask calls back on the waiter's own context. */
       if (error != NULL)
         g_task_return_error (waiter->task, g_error_copy (error));
       else
-        g_task_return_pointer (waiter->task, g_strdup (entry->access_token),
+        g_task_return_pointer (waiter->task, g_strdup (token),
                                (GDestroyNotify) petrel_credentials_secret_free);
+      waiter_drop_sources (waiter);
     }
 }
-
-typedef struct
-{
-  CacheEntry           *entry;          /* owned */
-  PetrelOAuth2Provider *provider;       /* owned */
-  PetrelCredentials    *credentials;    /* owned */
-  char                 *client_id;      /* owned */
-  char                 *client_secret;  /* owned, wiped, nullable */
-  char                 *label;          /* owned */
-  char                 *refresh_token;  /* owned, wiped: the one used */
-  PetrelOAuth2Token    *token;          /* owned, nullable: the answer */
-} RefreshData;
 
 static void
 refresh_data_free (RefreshData *data)
@@ -1623,10 +1715,16 @@ refresh_done (RefreshData *data,
       /* A refused grant or no grant at all: nothing cached is worth keeping. */
       if (g_error_matches (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_REVOKED) ||
           g_error_matches (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_NOT_SIGNED_IN))
-        cache_forget_entry (entry);
+        {
+          g_mutex_lock (&cache_lock);
+          if (entry->generation == data->generation)
+            cache_forget_entry_locked (entry);
+          g_mutex_unlock (&cache_lock);
+        }
     }
 
-  cache_entry_finish_waiters (entry, error);
+  cache_entry_finish_waiters (entry, data->generation,
+                              data->token != NULL ? data->token->access_token : NULL, error);
   g_clear_error (&error);
   refresh_data_free (data);
 }
@@ -1645,14 +1743,18 @@ refresh_store_cb (GObject      *object,
        * it again at the next refresh, but say that the keyring failed. */
       g_prefix_error (&error, "The renewed sign-in of account “%s” could not be saved: ",
                       data->entry->account_id);
+      g_mutex_lock (&cache_lock);
       wipe_string (data->entry->unsaved_refresh_token);
       data->entry->unsaved_refresh_token = g_strdup (data->token->refresh_token);
+      g_mutex_unlock (&cache_lock);
       refresh_done (data, error);
       return;
     }
 
   g_debug ("Stored the rotated refresh token of account “%s”", data->entry->account_id);
+  g_mutex_lock (&cache_lock);
   g_clear_pointer (&data->entry->unsaved_refresh_token, wipe_string);
+  g_mutex_unlock (&cache_lock);
   refresh_done (data, NULL);
 }
 
@@ -1663,6 +1765,7 @@ refresh_token_cb (GObject      *object,
 {
   RefreshData *data = user_data;
   GError *error = NULL;
+  gboolean rotated;
 
   data->token = token_request_finish (result, &error);
   if (data->token == NULL)
@@ -1671,13 +1774,18 @@ refresh_token_cb (GObject      *object,
       return;
     }
 
-  cache_set_token (data->entry, data->token);
+  g_mutex_lock (&cache_lock);
+  if (data->entry->generation == data->generation)
+    cache_set_token_locked (data->entry, data->token);
+  g_mutex_unlock (&cache_lock);
 
-  /* Providers that rotate refresh tokens send a new one with every refresh. */
-  if (data->token->refresh_token != NULL &&
-      !g_str_equal (data->token->refresh_token, data->refresh_token))
+  /* Providers that rotate refresh tokens send a new one with every refresh; it is stored
+   * even by a refresh that was taken over, as the provider may have retired the old one. */
+  rotated = data->token->refresh_token != NULL &&
+            !g_str_equal (data->token->refresh_token, data->refresh_token);
+  if (rotated)
     {
-      petrel_credentials_store_async (data->credentials, data->entry->account_id,
+      petrel_credentials_store_async (data->credentials, data->entry->secret_key,
                                       PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH, data->label,
                                       data->token->refresh_token, NULL, refresh_store_cb, data);
       return;
@@ -1710,6 +1818,42 @@ refresh_with_token (RefreshData *data)
 }
 
 static void
+refresh_migrate_clear_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  RefreshData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The token is safe under its new key; a stale copy under the old one only costs space. */
+  if (!petrel_credentials_clear_finish (PETREL_CREDENTIALS (object), result, &error))
+    g_debug ("Could not remove the old refresh token of account “%s”: %s",
+             data->entry->account_id, error->message);
+  refresh_with_token (data);
+}
+
+static void
+refresh_migrate_store_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  RefreshData *data = user_data;
+  GError *error = NULL;
+
+  if (!petrel_credentials_store_finish (PETREL_CREDENTIALS (object), result, &error))
+    {
+      refresh_done (data, error);
+      return;
+    }
+
+  g_debug ("Moved the refresh token of account “%s” to its per-data-dir key",
+           data->entry->account_id);
+  petrel_credentials_clear_async (data->credentials, data->entry->account_id,
+                                  PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH, NULL,
+                                  refresh_migrate_clear_cb, data);
+}
+
+static void
 refresh_lookup_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -1719,6 +1863,18 @@ refresh_lookup_cb (GObject      *object,
 
   data->refresh_token = petrel_credentials_lookup_finish (PETREL_CREDENTIALS (object), result,
                                                           &error);
+  if (data->refresh_token == NULL && error == NULL && !data->migrating &&
+      !g_str_equal (data->entry->secret_key, data->entry->account_id))
+    {
+      /* Before, refresh tokens were kept under the bare account id (two data dirs with the
+       * same account id shared one): look there once and move it under the secret key. */
+      data->migrating = TRUE;
+      petrel_credentials_lookup_async (data->credentials, data->entry->account_id,
+                                       PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH, NULL,
+                                       refresh_lookup_cb, data);
+      return;
+    }
+
   if (data->refresh_token == NULL)
     {
       if (error == NULL)
@@ -1730,12 +1886,128 @@ refresh_lookup_cb (GObject      *object,
       return;
     }
 
+  if (data->migrating)
+    {
+      petrel_credentials_store_async (data->credentials, data->entry->secret_key,
+                                      PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH, data->label,
+                                      data->refresh_token, NULL, refresh_migrate_store_cb, data);
+      return;
+    }
+
   refresh_with_token (data);
 }
 
+/* Runs the refresh on the thread-default context of the calling thread. */
+static void
+run_refresh (RefreshData *data,
+             char        *unsaved_refresh_token)
+{
+  if (unsaved_refresh_token != NULL)
+    {
+      data->refresh_token = unsaved_refresh_token;
+      refresh_with_token (data);
+    }
+  else
+    {
+      petrel_credentials_lookup_async (data->credentials, data->entry->secret_key,
+                                       PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH, NULL,
+                                       refresh_lookup_cb, data);
+    }
+}
+
+/* Marks @entry as refreshing by @data's new generation from the calling thread's context. */
+static void
+start_refresh_locked (CacheEntry  *entry,
+                      RefreshData *data)
+{
+  entry->refreshing = TRUE;
+  entry->generation++;
+  g_clear_pointer (&entry->refresh_context, g_main_context_unref);
+  entry->refresh_context = g_main_context_ref_thread_default ();
+  entry->refresh_started = g_get_monotonic_time ();
+  data->entry = cache_entry_ref (entry);
+  data->generation = entry->generation;
+}
+
+static RefreshData *
+refresh_data_new (PetrelOAuth2Provider *provider,
+                  PetrelCredentials    *credentials,
+                  const char           *client_id,
+                  const char           *label)
+{
+  RefreshData *data = g_new0 (RefreshData, 1);
+
+  data->provider = petrel_oauth2_provider_ref (provider);
+  data->credentials = g_object_ref (credentials);
+  data->client_id = g_strdup (client_id);
+  if (g_strcmp0 (client_id, petrel_oauth2_provider_get_client_id (provider)) == 0)
+    data->client_secret = g_strdup (petrel_oauth2_provider_get_client_secret (provider));
+  data->label = g_strdup (label);
+
+  return data;
+}
+
+/* How long a refresh may run on another context before a waiter takes it over: twice the
+ * request timeout, by which it would have timed out were its context still iterated. */
+static guint
+overdue_ms (void)
+{
+  return request_timeout_ms * 2;
+}
+
+typedef struct
+{
+  Waiter               *waiter;       /* owned */
+  PetrelOAuth2Provider *provider;     /* owned */
+  PetrelCredentials    *credentials;  /* owned */
+  char                 *client_id;    /* owned */
+  char                 *label;        /* owned */
+} Takeover;
+
+static void
+takeover_free (Takeover *takeover)
+{
+  waiter_unref (takeover->waiter);
+  petrel_oauth2_provider_unref (takeover->provider);
+  g_object_unref (takeover->credentials);
+  g_free (takeover->client_id);
+  g_free (takeover->label);
+  g_free (takeover);
+}
+
+static gboolean
+waiter_overdue_cb (gpointer user_data)
+{
+  Takeover *takeover = user_data;
+  Waiter *waiter = takeover->waiter;
+  CacheEntry *entry = waiter->entry;
+  RefreshData *data = NULL;
+  char *unsaved = NULL;
+
+  g_mutex_lock (&cache_lock);
+  if (!waiter->answered && entry->refreshing &&
+      g_get_monotonic_time () - entry->refresh_started >= (gint64) overdue_ms () * 1000)
+    {
+      g_debug ("The refresh of account “%s” on another thread is overdue; taking it over",
+               entry->account_id);
+      data = refresh_data_new (takeover->provider, takeover->credentials, takeover->client_id,
+                               takeover->label);
+      start_refresh_locked (entry, data);
+      unsaved = g_strdup (entry->unsaved_refresh_token);
+    }
+  g_mutex_unlock (&cache_lock);
+
+  if (data != NULL)
+    run_refresh (data, unsaved);
+
+  return G_SOURCE_CONTINUE;
+}
+
 /**
- * petrel_oauth2_get_access_token_async:
+ * petrel_oauth2_get_access_token_for_key_async:
  * @config: an account with an OAuth2 provider
+ * @secret_key: (nullable): the key of the account's secrets in @credentials
+ *   (petrel_account_get_secret_key()); %NULL for the account id
  * @credentials: where the account's refresh token is kept
  * @cancellable: (nullable): a #GCancellable
  * @callback: called with the token
@@ -1744,22 +2016,31 @@ refresh_lookup_cb (GObject      *object,
  * Gets an access token for the account's IMAP and SMTP servers: the one in memory if it is
  * valid for more than %PETREL_OAUTH2_EXPIRY_MARGIN_SECONDS, else a new one from the token
  * endpoint with the refresh token from @credentials (a rotated refresh token is stored back).
- * Calls for the same account while a refresh runs share it. Use from the main thread.
+ * A refresh token kept under the bare account id (before secret keys) is moved under
+ * @secret_key the first time. Calls for the same key while a refresh runs share it.
+ *
+ * Safe from any thread: the refresh runs on the thread-default #GMainContext of the caller
+ * that starts it, and @callback is called on the caller's thread-default context. Finish
+ * with petrel_oauth2_get_access_token_finish().
  */
 void
-petrel_oauth2_get_access_token_async (PetrelAccountConfig *config,
-                                      PetrelCredentials   *credentials,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+petrel_oauth2_get_access_token_for_key_async (PetrelAccountConfig *config,
+                                              const char          *secret_key,
+                                              PetrelCredentials   *credentials,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(PetrelOAuth2Provider) provider = NULL;
   g_autofree char *client_id = NULL;
   g_autofree char *key = NULL;
+  g_autoptr(GMainContext) context = NULL;
   const char *account_id;
   CacheEntry *entry;
   Waiter *waiter;
+  RefreshData *data = NULL;
+  char *unsaved = NULL;
   GError *error = NULL;
 
   g_return_if_fail (PETREL_IS_ACCOUNT_CONFIG (config));
@@ -1789,69 +2070,97 @@ petrel_oauth2_get_access_token_async (PetrelAccountConfig *config,
     }
 
   account_id = petrel_account_config_get_id (config);
+  if (secret_key == NULL)
+    secret_key = account_id;
   key = g_strdup_printf ("%s\n%s", petrel_oauth2_provider_get_id (provider), client_id);
+  context = g_main_context_ref_thread_default ();
 
-  entry = g_hash_table_lookup (get_cache (), account_id);
-  if (entry != NULL && !g_str_equal (entry->key, key))
+  g_mutex_lock (&cache_lock);
+
+  entry = cache_lookup_locked (secret_key);
+  if (entry != NULL && g_strcmp0 (entry->key, key) != 0)
     {
       /* The account now signs in elsewhere: its old token is no use. */
-      cache_forget_entry (entry);
+      cache_forget_entry_locked (entry);
       entry = NULL;
     }
 
   if (entry != NULL && cache_entry_is_fresh (entry))
     {
-      g_task_return_pointer (task, g_strdup (entry->access_token),
-                             (GDestroyNotify) petrel_credentials_secret_free);
+      char *token = g_strdup (entry->access_token);
+
+      g_mutex_unlock (&cache_lock);
+      g_task_return_pointer (task, token, (GDestroyNotify) petrel_credentials_secret_free);
       return;
     }
 
   if (entry == NULL)
     {
-      entry = g_new0 (CacheEntry, 1);
-      entry->ref_count = 1;
-      entry->account_id = g_strdup (account_id);
+      entry = cache_entry_new_locked (secret_key, account_id);
       entry->key = g_strdup (key);
-      entry->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
-      g_hash_table_insert (cache, entry->account_id, entry);
     }
 
   waiter = g_new0 (Waiter, 1);
+  g_atomic_ref_count_init (&waiter->ref_count);
   waiter->task = g_steal_pointer (&task);
-  waiter->entry = entry;
+  waiter->entry = cache_entry_ref (entry);
   if (cancellable != NULL)
     {
       waiter->source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (waiter->source, G_SOURCE_FUNC (waiter_cancelled_cb), waiter, NULL);
-      g_source_attach (waiter->source, g_task_get_context (waiter->task));
+      g_source_set_callback (waiter->source, G_SOURCE_FUNC (waiter_cancelled_cb),
+                             waiter_ref (waiter), (GDestroyNotify) waiter_unref);
+      g_source_attach (waiter->source, context);
     }
   g_ptr_array_add (entry->waiters, waiter);
 
   if (!entry->refreshing)
     {
-      RefreshData *data = g_new0 (RefreshData, 1);
-
-      entry->refreshing = TRUE;
-      data->entry = cache_entry_ref (entry);
-      data->provider = petrel_oauth2_provider_ref (provider);
-      data->credentials = g_object_ref (credentials);
-      data->client_id = g_strdup (client_id);
-      if (g_strcmp0 (client_id, petrel_oauth2_provider_get_client_id (provider)) == 0)
-        data->client_secret = g_strdup (petrel_oauth2_provider_get_client_secret (provider));
-      data->label = g_strdup (account_label (config));
-
-      if (entry->unsaved_refresh_token != NULL)
-        {
-          data->refresh_token = g_strdup (entry->unsaved_refresh_token);
-          refresh_with_token (data);
-        }
-      else
-        {
-          petrel_credentials_lookup_async (credentials, account_id,
-                                           PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH, NULL,
-                                           refresh_lookup_cb, data);
-        }
+      data = refresh_data_new (provider, credentials, client_id, account_label (config));
+      start_refresh_locked (entry, data);
+      unsaved = g_strdup (entry->unsaved_refresh_token);
     }
+  else if (entry->refresh_context != context)
+    {
+      /* The refresh runs on another thread's context, which might stop being iterated. */
+      Takeover *takeover = g_new0 (Takeover, 1);
+
+      takeover->waiter = waiter_ref (waiter);
+      takeover->provider = petrel_oauth2_provider_ref (provider);
+      takeover->credentials = g_object_ref (credentials);
+      takeover->client_id = g_strdup (client_id);
+      takeover->label = g_strdup (account_label (config));
+      waiter->overdue = g_timeout_source_new (overdue_ms ());
+      g_source_set_callback (waiter->overdue, waiter_overdue_cb, takeover,
+                             (GDestroyNotify) takeover_free);
+      g_source_attach (waiter->overdue, context);
+    }
+
+  g_mutex_unlock (&cache_lock);
+
+  if (data != NULL)
+    run_refresh (data, unsaved);
+}
+
+/**
+ * petrel_oauth2_get_access_token_async:
+ * @config: an account with an OAuth2 provider
+ * @credentials: where the account's refresh token is kept
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the token
+ * @user_data: data for @callback
+ *
+ * petrel_oauth2_get_access_token_for_key_async() with the account id as the key. Accounts
+ * opened as #PetrelAccount use their secret key instead.
+ */
+void
+petrel_oauth2_get_access_token_async (PetrelAccountConfig *config,
+                                      PetrelCredentials   *credentials,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  petrel_oauth2_get_access_token_for_key_async (config, NULL, credentials, cancellable,
+                                                callback, user_data);
 }
 
 /**
@@ -1877,37 +2186,42 @@ petrel_oauth2_get_access_token_finish (GAsyncResult  *result,
 
 /**
  * petrel_oauth2_invalidate_access_token:
- * @account_id: an account id
+ * @secret_key: the key given to petrel_oauth2_get_access_token_for_key_async() (the account
+ *   id for petrel_oauth2_get_access_token_async())
  * @access_token: (nullable): the token a server refused, or %NULL for any
  *
  * Makes the next petrel_oauth2_get_access_token_async() for the account ask the token
  * endpoint again. Call it with the refused token when a server says no to a token that had
  * not expired (it was revoked), then retry once; with %NULL on sign-out or account removal.
+ * Safe from any thread.
  */
 void
-petrel_oauth2_invalidate_access_token (const char *account_id,
+petrel_oauth2_invalidate_access_token (const char *secret_key,
                                        const char *access_token)
 {
   CacheEntry *entry;
 
-  g_return_if_fail (account_id != NULL);
+  g_return_if_fail (secret_key != NULL);
 
-  if (cache == NULL || (entry = g_hash_table_lookup (cache, account_id)) == NULL)
-    return;
+  g_mutex_lock (&cache_lock);
 
-  if (access_token != NULL && g_strcmp0 (entry->access_token, access_token) != 0)
-    return;
-
-  g_debug ("Forgetting the access token of account “%s”", account_id);
-
-  if (entry->refreshing)
+  entry = cache_lookup_locked (secret_key);
+  if (entry == NULL ||
+      (access_token != NULL && g_strcmp0 (entry->access_token, access_token) != 0))
     {
-      /* Its waiters still get the token being fetched, which is a new one anyway. */
-      g_clear_pointer (&entry->access_token, wipe_string);
+      g_mutex_unlock (&cache_lock);
       return;
     }
 
-  g_hash_table_remove (cache, account_id);
+  g_debug ("Forgetting the access token of account “%s”", entry->account_id);
+
+  if (entry->refreshing)
+    /* Its waiters still get the token being fetched, which is a new one anyway. */
+    g_clear_pointer (&entry->access_token, wipe_string);
+  else
+    g_hash_table_remove (cache, secret_key);
+
+  g_mutex_unlock (&cache_lock);
 }
 
 /* Sign-in: authorize, then store */
@@ -1915,6 +2229,7 @@ petrel_oauth2_invalidate_access_token (const char *account_id,
 typedef struct
 {
   char              *account_id;   /* owned */
+  char              *secret_key;   /* owned */
   char              *label;        /* owned */
   char              *key;          /* owned */
   PetrelCredentials *credentials;  /* owned */
@@ -1925,6 +2240,7 @@ static void
 sign_in_data_free (SignInData *data)
 {
   g_free (data->account_id);
+  g_free (data->secret_key);
   g_free (data->label);
   g_free (data->key);
   g_clear_object (&data->credentials);
@@ -1951,21 +2267,17 @@ sign_in_store_cb (GObject      *object,
     }
 
   /* A fresh start for the account, with the access token just issued. */
-  petrel_oauth2_invalidate_access_token (data->account_id, NULL);
-  entry = g_hash_table_lookup (get_cache (), data->account_id);
-  if (entry == NULL)
-    {
-      entry = g_new0 (CacheEntry, 1);
-      entry->ref_count = 1;
-      entry->account_id = g_strdup (data->account_id);
-      entry->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
-      g_hash_table_insert (cache, entry->account_id, entry);
-    }
+  petrel_oauth2_invalidate_access_token (data->secret_key, NULL);
 
+  g_mutex_lock (&cache_lock);
+  entry = cache_lookup_locked (data->secret_key);
+  if (entry == NULL)
+    entry = cache_entry_new_locked (data->secret_key, data->account_id);
   g_free (entry->key);
   entry->key = g_strdup (data->key);
   g_clear_pointer (&entry->unsaved_refresh_token, wipe_string);
-  cache_set_token (entry, data->token);
+  cache_set_token_locked (entry, data->token);
+  g_mutex_unlock (&cache_lock);
 
   g_task_return_boolean (task, TRUE);
 }
@@ -1977,6 +2289,7 @@ sign_in_authorize_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   SignInData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   GError *error = NULL;
 
   data->token = petrel_oauth2_authorize_finish (result, &error);
@@ -1994,15 +2307,17 @@ sign_in_authorize_cb (GObject      *object,
       return;
     }
 
-  petrel_credentials_store_async (data->credentials, data->account_id,
+  petrel_credentials_store_async (data->credentials, data->secret_key,
                                   PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH, data->label,
-                                  data->token->refresh_token, g_task_get_cancellable (task),
-                                  sign_in_store_cb, g_object_ref (task));
+                                  data->token->refresh_token, cancellable,
+                                  sign_in_store_cb, g_steal_pointer (&task));
 }
 
 /**
- * petrel_oauth2_sign_in_async:
+ * petrel_oauth2_sign_in_for_key_async:
  * @config: an account with an OAuth2 provider
+ * @secret_key: (nullable): the key of the account's secrets in @credentials
+ *   (petrel_account_get_secret_key()); %NULL for the account id
  * @credentials: where to keep the refresh token
  * @launch_func: (nullable) (scope call): opens the authorization URL; %NULL for the default
  *   browser
@@ -2013,17 +2328,19 @@ sign_in_authorize_cb (GObject      *object,
  *
  * Signs the account in: petrel_oauth2_authorize_async() with the account's provider, client
  * id and address (as login hint), then the refresh token goes to @credentials under
- * %PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH and the access token to memory, where
- * petrel_oauth2_get_access_token_async() finds it.
+ * (@secret_key, %PETREL_CREDENTIAL_SERVICE_OAUTH2_REFRESH) and the access token to memory,
+ * where petrel_oauth2_get_access_token_for_key_async() with the same key finds it. Finish
+ * with petrel_oauth2_sign_in_finish().
  */
 void
-petrel_oauth2_sign_in_async (PetrelAccountConfig    *config,
-                             PetrelCredentials      *credentials,
-                             PetrelOAuth2LaunchFunc  launch_func,
-                             gpointer                launch_data,
-                             GCancellable           *cancellable,
-                             GAsyncReadyCallback     callback,
-                             gpointer                user_data)
+petrel_oauth2_sign_in_for_key_async (PetrelAccountConfig    *config,
+                                     const char             *secret_key,
+                                     PetrelCredentials      *credentials,
+                                     PetrelOAuth2LaunchFunc  launch_func,
+                                     gpointer                launch_data,
+                                     GCancellable           *cancellable,
+                                     GAsyncReadyCallback     callback,
+                                     gpointer                user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(PetrelOAuth2Provider) provider = NULL;
@@ -2049,6 +2366,7 @@ petrel_oauth2_sign_in_async (PetrelAccountConfig    *config,
 
   data = g_new0 (SignInData, 1);
   data->account_id = g_strdup (petrel_account_config_get_id (config));
+  data->secret_key = g_strdup (secret_key != NULL ? secret_key : data->account_id);
   data->label = g_strdup (account_label (config));
   data->key = g_strdup_printf ("%s\n%s", petrel_oauth2_provider_get_id (provider), client_id);
   data->credentials = g_object_ref (credentials);
@@ -2058,6 +2376,32 @@ petrel_oauth2_sign_in_async (PetrelAccountConfig    *config,
                                  petrel_account_config_get_email_address (config),
                                  launch_func, launch_data, cancellable,
                                  sign_in_authorize_cb, g_steal_pointer (&task));
+}
+
+/**
+ * petrel_oauth2_sign_in_async:
+ * @config: an account with an OAuth2 provider
+ * @credentials: where to keep the refresh token
+ * @launch_func: (nullable) (scope call): opens the authorization URL; %NULL for the default
+ *   browser
+ * @launch_data: data for @launch_func
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * petrel_oauth2_sign_in_for_key_async() with the account id as the key.
+ */
+void
+petrel_oauth2_sign_in_async (PetrelAccountConfig    *config,
+                             PetrelCredentials      *credentials,
+                             PetrelOAuth2LaunchFunc  launch_func,
+                             gpointer                launch_data,
+                             GCancellable           *cancellable,
+                             GAsyncReadyCallback     callback,
+                             gpointer                user_data)
+{
+  petrel_oauth2_sign_in_for_key_async (config, NULL, credentials, launch_func, launch_data,
+                                       cancellable, callback, user_data);
 }
 
 /**

@@ -131,20 +131,41 @@ void               petrel_oauth2_sign_in_async           (PetrelAccountConfig   
                                                           gpointer                 user_data);
 gboolean           petrel_oauth2_sign_in_finish          (GAsyncResult            *result,
                                                           GError                 **error);
+/* The same, keeping the refresh token under @secret_key (petrel_account_get_secret_key(); NULL
+ * for the account id); finish with petrel_oauth2_sign_in_finish(). */
+void               petrel_oauth2_sign_in_for_key_async   (PetrelAccountConfig     *config,
+                                                          const char              *secret_key,
+                                                          PetrelCredentials       *credentials,
+                                                          PetrelOAuth2LaunchFunc   launch_func,
+                                                          gpointer                 launch_data,
+                                                          GCancellable            *cancellable,
+                                                          GAsyncReadyCallback      callback,
+                                                          gpointer                 user_data);
 
 /* A valid access token for the account, refreshed when it expires within
- * PETREL_OAUTH2_EXPIRY_MARGIN_SECONDS. Free it with petrel_credentials_secret_free(). */
+ * PETREL_OAUTH2_EXPIRY_MARGIN_SECONDS. Free it with petrel_credentials_secret_free().
+ * Safe from any thread: a refresh runs on the thread-default main context of the caller that
+ * starts it, each caller is answered on its own. The plain variant keys the refresh token by
+ * the account id; _for_key by @secret_key (petrel_account_get_secret_key(), NULL for the id),
+ * moving a token found under the bare id there once. Both finish with _finish(). */
 void               petrel_oauth2_get_access_token_async  (PetrelAccountConfig     *config,
                                                           PetrelCredentials       *credentials,
                                                           GCancellable            *cancellable,
                                                           GAsyncReadyCallback      callback,
                                                           gpointer                 user_data);
+void               petrel_oauth2_get_access_token_for_key_async (PetrelAccountConfig *config,
+                                                                 const char          *secret_key,
+                                                                 PetrelCredentials   *credentials,
+                                                                 GCancellable        *cancellable,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
 char              *petrel_oauth2_get_access_token_finish (GAsyncResult            *result,
                                                           GError                 **error);
 
 /* Forget the account's cached access token: @access_token (nullable) only if it is that one,
- * e.g. after a server refused it; NULL forgets whatever is cached (sign-out, removal). */
-void               petrel_oauth2_invalidate_access_token (const char              *account_id,
+ * e.g. after a server refused it; NULL forgets whatever is cached (sign-out, removal).
+ * @secret_key is the key the token was got with (the account id for the plain variants). */
+void               petrel_oauth2_invalidate_access_token (const char              *secret_key,
                                                           const char              *access_token);
 
 /* The account's provider and client id, as get_access_token uses them. */

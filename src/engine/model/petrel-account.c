@@ -82,14 +82,8 @@ petrel_account_new_for_config (const char          *data_dir,
   self = g_object_new (PETREL_TYPE_ACCOUNT, NULL);
   self->data_dir = g_strdup (data_dir);
   self->config = g_object_ref (config);
-  {
-    g_autofree char *canonical = g_canonicalize_filename (data_dir, NULL);
-
-    /* Two data dirs may both hold an account "work" (PETREL_DATA_DIR, tests): the keyring
-     * tells them apart by the data dir too. */
-    self->secret_key = g_strdup_printf ("%s@%s", petrel_account_config_get_id (config),
-                                        canonical);
-  }
+  self->secret_key = petrel_account_dup_secret_key_for (data_dir,
+                                                       petrel_account_config_get_id (config));
   self->credentials = petrel_secret_credentials_new ();
 
   return self;
@@ -164,6 +158,26 @@ petrel_account_get_secret_key (PetrelAccount *self)
   g_return_val_if_fail (PETREL_IS_ACCOUNT (self), NULL);
 
   return self->secret_key;
+}
+
+/**
+ * petrel_account_dup_secret_key_for:
+ *
+ * Returns: the secret key the account @id of @data_dir has (or will have once created). Two
+ *   data dirs may both hold an account "work" (PETREL_DATA_DIR, tests): the keyring tells them
+ *   apart by the canonical data dir too.
+ */
+char *
+petrel_account_dup_secret_key_for (const char *data_dir,
+                                   const char *id)
+{
+  g_autofree char *canonical = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  canonical = g_canonicalize_filename (data_dir, NULL);
+  return g_strdup_printf ("%s@%s", id, canonical);
 }
 
 PetrelAccountConfig *
@@ -470,6 +484,68 @@ petrel_account_undo_thread (GTask        *task,
     g_debug ("Undo queued, not sent yet: %s", error->message);
 
   g_task_return_pointer (task, g_steal_pointer (&description), g_free);
+}
+
+typedef struct
+{
+  gint64   first_id;
+  gint64   last_id;
+  gboolean online;
+} UndoRange;
+
+static void
+petrel_account_undo_range_thread (GTask        *task,
+                                  gpointer      source_object,
+                                  gpointer      task_data,
+                                  GCancellable *cancellable)
+{
+  PetrelAccount *self = source_object;
+  UndoRange *range = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = NULL;
+
+  if (!petrel_changes_undo_after (self, range->first_id, range->last_id, &description, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (range->online && !petrel_changes_replay (self, NULL, cancellable, &error))
+    g_debug ("Undo queued, not sent yet: %s", error->message);
+
+  g_task_return_pointer (task, g_steal_pointer (&description), g_free);
+}
+
+/**
+ * petrel_account_undo_range_async:
+ * @first_id: undo the changes after this one (see petrel_changes_last_id())…
+ * @last_id: …up to this one
+ *
+ * Like petrel_account_undo_async(), for exactly the changes in (@first_id, @last_id], newest
+ * first: what one undo toast stands for. Finish with petrel_account_undo_finish().
+ */
+void
+petrel_account_undo_range_async (PetrelAccount       *self,
+                                 gint64               first_id,
+                                 gint64               last_id,
+                                 gboolean             online,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  UndoRange *range;
+
+  g_return_if_fail (PETREL_IS_ACCOUNT (self));
+
+  range = g_new0 (UndoRange, 1);
+  range->first_id = first_id;
+  range->last_id = last_id;
+  range->online = online;
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, petrel_account_undo_async);
+  g_task_set_task_data (task, range, g_free);
+  g_task_run_in_thread (task, petrel_account_undo_range_thread);
 }
 
 void

@@ -31,6 +31,8 @@ GPtrArray           *petrel_account_open_all        (const char          *data_d
 const char          *petrel_account_get_id          (PetrelAccount       *self);
 const char          *petrel_account_get_data_dir    (PetrelAccount       *self);
 const char          *petrel_account_get_secret_key  (PetrelAccount       *self);
+char                *petrel_account_dup_secret_key_for (const char       *data_dir,
+                                                        const char       *id);
 PetrelAccountConfig *petrel_account_get_config      (PetrelAccount       *self);
 PetrelStore         *petrel_account_get_store       (PetrelAccount       *self,
                                                      GError             **error);
@@ -66,6 +68,13 @@ GBytes              *petrel_account_load_message_finish (PetrelAccount       *se
 /* Takes back the last change (see petrel_changes_undo()) on a worker thread, then sends the
  * queue if @online; the result is a description of what was undone (free it). */
 void                 petrel_account_undo_async          (PetrelAccount       *self,
+                                                         gboolean             online,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+void                 petrel_account_undo_range_async    (PetrelAccount       *self,
+                                                         gint64               first_id,
+                                                         gint64               last_id,
                                                          gboolean             online,
                                                          GCancellable        *cancellable,
                                                          GAsyncReadyCallback  callback,

@@ -5,7 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The outbox (see petrel-outbox.h for the states). The recipients column of an item holds a
- * JSON object: {from, to: [...], not_before, refused: [...]}.
+ * JSON object: {from, to: [...], not_before, refused: [...], next_try, backoff}: next_try and
+ * backoff (consecutive transient failures) are the retry schedule of issue 6, kept in the row
+ * so no schema change was needed.
  */
 
 #include "config.h"
@@ -69,21 +71,74 @@ petrel_outbox_item_dup_refused (const PetrelStoreOutboxItem *item)
   return _petrel_json_get_strv (object, "refused");
 }
 
+static gint64
+item_get_int (const PetrelStoreOutboxItem *item,
+              const char                  *member)
+{
+  g_autoptr(JsonObject) object = item_object (item);
+  JsonNode *node;
+
+  if (object == NULL || (node = json_object_get_member (object, member)) == NULL ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (node);
+}
+
 gint64
 petrel_outbox_item_get_not_before (const PetrelStoreOutboxItem *item)
 {
-  g_autoptr(JsonObject) object = item_object (item);
+  return item_get_int (item, "not_before");
+}
 
-  if (object == NULL || !json_object_has_member (object, "not_before"))
+/**
+ * petrel_outbox_item_get_next_try:
+ * @item: an outbox item
+ *
+ * Returns: the unix time before which a queued item is not tried again after a transient
+ *   failure (see petrel_outbox_backoff_delay()), or 0 when it is not waiting for a retry
+ */
+gint64
+petrel_outbox_item_get_next_try (const PetrelStoreOutboxItem *item)
+{
+  return item_get_int (item, "next_try");
+}
+
+/**
+ * petrel_outbox_item_get_backoff:
+ * @item: an outbox item
+ *
+ * Returns: how many transient failures in a row the item has had (0 after a success or
+ *   `outbox retry`)
+ */
+guint
+petrel_outbox_item_get_backoff (const PetrelStoreOutboxItem *item)
+{
+  return (guint) CLAMP (item_get_int (item, "backoff"), 0, G_MAXUINT);
+}
+
+/**
+ * petrel_outbox_backoff_delay:
+ * @failures: transient failures in a row, from 1
+ *
+ * Returns: seconds to wait before the next try: 1, 2, 5, 10, then 30 minutes for good
+ */
+guint
+petrel_outbox_backoff_delay (guint failures)
+{
+  static const guint minutes[] = { 1, 2, 5, 10, 30 };
+
+  if (failures == 0)
     return 0;
-  return json_object_get_int_member (object, "not_before");
+  return 60 * minutes[MIN (failures, G_N_ELEMENTS (minutes)) - 1];
 }
 
 static char *
-recipients_json (const char         *from,
-                 const char * const *to,
-                 gint64              not_before,
-                 const char * const *refused)
+recipients_json_full (const char         *from,
+                      const char * const *to,
+                      gint64              not_before,
+                      const char * const *refused,
+                      gint64              next_try,
+                      guint               backoff)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -103,10 +158,23 @@ recipients_json (const char         *from,
   for (guint i = 0; refused != NULL && refused[i] != NULL; i++)
     json_builder_add_string_value (builder, refused[i]);
   json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "next_try");
+  json_builder_add_int_value (builder, next_try);
+  json_builder_set_member_name (builder, "backoff");
+  json_builder_add_int_value (builder, backoff);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
   return json_to_string (root, FALSE);
+}
+
+static char *
+recipients_json (const char         *from,
+                 const char * const *to,
+                 gint64              not_before,
+                 const char * const *refused)
+{
+  return recipients_json_full (from, to, not_before, refused, 0, 0);
 }
 
 gint64
@@ -312,8 +380,10 @@ smtp_connect (PetrelAccount  *account,
     {
       g_autofree char *token = NULL;
 
-      petrel_oauth2_get_access_token_async (config, credentials, cancellable,
-                                            _petrel_wait_cb, &wait);
+      petrel_oauth2_get_access_token_for_key_async (config,
+                                                    petrel_account_get_secret_key (account),
+                                                    credentials, cancellable,
+                                                    _petrel_wait_cb, &wait);
       token = petrel_oauth2_get_access_token_finish (_petrel_wait_for (&wait), error);
       _petrel_wait_clear (&wait);
       if (token == NULL)
@@ -357,7 +427,46 @@ static gboolean
 is_due (const PetrelStoreOutboxItem *item,
         gint64                       now)
 {
-  return g_strcmp0 (item->state, "queued") == 0 && petrel_outbox_item_get_not_before (item) <= now;
+  return g_strcmp0 (item->state, "queued") == 0 &&
+         petrel_outbox_item_get_not_before (item) <= now &&
+         petrel_outbox_item_get_next_try (item) <= now;
+}
+
+/* A failure that may well go away by itself: the server said 4xx, or could not be reached
+ * or did not answer. Not a refused login or certificate: those wait for the user. */
+static gboolean
+is_transient_failure (const GError *error)
+{
+  if (error->domain == PETREL_SMTP_ERROR)
+    return error->code == PETREL_SMTP_ERROR_TEMPORARY ||
+           error->code == PETREL_SMTP_ERROR_CONNECTION ||
+           error->code == PETREL_SMTP_ERROR_TIMEOUT;
+  if (error->domain == G_IO_ERROR)
+    return !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  if (error->domain == G_RESOLVER_ERROR)
+    return error->code == G_RESOLVER_ERROR_TEMPORARY_FAILURE;
+  return FALSE;
+}
+
+/* Puts @item back in the queue after a transient failure, not to be tried again before the
+ * next step of the backoff, so a sync in between does not hammer the server. */
+static void
+defer_item (PetrelStoreOutboxItem *item,
+            gint64                 now)
+{
+  g_autofree char *from = petrel_outbox_item_dup_from (item);
+  g_auto(GStrv) to = petrel_outbox_item_dup_recipients (item);
+  g_auto(GStrv) refused = petrel_outbox_item_dup_refused (item);
+  guint backoff = petrel_outbox_item_get_backoff (item) + 1;
+  gint64 next_try = now + petrel_outbox_backoff_delay (backoff);
+
+  g_debug ("Outbox item %" G_GINT64_FORMAT ": transient failure %u, next try in %u s",
+           item->id, backoff, petrel_outbox_backoff_delay (backoff));
+  g_free (item->recipients);
+  item->recipients = recipients_json_full (from, (const char * const *) to,
+                                           petrel_outbox_item_get_not_before (item),
+                                           (const char * const *) refused, next_try, backoff);
+  set_state (item, "queued");
 }
 
 /* A failure of the connection as a whole (not of one message) stops the run: the other
@@ -423,6 +532,11 @@ _petrel_outbox_submit (PetrelAccount  *account,
                 continue;
               g_free (item->last_error);
               item->last_error = g_strdup (connect_error->message);
+              if (is_transient_failure (connect_error))
+                {
+                  item->attempts++;
+                  defer_item (item, now);
+                }
               petrel_store_outbox_update (store, item, NULL);
             }
           g_propagate_error (error, g_steal_pointer (&connect_error));
@@ -495,10 +609,15 @@ _petrel_outbox_submit (PetrelAccount  *account,
           item->last_error = g_strdup (send_error->message);
           failed++;
         }
-      else if (g_error_matches (send_error, PETREL_SMTP_ERROR, PETREL_SMTP_ERROR_TEMPORARY) ||
-               is_connection_failure (send_error))
+      else if (is_transient_failure (send_error))
         {
-          /* Nothing was delivered: it waits for the next try. */
+          /* Nothing was delivered: it waits for the next try, later each time. */
+          item->last_error = g_strdup (send_error->message);
+          defer_item (item, now);
+        }
+      else if (is_connection_failure (send_error))
+        {
+          /* Cancelled, or a login or certificate the user must fix: no backoff. */
           set_state (item, "queued");
           item->last_error = g_strdup (send_error->message);
         }
@@ -515,6 +634,18 @@ _petrel_outbox_submit (PetrelAccount  *account,
       if (send_error != NULL && is_connection_failure (send_error) &&
           !g_error_matches (send_error, PETREL_SMTP_ERROR, PETREL_SMTP_ERROR_UNCERTAIN))
         {
+          /* The server is gone: the messages after this one wait as long as it does. */
+          for (guint j = i + 1; is_transient_failure (send_error) && j < items->len; j++)
+            {
+              PetrelStoreOutboxItem *later = g_ptr_array_index (items, j);
+
+              if (!is_due (later, now))
+                continue;
+              g_free (later->last_error);
+              later->last_error = g_strdup (send_error->message);
+              defer_item (later, now);
+              petrel_store_outbox_update (store, later, NULL);
+            }
           g_propagate_error (error, g_steal_pointer (&send_error));
           return FALSE;
         }

@@ -50,6 +50,13 @@ char      *petrel_outbox_item_dup_from        (const PetrelStoreOutboxItem *item
 GStrv      petrel_outbox_item_dup_recipients  (const PetrelStoreOutboxItem *item);
 GStrv      petrel_outbox_item_dup_refused     (const PetrelStoreOutboxItem *item);
 gint64     petrel_outbox_item_get_not_before  (const PetrelStoreOutboxItem *item);
+/* After a transient failure (4xx, server unreachable or silent), a queued item waits until
+ * next_try (unix time; 0 when not waiting); backoff counts such failures in a row. The
+ * delays are 1, 2, 5, 10, then 30 minutes; `outbox retry` (petrel_outbox_retry()) clears
+ * them so the item goes at once. */
+gint64     petrel_outbox_item_get_next_try    (const PetrelStoreOutboxItem *item);
+guint      petrel_outbox_item_get_backoff     (const PetrelStoreOutboxItem *item);
+guint      petrel_outbox_backoff_delay        (guint                        failures);
 
 /* Blocking: submits what is due and saves sent messages to Sent. */
 gboolean   petrel_outbox_flush      (PetrelAccount       *account,
