@@ -19,7 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "mime/petrel-mime-builder.h"
-#include "mime/petrel-mime-quote.h"
+#include "mime/petrel-mime-reply.h"
 #include "mime/petrel-mime-summary.h"
 #include "sync/petrel-changes.h"
 #include "sync/petrel-drafts.h"
@@ -28,7 +28,9 @@
 #include "petrel-cli-commands.h"
 
 #define SEND_SYNOPSIS "send --account ID --to ADDR… [--cc ADDR…] [--bcc ADDR…] --subject S " \
-                      "[--attach FILE…] [--in-reply-to ID FOLDER UID] [--body-file F]"
+                      "[--attach FILE…] [--in-reply-to ID FOLDER UID [--reply-all]] " \
+                      "[--forward ID FOLDER UID [--forward-as-attachment]] [--body-file F] " \
+                      "[--html-file F]"
 
 static GBytes *
 read_body (const char  *path,
@@ -98,6 +100,23 @@ emit_item (CliGlobals            *globals,
   g_auto(GStrv) refused = petrel_outbox_item_dup_refused (item);
   g_autofree char *to_text = g_strjoinv (", ", to);
   g_autofree char *text = NULL;
+  g_autofree char *next_try = NULL;
+  g_autofree char *state = NULL;
+
+  if (g_strcmp0 (item->state, "queued") == 0 && petrel_outbox_item_get_next_try (item) > 0)
+    {
+      g_autoptr(GDateTime) when =
+        g_date_time_new_from_unix_local (petrel_outbox_item_get_next_try (item));
+
+      next_try = when != NULL ? g_date_time_format_iso8601 (when) : NULL;
+    }
+  if (next_try != NULL)
+    /* Translators: an outbox state, the number of tries so far and the time of the next */
+    state = g_strdup_printf (g_dngettext (NULL, "%s (tried %u time, next try %s)",
+                                          "%s (tried %u times, next try %s)", item->attempts),
+                             item->state, item->attempts, next_try);
+  else
+    state = g_strdup (item->state);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
@@ -120,6 +139,12 @@ emit_item (CliGlobals            *globals,
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "attempts");
   json_builder_add_int_value (builder, item->attempts);
+  /* The retry schedule after transient failures (issue 6): ISO 8601, or null. */
+  json_builder_set_member_name (builder, "next_try");
+  if (next_try != NULL)
+    json_builder_add_string_value (builder, next_try);
+  else
+    json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "error");
   if (item->last_error != NULL)
     json_builder_add_string_value (builder, item->last_error);
@@ -138,7 +163,7 @@ emit_item (CliGlobals            *globals,
     }
   json_builder_end_object (builder);
 
-  text = g_strdup_printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%s%s%s", item->id, item->state,
+  text = g_strdup_printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%s%s%s", item->id, state,
                           to_text, item->subject != NULL ? item->subject : "",
                           item->last_error != NULL ? "\t" : "",
                           item->last_error != NULL ? item->last_error : "");
@@ -215,7 +240,11 @@ static const CliOptSpec message_specs[] = {
   { "subject", CLI_OPT_VALUE },
   { "attach", CLI_OPT_MULTI },
   { "in-reply-to", CLI_OPT_MULTI },
+  { "reply-all", CLI_OPT_FLAG },
+  { "forward", CLI_OPT_MULTI },
+  { "forward-as-attachment", CLI_OPT_FLAG },
   { "body-file", CLI_OPT_VALUE },
+  { "html-file", CLI_OPT_VALUE },
   { "replace", CLI_OPT_VALUE },
   { NULL },
 };
@@ -228,6 +257,7 @@ typedef struct
   PetrelAccount     *original_account;   /* owned, nullable: what this replies to */
   char              *original_folder;    /* owned, nullable */
   guint32            original_uid;
+  gboolean           is_reply;           /* the original is answered, not forwarded */
 } CliMessage;
 
 static void
@@ -241,6 +271,73 @@ cli_message_clear (CliMessage *message)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliMessage, cli_message_clear)
 
+/* The user's own addresses, left out of a reply-all. */
+static GStrv
+own_addresses (PetrelAccountConfig *config)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char * const *aliases = petrel_account_config_get_aliases (config);
+
+  g_strv_builder_add (builder, petrel_account_config_get_email_address (config));
+  for (guint i = 0; aliases != NULL && aliases[i] != NULL; i++)
+    {
+      const char *open = strrchr (aliases[i], '<');
+
+      /* An alias may be written "Name <address>". */
+      if (open != NULL && strchr (open, '>') != NULL)
+        {
+          g_autofree char *address = g_strndup (open + 1, strchr (open, '>') - open - 1);
+
+          g_strv_builder_add (builder, address);
+        }
+      else
+        g_strv_builder_add (builder, aliases[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* Loads ID FOLDER UID (from --in-reply-to or --forward) and prepares the reply or forward.
+ * Returns an exit status. */
+static int
+load_original (CliGlobals           *globals,
+               const char           *synopsis,
+               const char * const   *where,
+               PetrelMimeReplyMode   mode,
+               CliMessage           *message,
+               PetrelMimeReply     **out_reply)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_auto(GStrv) own = NULL;
+  guint64 uid = 0;
+  CliWait wait;
+
+  if (!g_ascii_string_to_unsigned (where[2], 10, 1, G_MAXUINT32, &uid, NULL))
+    return cli_usage (synopsis, _("“%s” is not a UID"), where[2]);
+  message->original_account = cli_open_account (globals, where[0], &error);
+  if (message->original_account == NULL)
+    return cli_fail (error);
+  message->original_folder = g_strdup (where[1]);
+  message->original_uid = (guint32) uid;
+  message->is_reply = mode == PETREL_MIME_REPLY_SENDER || mode == PETREL_MIME_REPLY_ALL;
+
+  cli_wait_init (&wait);
+  petrel_account_load_message_async (message->original_account, where[1], (guint32) uid,
+                                     !globals->offline, NULL, cli_wait_callback, &wait);
+  raw = petrel_account_load_message_finish (message->original_account, cli_wait_run (&wait),
+                                            &error);
+  cli_wait_clear (&wait);
+  if (raw == NULL)
+    return cli_fail (error);
+
+  own = own_addresses (petrel_account_get_config (message->account));
+  *out_reply = petrel_mime_reply_new (raw, mode, (const char * const *) own, NULL, &error);
+  if (*out_reply == NULL)
+    return cli_fail (error);
+
+  return CLI_EXIT_OK;
+}
+
 /* Returns an exit status: CLI_EXIT_OK when @message is ready. */
 static int
 build_message (CliGlobals   *globals,
@@ -251,8 +348,11 @@ build_message (CliGlobals   *globals,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
+  g_autoptr(PetrelMimeReply) reply = NULL;
   g_autofree char *body_text = NULL;
   const char * const *in_reply_to = cli_args_values (args, "in-reply-to");
+  const char * const *forward = cli_args_values (args, "forward");
+  const char *html_file = cli_args_value (args, "html-file");
   PetrelAccountConfig *config;
 
   if (cli_args_n_positional (args) > 0)
@@ -261,6 +361,14 @@ build_message (CliGlobals   *globals,
     return cli_usage (synopsis, "%s", _("--account is required"));
   if (cli_args_has (args, "in-reply-to") && g_strv_length ((char **) in_reply_to) != 3)
     return cli_usage (synopsis, "%s", _("--in-reply-to needs ID FOLDER UID"));
+  if (cli_args_has (args, "forward") && g_strv_length ((char **) forward) != 3)
+    return cli_usage (synopsis, "%s", _("--forward needs ID FOLDER UID"));
+  if (cli_args_has (args, "in-reply-to") && cli_args_has (args, "forward"))
+    return cli_usage (synopsis, "%s", _("--in-reply-to and --forward cannot be combined"));
+  if (cli_args_has (args, "reply-all") && !cli_args_has (args, "in-reply-to"))
+    return cli_usage (synopsis, "%s", _("--reply-all needs --in-reply-to"));
+  if (cli_args_has (args, "forward-as-attachment") && !cli_args_has (args, "forward"))
+    return cli_usage (synopsis, "%s", _("--forward-as-attachment needs --forward"));
 
   message->account = cli_open_account (globals, cli_args_value (args, "account"), &error);
   if (message->account == NULL)
@@ -273,6 +381,30 @@ build_message (CliGlobals   *globals,
   body_text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   if (!g_utf8_validate (body_text, -1, NULL))
     return cli_fail_message ("%s", _("The message body is not valid UTF-8 text"));
+
+  if (in_reply_to[0] != NULL || forward[0] != NULL)
+    {
+      PetrelMimeReplyMode mode;
+      int status;
+
+      if (in_reply_to[0] != NULL)
+        mode = cli_args_has (args, "reply-all") ? PETREL_MIME_REPLY_ALL
+                                                : PETREL_MIME_REPLY_SENDER;
+      else
+        mode = cli_args_has (args, "forward-as-attachment") ? PETREL_MIME_REPLY_FORWARD_ATTACHMENT
+                                                            : PETREL_MIME_REPLY_FORWARD;
+      status = load_original (globals, synopsis, in_reply_to[0] != NULL ? in_reply_to : forward,
+                              mode, message, &reply);
+      if (status != CLI_EXIT_OK)
+        return status;
+
+      /* What the command line says wins over what the original suggests. */
+      if (cli_args_has (args, "to") || cli_args_has (args, "cc"))
+        {
+          g_ptr_array_set_size (reply->to, 0);
+          g_ptr_array_set_size (reply->cc, 0);
+        }
+    }
 
   message->builder = petrel_mime_builder_new ();
   if (!petrel_mime_builder_set_from (message->builder,
@@ -291,9 +423,34 @@ build_message (CliGlobals   *globals,
         return cli_usage (synopsis, "%s", error->message);
       return cli_fail (error);
     }
-  petrel_mime_builder_set_subject (message->builder, cli_args_value (args, "subject") != NULL
-                                                       ? cli_args_value (args, "subject") : "");
-  petrel_mime_builder_set_text (message->builder, body_text);
+
+  if (reply != NULL)
+    {
+      /* Recipients, subject, threading, the quote below the body, forwarded attachments. */
+      if (!petrel_mime_reply_apply (reply, message->builder, body_text, &error))
+        return cli_fail (error);
+      if (cli_args_value (args, "subject") != NULL)
+        petrel_mime_builder_set_subject (message->builder, cli_args_value (args, "subject"));
+    }
+  else
+    {
+      petrel_mime_builder_set_subject (message->builder,
+                                       cli_args_value (args, "subject") != NULL
+                                         ? cli_args_value (args, "subject") : "");
+      petrel_mime_builder_set_text (message->builder, body_text);
+    }
+
+  if (html_file != NULL)
+    {
+      g_autofree char *html = NULL;
+      gsize length = 0;
+
+      if (!g_file_get_contents (html_file, &html, &length, &error))
+        return cli_fail (error);
+      if (!g_utf8_validate (html, length, NULL) || strlen (html) != length)
+        return cli_fail_message ("%s", _("The HTML file is not valid UTF-8 text"));
+      petrel_mime_builder_set_html (message->builder, html);
+    }
 
   for (const char * const *path = cli_args_values (args, "attach"); *path != NULL; path++)
     {
@@ -303,45 +460,16 @@ build_message (CliGlobals   *globals,
         return cli_fail (error);
     }
 
-  if (in_reply_to[0] != NULL)
-    {
-      g_autoptr(GBytes) raw = NULL;
-      g_autoptr(PetrelMimeSummary) original = NULL;
-      guint64 uid = 0;
-      CliWait wait;
-
-      if (!g_ascii_string_to_unsigned (in_reply_to[2], 10, 1, G_MAXUINT32, &uid, NULL))
-        return cli_usage (synopsis, _("“%s” is not a UID"), in_reply_to[2]);
-      message->original_account = cli_open_account (globals, in_reply_to[0], &error);
-      if (message->original_account == NULL)
-        return cli_fail (error);
-      message->original_folder = g_strdup (in_reply_to[1]);
-      message->original_uid = (guint32) uid;
-
-      cli_wait_init (&wait);
-      petrel_account_load_message_async (message->original_account, in_reply_to[1],
-                                         (guint32) uid, !globals->offline, NULL,
-                                         cli_wait_callback, &wait);
-      raw = petrel_account_load_message_finish (message->original_account,
-                                                cli_wait_run (&wait), &error);
-      cli_wait_clear (&wait);
-      if (raw == NULL)
-        return cli_fail (error);
-
-      original = petrel_mime_summary_new_from_bytes (raw, 0);
-      if (original != NULL && original->message_id != NULL)
-        {
-          g_auto(GStrv) references = petrel_mime_reply_references (original);
-
-          if (!petrel_mime_builder_set_in_reply_to (message->builder, original->message_id,
-                                                    &error) ||
-              !petrel_mime_builder_set_references (message->builder,
-                                                   (const char * const *) references, &error))
-            return cli_fail (error);
-        }
-    }
-
   return CLI_EXIT_OK;
+}
+
+/* The subject the built message carries (a reply's "Re: …" when none was given). */
+static char *
+subject_of (GBytes *message)
+{
+  g_autoptr(PetrelMimeSummary) summary = petrel_mime_summary_new_from_bytes (message, 0);
+
+  return g_strdup (summary != NULL ? summary->subject : "");
 }
 
 /* A reply marks what it answers, like any other change. */
@@ -351,7 +479,7 @@ mark_answered (CliGlobals *globals,
 {
   static const char *answered[] = { "\\Answered", NULL };
 
-  if (message->original_account == NULL)
+  if (message->original_account == NULL || !message->is_reply)
     return;
   if (petrel_changes_set_flags (message->original_account, message->original_folder,
                                 &message->original_uid, 1, answered, NULL, NULL) &&
@@ -369,6 +497,7 @@ cli_command_send (CliGlobals  *globals,
   g_auto(CliMessage) message = { NULL, };
   g_autoptr(GBytes) bytes = NULL;
   g_auto(GStrv) recipients = NULL;
+  g_autofree char *subject = NULL;
   gint64 delay = undo_send_delay ();
   gint64 id;
   int status;
@@ -378,9 +507,12 @@ cli_command_send (CliGlobals  *globals,
     return cli_usage (SEND_SYNOPSIS, "%s", error->message);
   if (cli_args_has (args, "replace"))
     return cli_usage (SEND_SYNOPSIS, "%s", _("unknown option “--replace”"));
-  if (cli_args_value (args, "subject") == NULL)
+  /* A reply takes its subject and recipients from the original, a forward its subject. */
+  if (cli_args_value (args, "subject") == NULL && !cli_args_has (args, "in-reply-to") &&
+      !cli_args_has (args, "forward"))
     return cli_usage (SEND_SYNOPSIS, "%s", _("--subject is required"));
-  if (!cli_args_has (args, "to"))
+  if (!cli_args_has (args, "to") && !cli_args_has (args, "cc") && !cli_args_has (args, "bcc") &&
+      !cli_args_has (args, "in-reply-to"))
     return cli_usage (SEND_SYNOPSIS, "%s", _("--to is required"));
 
   status = build_message (globals, args, SEND_SYNOPSIS, NULL, &message);
@@ -391,10 +523,13 @@ cli_command_send (CliGlobals  *globals,
   if (bytes == NULL)
     return cli_fail (error);
   recipients = petrel_mime_builder_dup_envelope_recipients (message.builder);
+  if (recipients[0] == NULL)
+    return cli_usage (SEND_SYNOPSIS, "%s", _("the message has no recipient: give --to"));
 
+  subject = subject_of (bytes);
   id = petrel_outbox_queue (message.account, bytes,
                             petrel_mime_builder_get_envelope_sender (message.builder),
-                            (const char * const *) recipients, cli_args_value (args, "subject"),
+                            (const char * const *) recipients, subject,
                             delay > 0 ? g_get_real_time () / G_USEC_PER_SEC + delay : 0, &error);
   if (id == 0)
     return cli_fail (error);
@@ -406,8 +541,9 @@ cli_command_send (CliGlobals  *globals,
 
 #define DRAFT_SYNOPSIS "draft save --account ID [--replace N] [--to ADDR…] [--cc ADDR…] " \
                        "[--bcc ADDR…] [--subject S] [--attach FILE…] " \
-                       "[--in-reply-to ID FOLDER UID] [--body-file F] | draft list ID | " \
-                       "draft delete|send ID N"
+                       "[--in-reply-to ID FOLDER UID [--reply-all]] " \
+                       "[--forward ID FOLDER UID [--forward-as-attachment]] [--body-file F] " \
+                       "[--html-file F] | draft list ID | draft delete|send ID N"
 
 static void
 emit_draft (CliGlobals            *globals,
@@ -477,6 +613,7 @@ draft_save (CliGlobals  *globals,
   g_autoptr(GBytes) bytes = NULL;
   g_auto(GStrv) recipients = NULL;
   g_autofree char *message_id = NULL;
+  g_autofree char *subject = NULL;
   g_autoptr(PetrelStoreOutboxItem) item = NULL;
   guint64 replace = 0;
   gint64 id;
@@ -510,8 +647,8 @@ draft_save (CliGlobals  *globals,
     return cli_fail (error);
   recipients = petrel_mime_builder_dup_envelope_recipients (message.builder);
 
-  id = petrel_drafts_save (message.account, (gint64) replace, bytes,
-                           cli_args_value (args, "subject"),
+  subject = subject_of (bytes);
+  id = petrel_drafts_save (message.account, (gint64) replace, bytes, subject,
                            petrel_mime_builder_get_envelope_sender (message.builder),
                            (const char * const *) recipients, &error);
   if (id == 0)

@@ -211,6 +211,65 @@ def main():
         orig = with_subject(mailbox(servers, alice), 'question')
         t.check(orig and '\\Answered' in orig[0]['flags'], 'the original is marked answered')
 
+        # -- reply-all, forward (inline and as attachment), HTML alternative
+        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
+        m.login(alice['user'], alice['password'])
+        m.append('INBOX', None, None,
+                 b'From: Bob <%s>\r\nTo: %s\r\nCc: %s, %s\r\nSubject: Re: plans\r\n'
+                 b'Message-ID: <p1@example.test>\r\nMIME-Version: 1.0\r\n'
+                 b'Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n'
+                 b'Content-Type: text/plain\r\n\r\nSee the map.\r\n--b\r\n'
+                 b'Content-Type: image/png\r\nContent-Disposition: attachment; filename=map.png'
+                 b'\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n'
+                 % (bob['email'].encode(), alice['email'].encode(), carol['email'].encode(),
+                    alice['email'].upper().encode()))
+        m.logout()
+        cli(d, 'sync', 'alice')
+        rows = jl(cli(d, '--json', 'list', 'alice', 'INBOX'))
+        p = [x for x in rows if x['subject'] == 'Re: plans'][0]
+        r = cli(d, 'send', '--account', 'alice', '--in-reply-to', 'alice', 'INBOX', str(p['uid']),
+                '--reply-all', stdin=b'Count me in.\n')
+        t.check(r.returncode == 0, 'send --in-reply-to --reply-all', r.stderr.decode())
+        rep = with_subject(mailbox(servers, bob), 'Re: plans')
+        t.check(len(rep) == 1 and carol['email'] in str(rep[0]['msg']['Cc']) and
+                alice['email'] not in (str(rep[0]['msg']['To']) + str(rep[0]['msg']['Cc'])).lower(),
+                'reply-all goes to the author and Cc, never to oneself',
+                rep and (rep[0]['msg']['To'], rep[0]['msg']['Cc']))
+        text = rep[0]['msg'].get_body(('plain',)).get_content() if rep else ''
+        t.check(text.startswith('Count me in.') and '> See the map.' in text and 'wrote:' in text,
+                'the reply quotes the original under an attribution line', repr(text))
+
+        r = cli(d, 'send', '--account', 'alice', '--forward', 'alice', 'INBOX', str(p['uid']),
+                '--to', carol['email'], stdin=b'FYI\n')
+        t.check(r.returncode == 0, 'send --forward', r.stderr.decode())
+        fwd = with_subject(mailbox(servers, carol), 'Fwd: Re: plans')
+        t.check(len(fwd) == 1 and [a.get_filename() for a in fwd[0]['msg'].iter_attachments()] ==
+                ['map.png'] and 'Forwarded message' in
+                fwd[0]['msg'].get_body(('plain',)).get_content(),
+                'an inline forward carries the header block and the attachments')
+        r = cli(d, 'send', '--account', 'alice', '--forward', 'alice', 'INBOX', str(p['uid']),
+                '--forward-as-attachment', '--to', carol['email'], '--subject', 'as eml',
+                stdin=b'')
+        t.check(r.returncode == 0, 'send --forward-as-attachment', r.stderr.decode())
+        fwd = with_subject(mailbox(servers, carol), 'as eml')
+        parts = list(fwd[0]['msg'].iter_attachments()) if fwd else []
+        t.check(len(parts) == 1 and parts[0].get_content_type() == 'message/rfc822' and
+                parts[0].get_content()['Message-ID'] == '<p1@example.test>',
+                'forward as attachment sends the original as message/rfc822')
+        html = os.path.join(d, 'note.html')
+        with open(html, 'w') as f:
+            f.write('<p>Hello <b>bold</b> world</p>')
+        r = cli(d, 'send', '--account', 'alice', '--to', bob['email'], '--subject', 'html note',
+                '--html-file', html, stdin=b'Hello bold world\n')
+        got = with_subject(mailbox(servers, bob), 'html note')
+        t.check(r.returncode == 0 and len(got) == 1 and
+                '<b>bold</b>' in got[0]['msg'].get_body(('html',)).get_content() and
+                'Hello bold world' in got[0]['msg'].get_body(('plain',)).get_content(),
+                'send --html-file adds an HTML alternative to the text')
+        r = cli(d, 'send', '--account', 'alice', '--to', bob['email'], '--subject', 'x',
+                '--reply-all', stdin=b'x')
+        t.check(r.returncode == 2, '--reply-all without --in-reply-to is a usage error')
+
         # -- drafts: saved here at once and on the server, one copy per draft, ever
         r = cli(d, '--json', 'draft', 'save', '--account', 'alice', '--to', bob['email'],
                 '--bcc', carol['email'], '--subject', 'draft v1', stdin=b'first version\n')

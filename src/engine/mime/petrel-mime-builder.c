@@ -36,6 +36,7 @@ typedef struct
   char   *filename;       /* owned, one line, no directories */
   char   *content_type;   /* owned, "type/subtype" */
   GBytes *data;           /* owned */
+  char   *content_id;     /* owned, nullable: an inline image the HTML shows by cid */
 } Attachment;
 
 struct _PetrelMimeBuilder
@@ -48,6 +49,7 @@ struct _PetrelMimeBuilder
   char       *text;         /* owned, nullable, LF line ends */
   char       *html;         /* owned, nullable */
   GPtrArray  *attachments;  /* owned, of Attachment */
+  GPtrArray  *inline_images; /* owned, of Attachment with a content_id */
   char       *in_reply_to;  /* owned, nullable, without <> */
   GStrv       references;   /* owned, nullable, without <> */
   GDateTime  *date;         /* owned, nullable: now at build time */
@@ -74,6 +76,7 @@ attachment_free (Attachment *attachment)
   g_free (attachment->filename);
   g_free (attachment->content_type);
   g_bytes_unref (attachment->data);
+  g_free (attachment->content_id);
   g_free (attachment);
 }
 
@@ -167,6 +170,7 @@ petrel_mime_builder_finalize (GObject *object)
   g_clear_pointer (&self->text, g_free);
   g_clear_pointer (&self->html, g_free);
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
+  g_clear_pointer (&self->inline_images, g_ptr_array_unref);
   g_clear_pointer (&self->in_reply_to, g_free);
   g_clear_pointer (&self->references, g_strfreev);
   g_clear_pointer (&self->date, g_date_time_unref);
@@ -188,6 +192,7 @@ petrel_mime_builder_init (PetrelMimeBuilder *self)
 {
   self->recipients = g_ptr_array_new_with_free_func ((GDestroyNotify) recipient_free);
   self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) attachment_free);
+  self->inline_images = g_ptr_array_new_with_free_func ((GDestroyNotify) attachment_free);
   self->subject = g_strdup ("");
 }
 
@@ -571,6 +576,46 @@ petrel_mime_builder_add_attachment_file (PetrelMimeBuilder  *self,
 }
 
 /**
+ * petrel_mime_builder_add_inline_image:
+ * @self: a builder
+ * @data: the image
+ * @content_type: (nullable): its MIME type ("image/png"); %NULL to guess it
+ * @filename: (nullable): a file name for it
+ * @out_cid: (out) (optional) (transfer full): the Content-ID to use in the HTML as
+ *   `<img src="cid:…">`, without the "cid:" and without angle brackets
+ *
+ * Adds an image that the HTML alternative shows: the HTML and its images then go in a
+ * multipart/related (RFC 2387). Without an HTML alternative the image is sent as an inline
+ * attachment.
+ */
+void
+petrel_mime_builder_add_inline_image (PetrelMimeBuilder  *self,
+                                      GBytes             *data,
+                                      const char         *content_type,
+                                      const char         *filename,
+                                      char              **out_cid)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  Attachment *image;
+
+  g_return_if_fail (PETREL_IS_MIME_BUILDER (self));
+  g_return_if_fail (data != NULL);
+
+  image = g_new0 (Attachment, 1);
+  image->filename = clean_attachment_name (filename != NULL ? filename : "image");
+  if (content_type != NULL && is_valid_mime_type (content_type))
+    image->content_type = g_ascii_strdown (content_type, -1);
+  else
+    image->content_type = guess_content_type (image->filename, data);
+  image->data = g_bytes_ref (data);
+  image->content_id = g_strdup_printf ("%s@petrel", uuid);
+
+  if (out_cid != NULL)
+    *out_cid = g_strdup (image->content_id);
+  g_ptr_array_add (self->inline_images, image);
+}
+
+/**
  * petrel_mime_builder_set_in_reply_to:
  * @self: a builder
  * @message_id: (nullable): the Message-ID replied to, with or without angle brackets
@@ -804,20 +849,62 @@ make_text_part (const char *subtype,
   return GMIME_OBJECT (part);
 }
 
+/* A forwarded message goes as message/rfc822, which may not be base64-encoded (RFC 2046
+ * section 5.2.1): GMime writes the parsed message back in 7bit or 8bit. */
+static GMimeObject *
+make_message_part (Attachment *attachment)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (attachment->data, &length);
+  g_autoptr(GMimeMessage) message = length > 0 ? _petrel_mime_parse (data, length) : NULL;
+  GMimeMessagePart *part;
+
+  if (message == NULL)
+    return NULL;
+
+  part = g_mime_message_part_new_with_message ("rfc822", message);
+  g_mime_object_set_disposition (GMIME_OBJECT (part), GMIME_DISPOSITION_ATTACHMENT);
+  g_mime_object_set_content_disposition_parameter (GMIME_OBJECT (part), "filename",
+                                                   attachment->filename);
+
+  return GMIME_OBJECT (part);
+}
+
 static GMimeObject *
 make_attachment_part (Attachment *attachment)
 {
-  g_auto(GStrv) type = g_strsplit (attachment->content_type, "/", 2);
-  GMimePart *part = g_mime_part_new_with_type (type[0], type[1]);
+  g_auto(GStrv) type = NULL;
+  GMimePart *part;
   gsize length = 0;
   const char *data = g_bytes_get_data (attachment->data, &length);
-  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (data != NULL ? data : "",
-                                                                     length);
-  g_autoptr(GMimeDataWrapper) wrapper =
-    g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeDataWrapper) wrapper = NULL;
+
+  if (g_strcmp0 (attachment->content_type, "message/rfc822") == 0)
+    {
+      GMimeObject *message_part = make_message_part (attachment);
+
+      if (message_part != NULL)
+        return message_part;
+    }
+
+  type = g_strsplit (attachment->content_type, "/", 2);
+  /* Anything but a real message under message/ would be sent base64, which RFC 2046 forbids. */
+  if (g_ascii_strcasecmp (type[0], "message") == 0 || g_ascii_strcasecmp (type[0], "multipart") == 0)
+    part = g_mime_part_new_with_type ("application", "octet-stream");
+  else
+    part = g_mime_part_new_with_type (type[0], type[1]);
+  stream = g_mime_stream_mem_new_with_buffer (data != NULL ? data : "", length);
+  wrapper = g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
 
   g_mime_part_set_content (part, wrapper);
-  g_mime_object_set_disposition (GMIME_OBJECT (part), GMIME_DISPOSITION_ATTACHMENT);
+  if (attachment->content_id != NULL)
+    {
+      g_mime_object_set_content_id (GMIME_OBJECT (part), attachment->content_id);
+      g_mime_object_set_disposition (GMIME_OBJECT (part), GMIME_DISPOSITION_INLINE);
+    }
+  else
+    g_mime_object_set_disposition (GMIME_OBJECT (part), GMIME_DISPOSITION_ATTACHMENT);
   /* Sets the disposition filename and the content type name, RFC 2231-encoded if needed. */
   g_mime_part_set_filename (part, attachment->filename);
   if (g_str_has_prefix (attachment->content_type, "text/") &&
@@ -874,13 +961,31 @@ make_body (PetrelMimeBuilder *self)
       GMimeMultipart *alternative = g_mime_multipart_new_with_subtype ("alternative");
       g_autoptr(GMimeObject) html_part = make_text_part ("html", self->html, FALSE);
 
+      if (self->inline_images->len > 0)
+        {
+          GMimeMultipart *related = g_mime_multipart_new_with_subtype ("related");
+
+          g_mime_object_set_content_type_parameter (GMIME_OBJECT (related), "type",
+                                                    "text/html");
+          g_mime_multipart_add (related, html_part);
+          for (guint i = 0; i < self->inline_images->len; i++)
+            {
+              g_autoptr(GMimeObject) image =
+                make_attachment_part (g_ptr_array_index (self->inline_images, i));
+
+              g_mime_multipart_add (related, image);
+            }
+          g_object_unref (html_part);
+          html_part = GMIME_OBJECT (related);
+        }
+
       g_mime_multipart_add (alternative, text_part);
       g_mime_multipart_add (alternative, html_part);
       g_object_unref (text_part);
       body = GMIME_OBJECT (alternative);
     }
 
-  if (self->attachments->len > 0)
+  if (self->attachments->len > 0 || (self->html == NULL && self->inline_images->len > 0))
     {
       GMimeMultipart *mixed = g_mime_multipart_new_with_subtype ("mixed");
 
@@ -890,6 +995,14 @@ make_body (PetrelMimeBuilder *self)
         {
           g_autoptr(GMimeObject) part = make_attachment_part (g_ptr_array_index (self->attachments,
                                                                                  i));
+
+          g_mime_multipart_add (mixed, part);
+        }
+      /* No HTML to show them in: the images travel as inline attachments. */
+      for (guint i = 0; self->html == NULL && i < self->inline_images->len; i++)
+        {
+          g_autoptr(GMimeObject) part =
+            make_attachment_part (g_ptr_array_index (self->inline_images, i));
 
           g_mime_multipart_add (mixed, part);
         }

@@ -58,6 +58,11 @@ void          petrel_mime_builder_add_attachment_bytes    (PetrelMimeBuilder    
                                                            const char               *filename,
                                                            const char               *content_type,
                                                            GBytes                   *data);
+void          petrel_mime_builder_add_inline_image        (PetrelMimeBuilder        *self,
+                                                           GBytes                   *data,
+                                                           const char               *content_type,
+                                                           const char               *filename,
+                                                           char                    **out_cid);
 gboolean      petrel_mime_builder_set_in_reply_to         (PetrelMimeBuilder        *self,
                                                            const char               *message_id,
                                                            GError                  **error);

@@ -1,0 +1,2227 @@
+/* petrel-composer.c
+ *
+ * Copyright 2026 The Petrel authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The composer (issue 9): a window of its own for a new message, a reply, a forward, a mailto:
+ * link or a draft opened again. What is typed is saved as a draft (in the store at once, then
+ * on the server's Drafts folder, replacing the previous version) a few seconds after each
+ * change and when the window closes. Send puts the message in the outbox with the undo-send
+ * delay; the window hides meanwhile and an "Undo" toast in the main window brings it back. A
+ * refused message shows the window again with the server's reason, the text intact.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "mime/petrel-mime-address.h"
+#include "mime/petrel-mime-builder.h"
+#include "mime/petrel-mime-summary.h"
+#include "mime/petrel-mime-text.h"
+#include "model/petrel-address-book.h"
+#include "sync/petrel-changes.h"
+#include "sync/petrel-drafts.h"
+#include "sync/petrel-outbox.h"
+
+#include "petrel-composer.h"
+
+#define AUTOSAVE_SECONDS 3
+#define COMPLETION_LIMIT 8
+/* Many providers refuse messages above this; the server's own SIZE limit is not known before
+ * connecting, so the warning uses the common limit (see the report in issue 9). */
+#define COMMON_SIZE_LIMIT (25 * 1000 * 1000)
+
+typedef struct
+{
+  PetrelAccount *account;   /* owned */
+  char          *name;      /* owned, nullable */
+  char          *address;   /* owned */
+} Identity;
+
+typedef struct
+{
+  char   *filename;       /* owned */
+  char   *content_type;   /* owned, nullable: guessed when built */
+  GBytes *data;           /* owned */
+} Attachment;
+
+struct _PetrelComposer
+{
+  AdwWindow           parent_instance;
+
+  /* template children, borrowed */
+  AdwToastOverlay    *toast_overlay;
+  AdwWindowTitle     *window_title;
+  GtkLabel           *draft_label;
+  GtkInfoBar         *notice_bar;
+  GtkLabel           *notice_label;
+  GtkDropDown        *from_dropdown;
+  GtkLabel           *from_single_label;
+  GtkLabel           *from_label;
+  GtkEntry           *to_entry;
+  GtkEntry           *cc_entry;
+  GtkEntry           *bcc_entry;
+  GtkEntry           *subject_entry;
+  GtkToggleButton    *cc_toggle;
+  GtkToggleButton    *bcc_toggle;
+  GtkTextView        *body_view;
+  GtkRevealer        *attachments_revealer;
+  GtkLabel           *attachments_title;
+  GtkLabel           *size_warning;
+  GtkListBox         *attachments_list;
+  GtkWidget          *send_button;
+
+  PetrelWindow       *window;            /* weak pointer */
+  GPtrArray          *identities;        /* owned, of Identity */
+  PetrelAddressBook  *address_book;      /* owned */
+  GCancellable       *cancellable;       /* owned; cancelled in dispose */
+  GPtrArray          *attachments;       /* owned, of Attachment */
+
+  /* threading of a reply, and what it answers */
+  char               *in_reply_to;       /* owned, nullable */
+  GStrv               references;        /* owned, nullable */
+  PetrelAccount      *original_account;  /* owned, nullable */
+  char               *original_folder;   /* owned, nullable */
+  guint32             original_uid;
+  gboolean            is_reply;
+
+  /* drafts */
+  char               *message_id;        /* owned: every version of the draft keeps it */
+  PetrelAccount      *draft_account;     /* owned, nullable: where draft_id lives */
+  gint64              draft_id;          /* 0 until saved */
+  gboolean            dirty;
+  gboolean            saving;
+  gboolean            save_again;
+  gboolean            close_after_save;
+  guint               autosave_id;
+  gboolean            loading;           /* filling the fields: not a user change */
+
+  /* sending */
+  gboolean            sending;           /* hidden, waiting for undo or the server */
+  struct _SendJob    *send_job;          /* owned, nullable: the message being sent */
+  gint64              outbox_id;
+  guint               send_timeout_id;
+  AdwToast           *send_toast;        /* borrowed, nullable */
+
+  /* completion */
+  GtkPopover         *completion_popover;  /* owned by completion_entry, nullable */
+  GtkListBox         *completion_list;     /* borrowed */
+  GtkEntry           *completion_entry;    /* borrowed: the entry the popover is on */
+  guint               completion_serial;
+};
+
+G_DEFINE_FINAL_TYPE (PetrelComposer, petrel_composer, ADW_TYPE_WINDOW)
+
+static void schedule_autosave (PetrelComposer *self);
+static void save_draft (PetrelComposer *self);
+
+/* Helpers */
+
+static void
+identity_free (Identity *identity)
+{
+  g_clear_object (&identity->account);
+  g_free (identity->name);
+  g_free (identity->address);
+  g_free (identity);
+}
+
+static void
+attachment_free (Attachment *attachment)
+{
+  g_free (attachment->filename);
+  g_free (attachment->content_type);
+  g_bytes_unref (attachment->data);
+  g_free (attachment);
+}
+
+static Identity *
+current_identity (PetrelComposer *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->from_dropdown);
+
+  if (selected == GTK_INVALID_LIST_POSITION || selected >= self->identities->len)
+    return self->identities->len > 0 ? g_ptr_array_index (self->identities, 0) : NULL;
+  return g_ptr_array_index (self->identities, selected);
+}
+
+static char *
+get_body_text (PetrelComposer *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+set_body_text (PetrelComposer *self,
+               const char     *text)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+  GtkTextIter start;
+
+  gtk_text_buffer_set_text (buffer, text, -1);
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  gtk_text_buffer_place_cursor (buffer, &start);
+}
+
+static const char *
+entry_text (GtkEntry *entry)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (entry));
+}
+
+static void
+set_entry_text (GtkEntry   *entry,
+                const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), text != NULL ? text : "");
+}
+
+static gboolean
+is_empty (PetrelComposer *self)
+{
+  g_autofree char *body = get_body_text (self);
+
+  g_strstrip (body);
+  return entry_text (self->to_entry)[0] == '\0' && entry_text (self->cc_entry)[0] == '\0' &&
+         entry_text (self->bcc_entry)[0] == '\0' && entry_text (self->subject_entry)[0] == '\0' &&
+         body[0] == '\0' && self->attachments->len == 0;
+}
+
+static void
+show_notice (PetrelComposer *self,
+             GtkMessageType  type,
+             const char     *text)
+{
+  gtk_info_bar_set_message_type (self->notice_bar, type);
+  gtk_label_set_text (self->notice_label, text);
+  gtk_info_bar_set_revealed (self->notice_bar, TRUE);
+}
+
+static void
+update_title (PetrelComposer *self)
+{
+  const char *subject = entry_text (self->subject_entry);
+
+  if (subject[0] == '\0')
+    subject = _("New Message");
+  adw_window_title_set_title (self->window_title, subject);
+  gtk_window_set_title (GTK_WINDOW (self), subject);
+}
+
+static void
+set_draft_state (PetrelComposer *self,
+                 const char     *text)
+{
+  gtk_label_set_text (self->draft_label, text != NULL ? text : "");
+}
+
+/* The addresses of @text that are valid, for a draft: what cannot be parsed is dropped
+ * rather than stopping the save. */
+static void
+add_lenient (PetrelMimeBuilder       *builder,
+             PetrelMimeRecipientType  type,
+             const char              *text)
+{
+  g_autoptr(GPtrArray) parsed = NULL;
+
+  if (petrel_mime_builder_add_recipients (builder, type, text, NULL))
+    return;
+  parsed = petrel_mime_address_list_parse (text);
+  for (guint i = 0; i < parsed->len; i++)
+    {
+      PetrelMimeAddress *address = g_ptr_array_index (parsed, i);
+
+      petrel_mime_builder_add_recipient (builder, type, address->name, address->address, NULL);
+    }
+}
+
+/* Builds the message. @strict: for sending, every address must be valid (the error names
+ * the field); for a draft, invalid ones are left out. */
+static PetrelMimeBuilder *
+make_builder (PetrelComposer  *self,
+              gboolean         strict,
+              GError         **error)
+{
+  g_autoptr(PetrelMimeBuilder) builder = petrel_mime_builder_new ();
+  g_autofree char *body = get_body_text (self);
+  Identity *identity = current_identity (self);
+  const struct
+  {
+    GtkEntry                *entry;
+    PetrelMimeRecipientType  type;
+    const char              *label;
+  } fields[] = {
+    { self->to_entry, PETREL_MIME_RECIPIENT_TO, C_("address field", "To") },
+    { self->cc_entry, PETREL_MIME_RECIPIENT_CC, C_("address field", "Cc") },
+    { self->bcc_entry, PETREL_MIME_RECIPIENT_BCC, C_("address field", "Bcc") },
+  };
+
+  if (identity == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("There is no account to send from"));
+      return NULL;
+    }
+  if (!petrel_mime_builder_set_from (builder, identity->name, identity->address, error))
+    return NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      const char *text = entry_text (fields[i].entry);
+
+      if (!strict)
+        {
+          add_lenient (builder, fields[i].type, text);
+          continue;
+        }
+      if (!petrel_mime_builder_add_recipients (builder, fields[i].type, text, &local_error))
+        {
+          gtk_widget_add_css_class (GTK_WIDGET (fields[i].entry), "error");
+          /* Translators: "To: “bob@” is not a valid e-mail address" */
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s: %s"), fields[i].label,
+                       local_error->message);
+          return NULL;
+        }
+    }
+
+  petrel_mime_builder_set_subject (builder, entry_text (self->subject_entry));
+  petrel_mime_builder_set_text (builder, body);
+  petrel_mime_builder_set_message_id (builder, self->message_id, NULL);
+  if (self->in_reply_to != NULL)
+    {
+      petrel_mime_builder_set_in_reply_to (builder, self->in_reply_to, NULL);
+      petrel_mime_builder_set_references (builder, (const char * const *) self->references,
+                                          NULL);
+    }
+  for (guint i = 0; i < self->attachments->len; i++)
+    {
+      Attachment *attachment = g_ptr_array_index (self->attachments, i);
+
+      petrel_mime_builder_add_attachment_bytes (builder, attachment->filename,
+                                                attachment->content_type, attachment->data);
+    }
+
+  return g_steal_pointer (&builder);
+}
+
+/* Signature */
+
+static char *
+signature_block (Identity *identity)
+{
+  const char *signature;
+
+  if (identity == NULL)
+    return g_strdup ("");
+  signature = petrel_account_config_get_signature (petrel_account_get_config (identity->account));
+  if (signature == NULL || signature[0] == '\0')
+    return g_strdup ("");
+  return g_strdup_printf ("-- \n%s\n", signature);
+}
+
+/* Attachments */
+
+static void
+update_attachments (PetrelComposer *self)
+{
+  GtkWidget *child;
+  guint64 total = 0;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->attachments_list))) != NULL)
+    gtk_list_box_remove (self->attachments_list, child);
+
+  for (guint i = 0; i < self->attachments->len; i++)
+    {
+      Attachment *attachment = g_ptr_array_index (self->attachments, i);
+      gsize size = g_bytes_get_size (attachment->data);
+      g_autofree char *size_text = g_format_size (size);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *remove = gtk_button_new_from_icon_name ("edit-delete-symbolic");
+      g_autofree char *remove_label = g_strdup_printf (_("Remove “%s”"), attachment->filename);
+
+      total += size;
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), attachment->filename);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), size_text);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                                 gtk_image_new_from_icon_name ("mail-attachment-symbolic"));
+      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (remove, "flat");
+      gtk_widget_set_tooltip_text (remove, remove_label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      remove_label, -1);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (remove), "composer.remove-attachment");
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (remove), g_variant_new_uint32 (i));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+      gtk_list_box_append (self->attachments_list, row);
+    }
+
+  if (self->attachments->len > 0)
+    {
+      g_autofree char *total_text = g_format_size (total);
+      g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                             "%u attachment, %s",
+                                                             "%u attachments, %s",
+                                                             self->attachments->len),
+                                                self->attachments->len, total_text);
+
+      gtk_label_set_text (self->attachments_title, title);
+    }
+  /* Base64 makes a message about a third bigger than its files. */
+  if (total * 4 / 3 > COMMON_SIZE_LIMIT)
+    {
+      g_autofree char *limit = g_format_size (COMMON_SIZE_LIMIT);
+      g_autofree char *warning = g_strdup_printf (_("Many mail servers refuse messages over %s"),
+                                                  limit);
+
+      gtk_label_set_text (self->size_warning, warning);
+      gtk_widget_set_visible (GTK_WIDGET (self->size_warning), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->size_warning), FALSE);
+
+  gtk_revealer_set_reveal_child (self->attachments_revealer, self->attachments->len > 0);
+}
+
+static void
+add_attachment (PetrelComposer *self,
+                const char     *filename,
+                const char     *content_type,
+                GBytes         *data)
+{
+  Attachment *attachment = g_new0 (Attachment, 1);
+
+  attachment->filename = g_strdup (filename);
+  attachment->content_type = g_strdup (content_type);
+  attachment->data = g_bytes_ref (data);
+  g_ptr_array_add (self->attachments, attachment);
+  update_attachments (self);
+  if (!self->loading)
+    schedule_autosave (self);
+}
+
+static void
+file_loaded_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(PetrelComposer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *basename = g_file_get_basename (G_FILE (object));
+  g_autoptr(GBytes) data = NULL;
+  gsize length = 0;
+
+  if (!g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, &error))
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = g_strdup_printf (_("“%s” could not be attached: %s"), basename, error->message);
+      show_notice (self, GTK_MESSAGE_ERROR, text);
+      return;
+    }
+
+  data = g_bytes_new_take (g_steal_pointer (&contents), length);
+  add_attachment (self, basename, NULL, data);
+}
+
+static void
+attach_file (PetrelComposer *self,
+             GFile          *file)
+{
+  g_file_load_contents_async (file, self->cancellable, file_loaded_cb, g_object_ref (self));
+}
+
+static void
+on_file_chooser_response_cb (GtkNativeDialog *dialog,
+                             int              response,
+                             gpointer         user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+
+      for (guint i = 0; i < g_list_model_get_n_items (files); i++)
+        {
+          g_autoptr(GFile) file = g_list_model_get_item (files, i);
+
+          attach_file (self, file);
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+attach_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  PetrelComposer *self = PETREL_COMPOSER (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Attach Files"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Attach"), NULL);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_file_chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+remove_attachment_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  PetrelComposer *self = PETREL_COMPOSER (widget);
+  guint index = g_variant_get_uint32 (parameter);
+
+  if (index >= self->attachments->len)
+    return;
+  g_ptr_array_remove_index (self->attachments, index);
+  update_attachments (self);
+  schedule_autosave (self);
+}
+
+static gboolean
+on_drop_cb (GtkDropTarget *target,
+            const GValue  *value,
+            double         x,
+            double         y,
+            gpointer       user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  for (GSList *l = files; l != NULL; l = l->next)
+    attach_file (self, G_FILE (l->data));
+  g_slist_free (files);
+
+  return TRUE;
+}
+
+/* Attachment check */
+
+/**
+ * petrel_composer_mentions_attachment:
+ * @text: the body as typed
+ *
+ * Returns: whether the user's own text (not quoted lines, not the signature) speaks of an
+ *   attachment, in English, German or French
+ */
+gboolean
+petrel_composer_mentions_attachment (const char *text)
+{
+  static const char * const keywords[] = {
+    "attach", "enclosed",
+    "anhang", "angehängt", "anbei", "beigefügt", "beiliegend",
+    "pièce jointe", "pièces jointes", "piece jointe", "pièce-jointe", "ci-joint", "ci-jointe",
+    "en pj", "je joins", "joint le", "jointe",
+    NULL,
+  };
+  g_auto(GStrv) lines = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *folded = NULL;
+
+      if (strcmp (lines[i], "-- ") == 0)
+        break;
+      if (lines[i][0] == '>')
+        continue;
+      /* The attribution line of a quote ("On …, Ann wrote:") follows the user's text. */
+      if (lines[i + 1] != NULL && lines[i + 1][0] == '>')
+        continue;
+      folded = g_utf8_casefold (lines[i], -1);
+      for (guint k = 0; keywords[k] != NULL; k++)
+        {
+          g_autofree char *keyword = g_utf8_casefold (keywords[k], -1);
+
+          if (strstr (folded, keyword) != NULL)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Undo-send delay */
+
+/**
+ * petrel_composer_get_undo_send_delay:
+ *
+ * Returns: the undo-send delay in seconds: `PETREL_UNDO_SEND_DELAY` when set (as for
+ *   petrel-cli), else the `undo-send-delay` setting, else 5
+ */
+guint
+petrel_composer_get_undo_send_delay (void)
+{
+  const char *env = g_getenv ("PETREL_UNDO_SEND_DELAY");
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  guint64 delay = 0;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 0, 3600, &delay, NULL))
+    return (guint) delay;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema != NULL && g_settings_schema_has_key (schema, "undo-send-delay"))
+    {
+      g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+      return MIN (g_settings_get_uint (settings, "undo-send-delay"), 3600);
+    }
+  return 5;
+}
+
+/* The `reply-below-quote` setting: FALSE without the schema. */
+static gboolean
+reply_below_quote (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "reply-below-quote"))
+    return FALSE;
+  settings = g_settings_new (APPLICATION_ID);
+  return g_settings_get_boolean (settings, "reply-below-quote");
+}
+
+/* Drafts */
+
+typedef struct
+{
+  PetrelAccount *account;        /* owned */
+  PetrelAccount *old_account;    /* owned, nullable: a draft kept in another account */
+  gint64         replace;
+  GBytes        *bytes;          /* owned */
+  char          *subject;        /* owned */
+  char          *from;           /* owned */
+  GStrv          recipients;     /* owned */
+  gboolean       upload;
+} DraftSave;
+
+static void
+draft_save_free (DraftSave *save)
+{
+  g_clear_object (&save->account);
+  g_clear_object (&save->old_account);
+  g_clear_pointer (&save->bytes, g_bytes_unref);
+  g_free (save->subject);
+  g_free (save->from);
+  g_strfreev (save->recipients);
+  g_free (save);
+}
+
+static void
+draft_save_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  DraftSave *save = task_data;
+  g_autoptr(GError) error = NULL;
+  gint64 replace = save->replace;
+  gint64 id;
+
+  /* The identity changed to another account: the old draft goes, the new one is saved there. */
+  if (save->old_account != NULL && replace != 0)
+    {
+      petrel_drafts_delete (save->old_account, replace, NULL);
+      petrel_drafts_upload (save->old_account, NULL, NULL);
+      replace = 0;
+    }
+
+  id = petrel_drafts_save (save->account, replace, save->bytes, save->subject, save->from,
+                           (const char * const *) save->recipients, &error);
+  if (id == 0)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* A server that cannot be reached is no failure: the next sync uploads it. */
+  if (save->upload && !petrel_drafts_upload (save->account, NULL, &error))
+    g_debug ("Draft kept locally: %s", error->message);
+
+  g_task_return_int (task, id);
+}
+
+static void
+draft_saved_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (object);
+  DraftSave *save = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  self->saving = FALSE;
+  id = g_task_propagate_int (G_TASK (result), &error);
+  if (id == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("The draft could not be saved: %s"),
+                                               error->message);
+
+      show_notice (self, GTK_MESSAGE_ERROR, text);
+      set_draft_state (self, NULL);
+    }
+  else
+    {
+      self->draft_id = id;
+      g_set_object (&self->draft_account, save->account);
+      set_draft_state (self, _("Draft saved"));
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.discard", TRUE);
+    }
+
+  if (self->save_again)
+    {
+      self->save_again = FALSE;
+      save_draft (self);
+      return;
+    }
+  if (self->close_after_save)
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+save_draft (PetrelComposer *self)
+{
+  g_autoptr(PetrelMimeBuilder) builder = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  Identity *identity = current_identity (self);
+  DraftSave *save;
+
+  if (self->saving)
+    {
+      self->save_again = TRUE;
+      return;
+    }
+  if (identity == NULL || self->sending)
+    return;
+  /* Nothing typed yet: no draft to keep. */
+  if (self->draft_id == 0 && is_empty (self))
+    {
+      self->dirty = FALSE;
+      if (self->close_after_save)
+        gtk_window_destroy (GTK_WINDOW (self));
+      return;
+    }
+
+  builder = make_builder (self, FALSE, &error);
+  if (builder == NULL)
+    {
+      g_debug ("Cannot build the draft: %s", error->message);
+      if (self->close_after_save)
+        gtk_window_destroy (GTK_WINDOW (self));
+      return;
+    }
+
+  save = g_new0 (DraftSave, 1);
+  save->bytes = petrel_mime_builder_build_bytes (builder, &error);
+  if (save->bytes == NULL)
+    {
+      draft_save_free (save);
+      g_debug ("Cannot build the draft: %s", error->message);
+      return;
+    }
+  if (self->message_id == NULL)
+    self->message_id = g_strdup (petrel_mime_builder_get_message_id (builder));
+  save->account = g_object_ref (identity->account);
+  if (self->draft_account != NULL && self->draft_account != identity->account)
+    save->old_account = g_object_ref (self->draft_account);
+  save->replace = self->draft_id;
+  save->subject = g_strdup (entry_text (self->subject_entry));
+  save->from = g_strdup (petrel_mime_builder_get_envelope_sender (builder));
+  save->recipients = petrel_mime_builder_dup_envelope_recipients (builder);
+  save->upload = TRUE;
+
+  self->dirty = FALSE;
+  self->saving = TRUE;
+  set_draft_state (self, _("Saving draft…"));
+
+  /* Not cancellable: a draft being saved when the window closes must still be saved. */
+  task = g_task_new (self, NULL, draft_saved_cb, NULL);
+  g_task_set_source_tag (task, save_draft);
+  g_task_set_task_data (task, save, (GDestroyNotify) draft_save_free);
+  g_task_run_in_thread (task, draft_save_thread);
+}
+
+static gboolean
+autosave_cb (gpointer user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+
+  self->autosave_id = 0;
+  if (self->dirty && !self->sending)
+    save_draft (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_autosave (PetrelComposer *self)
+{
+  if (self->loading || self->sending)
+    return;
+  self->dirty = TRUE;
+  set_draft_state (self, NULL);
+  if (self->autosave_id == 0)
+    self->autosave_id = g_timeout_add_seconds (AUTOSAVE_SECONDS, autosave_cb, self);
+}
+
+static void
+on_changed_cb (PetrelComposer *self)
+{
+  schedule_autosave (self);
+}
+
+static void
+on_subject_changed_cb (PetrelComposer *self)
+{
+  update_title (self);
+  schedule_autosave (self);
+}
+
+typedef struct
+{
+  PetrelAccount *account;   /* owned */
+  gint64         id;
+} DraftDelete;
+
+static void
+draft_delete_free (DraftDelete *data)
+{
+  g_clear_object (&data->account);
+  g_free (data);
+}
+
+static void
+draft_delete_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  DraftDelete *data = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!petrel_drafts_delete (data->account, data->id, &error))
+    g_debug ("Cannot delete draft %" G_GINT64_FORMAT ": %s", data->id, error->message);
+  else if (!petrel_drafts_upload (data->account, NULL, &error))
+    g_debug ("Draft deleted here, on the server at the next sync: %s", error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Deletes the saved draft (here at once, on the server as soon as it can be reached). */
+static void
+delete_draft (PetrelComposer *self)
+{
+  g_autoptr(GTask) task = NULL;
+  DraftDelete *data;
+
+  if (self->draft_id == 0 || self->draft_account == NULL)
+    return;
+
+  data = g_new0 (DraftDelete, 1);
+  data->account = g_object_ref (self->draft_account);
+  data->id = self->draft_id;
+  self->draft_id = 0;
+
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_source_tag (task, delete_draft);
+  g_task_set_task_data (task, data, (GDestroyNotify) draft_delete_free);
+  g_task_run_in_thread (task, draft_delete_thread);
+}
+
+static void
+discard_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  PetrelComposer *self = PETREL_COMPOSER (widget);
+
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
+  self->dirty = FALSE;
+  self->save_again = FALSE;
+  delete_draft (self);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+/* Sending */
+
+typedef struct _SendJob
+{
+  PetrelAccount *account;           /* owned */
+  GBytes        *bytes;             /* owned */
+  char          *from;              /* owned */
+  GStrv          recipients;        /* owned */
+  char          *subject;           /* owned */
+  guint          delay;
+  PetrelAccount *draft_account;     /* owned, nullable */
+  gint64         draft_id;
+  PetrelAccount *original_account;  /* owned, nullable: mark \Answered */
+  char          *original_folder;   /* owned */
+  guint32        original_uid;
+  /* results */
+  gint64         outbox_id;
+  char          *state;             /* owned, after a flush */
+  char          *last_error;        /* owned, nullable */
+  char          *flush_error;       /* owned, nullable */
+} SendJob;
+
+static void
+send_job_free (SendJob *job)
+{
+  g_clear_object (&job->account);
+  g_clear_pointer (&job->bytes, g_bytes_unref);
+  g_free (job->from);
+  g_strfreev (job->recipients);
+  g_free (job->subject);
+  g_clear_object (&job->draft_account);
+  g_clear_object (&job->original_account);
+  g_free (job->original_folder);
+  g_free (job->state);
+  g_free (job->last_error);
+  g_free (job->flush_error);
+  g_free (job);
+}
+
+static void
+queue_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  SendJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  gint64 not_before = job->delay > 0 ? g_get_real_time () / G_USEC_PER_SEC + job->delay : 0;
+
+  job->outbox_id = petrel_outbox_queue (job->account, job->bytes, job->from,
+                                        (const char * const *) job->recipients, job->subject,
+                                        not_before, &error);
+  if (job->outbox_id == 0)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* The message is safe in the outbox: the draft is no longer needed. */
+  if (job->draft_account != NULL && job->draft_id != 0 &&
+      !petrel_drafts_delete (job->draft_account, job->draft_id, &error))
+    {
+      g_debug ("Cannot delete the draft of a sent message: %s", error->message);
+      g_clear_error (&error);
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+flush_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  SendJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+
+  if (!petrel_outbox_flush (job->account, NULL, NULL, &error))
+    job->flush_error = g_strdup (error->message);
+  g_clear_error (&error);
+
+  items = petrel_outbox_list (job->account, NULL);
+  job->state = g_strdup ("done");
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    {
+      PetrelStoreOutboxItem *item = g_ptr_array_index (items, i);
+
+      if (item->id != job->outbox_id)
+        continue;
+      g_free (job->state);
+      job->state = g_strdup (item->state);
+      job->last_error = g_strdup (item->last_error);
+    }
+
+  /* A refused message goes back to the composer: it must not wait in the outbox too, or
+   * sending it again would send it twice. */
+  if (g_strcmp0 (job->state, "failed") == 0)
+    petrel_outbox_cancel (job->account, job->outbox_id, NULL);
+
+  if (g_strcmp0 (job->state, "failed") != 0)
+    {
+      static const char *answered[] = { "\\Answered", NULL };
+
+      if (job->original_account != NULL &&
+          petrel_changes_set_flags (job->original_account, job->original_folder,
+                                    &job->original_uid, 1, answered, NULL, NULL))
+        petrel_changes_replay (job->original_account, NULL, NULL, NULL);
+      /* Removes the sent message's draft from the server's Drafts folder. */
+      if (job->draft_account != NULL)
+        petrel_drafts_upload (job->draft_account, NULL, NULL);
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+window_toast (PetrelComposer *self,
+              AdwToast       *toast)
+{
+  if (self->window != NULL)
+    petrel_window_add_toast (self->window, toast);
+  else
+    adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+restore_after_send (PetrelComposer *self)
+{
+  self->sending = FALSE;
+  gtk_widget_set_sensitive (self->send_button, TRUE);
+  gtk_window_present (GTK_WINDOW (self));
+  /* The draft went when the message was queued: save it again. */
+  schedule_autosave (self);
+}
+
+static void
+flushed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (object);
+  SendJob *job = self->send_job;
+
+  self->send_toast = NULL;
+  if (self->address_book != NULL)
+    petrel_address_book_invalidate (self->address_book);
+
+  if (g_strcmp0 (job->state, "failed") == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("The message was not sent: %s"),
+                                               job->last_error != NULL ? job->last_error
+                                               : job->flush_error != NULL ? job->flush_error
+                                               : "");
+
+      self->outbox_id = 0;
+      g_clear_pointer (&self->send_job, send_job_free);
+      restore_after_send (self);
+      show_notice (self, GTK_MESSAGE_ERROR, text);
+      return;
+    }
+
+  if (g_strcmp0 (job->state, "uncertain") == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("The message may not have been sent: %s"),
+                                               job->last_error != NULL ? job->last_error : "");
+
+      window_toast (self, adw_toast_new (text));
+    }
+  else if (g_strcmp0 (job->state, "queued") == 0)
+    window_toast (self, adw_toast_new (_("The message will be sent when the server can be "
+                                         "reached")));
+  else
+    window_toast (self, adw_toast_new (_("Message sent")));
+
+  g_clear_pointer (&self->send_job, send_job_free);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+start_flush (PetrelComposer *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, flushed_cb, NULL);
+
+  g_task_set_source_tag (task, start_flush);
+  g_task_set_task_data (task, self->send_job, NULL);
+  g_task_run_in_thread (task, flush_thread);
+}
+
+static gboolean
+send_timeout_cb (gpointer user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+
+  self->send_timeout_id = 0;
+  if (self->send_toast != NULL)
+    adw_toast_dismiss (self->send_toast);
+  self->send_toast = NULL;
+  start_flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+undo_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SendJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!petrel_outbox_cancel (job->account, job->outbox_id, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+undone_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* Already on its way: let it finish as if Undo had not been pressed. */
+      g_autofree char *text = g_strdup_printf (_("Too late to undo: %s"), error->message);
+
+      window_toast (self, adw_toast_new (text));
+      start_flush (self);
+      return;
+    }
+  self->outbox_id = 0;
+  g_clear_pointer (&self->send_job, send_job_free);
+  restore_after_send (self);
+}
+
+static void
+on_undo_clicked_cb (AdwToast *toast,
+                    gpointer  user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+  g_autoptr(GTask) task = NULL;
+
+  if (self->send_timeout_id == 0 || self->send_job == NULL)
+    return;
+  g_clear_handle_id (&self->send_timeout_id, g_source_remove);
+  self->send_toast = NULL;
+
+  task = g_task_new (self, NULL, undone_cb, NULL);
+  g_task_set_source_tag (task, on_undo_clicked_cb);
+  g_task_set_task_data (task, self->send_job, NULL);
+  g_task_run_in_thread (task, undo_thread);
+}
+
+static void
+queued_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (object);
+  SendJob *job = self->send_job;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The message could not be saved for "
+                                                 "sending: %s"), error->message);
+
+      g_clear_pointer (&self->send_job, send_job_free);
+      restore_after_send (self);
+      show_notice (self, GTK_MESSAGE_ERROR, text);
+      return;
+    }
+
+  self->outbox_id = job->outbox_id;
+  self->draft_id = 0;
+
+  if (job->delay == 0)
+    {
+      start_flush (self);
+      return;
+    }
+
+  self->send_toast = adw_toast_new (_("Sending message…"));
+  adw_toast_set_button_label (self->send_toast, _("_Undo"));
+  adw_toast_set_timeout (self->send_toast, job->delay);
+  adw_toast_set_priority (self->send_toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_object (self->send_toast, "button-clicked", G_CALLBACK (on_undo_clicked_cb),
+                           self, 0);
+  window_toast (self, self->send_toast);
+  self->send_timeout_id = g_timeout_add_seconds (job->delay, send_timeout_cb, self);
+}
+
+static void
+really_send (PetrelComposer *self)
+{
+  g_autoptr(PetrelMimeBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  Identity *identity = current_identity (self);
+  SendJob *job;
+
+  builder = make_builder (self, TRUE, &error);
+  if (builder == NULL)
+    {
+      show_notice (self, GTK_MESSAGE_ERROR, error->message);
+      return;
+    }
+
+  job = g_new0 (SendJob, 1);
+  job->recipients = petrel_mime_builder_dup_envelope_recipients (builder);
+  if (job->recipients[0] == NULL)
+    {
+      send_job_free (job);
+      show_notice (self, GTK_MESSAGE_ERROR, _("Add at least one recipient"));
+      gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
+      return;
+    }
+  /* A sent message gets an id of its own, not its draft's. */
+  petrel_mime_builder_set_message_id (builder, NULL, NULL);
+  job->bytes = petrel_mime_builder_build_bytes (builder, &error);
+  if (job->bytes == NULL)
+    {
+      send_job_free (job);
+      show_notice (self, GTK_MESSAGE_ERROR, error->message);
+      return;
+    }
+  job->account = g_object_ref (identity->account);
+  job->from = g_strdup (petrel_mime_builder_get_envelope_sender (builder));
+  job->subject = g_strdup (entry_text (self->subject_entry));
+  job->delay = petrel_composer_get_undo_send_delay ();
+  if (self->draft_account != NULL && self->draft_id != 0)
+    {
+      job->draft_account = g_object_ref (self->draft_account);
+      job->draft_id = self->draft_id;
+    }
+  if (self->is_reply && self->original_account != NULL)
+    {
+      job->original_account = g_object_ref (self->original_account);
+      job->original_folder = g_strdup (self->original_folder);
+      job->original_uid = self->original_uid;
+    }
+
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
+  self->dirty = FALSE;
+  self->sending = TRUE;
+  gtk_widget_set_sensitive (self->send_button, FALSE);
+  gtk_info_bar_set_revealed (self->notice_bar, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+
+  g_clear_pointer (&self->send_job, send_job_free);
+  self->send_job = job;
+  task = g_task_new (self, NULL, queued_cb, NULL);
+  g_task_set_source_tag (task, really_send);
+  g_task_set_task_data (task, job, NULL);
+  g_task_run_in_thread (task, queue_thread);
+}
+
+static void
+on_attachment_dialog_response_cb (AdwMessageDialog *dialog,
+                                  const char       *response,
+                                  gpointer          user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+
+  if (g_strcmp0 (response, "send") == 0)
+    really_send (self);
+  else if (g_strcmp0 (response, "attach") == 0)
+    gtk_widget_activate_action (GTK_WIDGET (self), "composer.attach", NULL);
+}
+
+static void
+send_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  PetrelComposer *self = PETREL_COMPOSER (widget);
+  g_autofree char *body = get_body_text (self);
+
+  if (self->sending)
+    return;
+
+  if (self->attachments->len == 0 && petrel_composer_mentions_attachment (body))
+    {
+      GtkWidget *dialog;
+
+      dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Send Without Attachment?"),
+                                       _("The message mentions an attachment, but no file is "
+                                         "attached."));
+      adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                        "cancel", _("_Cancel"),
+                                        "attach", _("_Attach Files…"),
+                                        "send", _("_Send Anyway"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "attach",
+                                                  ADW_RESPONSE_SUGGESTED);
+      adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "attach");
+      adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+      g_signal_connect (dialog, "response", G_CALLBACK (on_attachment_dialog_response_cb), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+
+  really_send (self);
+}
+
+/* Completion */
+
+/* The part of @entry's text being typed: after the last comma or semicolon. */
+static const char *
+current_token (GtkEntry *entry,
+               int      *out_start)
+{
+  const char *text = entry_text (entry);
+  const char *last = text;
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == ',' || *p == ';')
+      last = p + 1;
+  while (*last == ' ')
+    last++;
+  if (out_start != NULL)
+    *out_start = (int) g_utf8_pointer_to_offset (text, last);
+  return last;
+}
+
+/* Whether the focus is in @entry (its inner GtkText has it, never the GtkEntry itself). */
+static gboolean
+entry_has_focus (GtkEntry *entry)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (entry));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && (focus == GTK_WIDGET (entry) ||
+                           gtk_widget_is_ancestor (focus, GTK_WIDGET (entry)));
+}
+
+static void
+hide_completion (PetrelComposer *self)
+{
+  if (self->completion_popover != NULL)
+    gtk_popover_popdown (self->completion_popover);
+}
+
+static void
+accept_completion (PetrelComposer *self,
+                   GtkListBoxRow  *row)
+{
+  const char *value = g_object_get_data (G_OBJECT (row), "petrel-address");
+  GtkEntry *entry = self->completion_entry;
+  g_autofree char *prefix = NULL;
+  g_autofree char *text = NULL;
+  int start = 0;
+
+  if (value == NULL || entry == NULL)
+    return;
+
+  current_token (entry, &start);
+  prefix = g_utf8_substring (entry_text (entry), 0, start);
+  g_strchomp (prefix);
+  if (prefix[0] != '\0')
+    text = g_strdup_printf ("%s %s, ", prefix, value);
+  else
+    text = g_strdup_printf ("%s, ", value);
+
+  self->completion_serial++;
+  set_entry_text (entry, text);
+  gtk_editable_set_position (GTK_EDITABLE (entry), -1);
+  hide_completion (self);
+}
+
+static void
+on_completion_row_activated_cb (GtkListBox    *box,
+                                GtkListBoxRow *row,
+                                gpointer       user_data)
+{
+  accept_completion (PETREL_COMPOSER (user_data), row);
+  gtk_widget_grab_focus (GTK_WIDGET (PETREL_COMPOSER (user_data)->completion_entry));
+}
+
+static void
+ensure_completion_popover (PetrelComposer *self,
+                           GtkEntry       *entry)
+{
+  GtkWidget *scrolled;
+
+  if (self->completion_entry == entry && self->completion_popover != NULL)
+    return;
+
+  if (self->completion_popover != NULL)
+    gtk_widget_unparent (GTK_WIDGET (self->completion_popover));
+
+  self->completion_popover = GTK_POPOVER (gtk_popover_new ());
+  gtk_popover_set_autohide (self->completion_popover, FALSE);
+  gtk_popover_set_has_arrow (self->completion_popover, FALSE);
+  gtk_popover_set_position (self->completion_popover, GTK_POS_BOTTOM);
+  gtk_widget_set_halign (GTK_WIDGET (self->completion_popover), GTK_ALIGN_START);
+  gtk_widget_add_css_class (GTK_WIDGET (self->completion_popover), "menu");
+  /* The focus stays in the entry; keys move the selection (on_address_key_pressed_cb). */
+  gtk_widget_set_can_focus (GTK_WIDGET (self->completion_popover), FALSE);
+  gtk_widget_set_parent (GTK_WIDGET (self->completion_popover), GTK_WIDGET (entry));
+
+  self->completion_list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_list_box_set_selection_mode (self->completion_list, GTK_SELECTION_BROWSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->completion_list),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Address Suggestions"), -1);
+  g_signal_connect (self->completion_list, "row-activated",
+                    G_CALLBACK (on_completion_row_activated_cb), self);
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 320);
+  gtk_scrolled_window_set_min_content_width (GTK_SCROLLED_WINDOW (scrolled), 320);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled),
+                                 GTK_WIDGET (self->completion_list));
+  gtk_popover_set_child (self->completion_popover, scrolled);
+  self->completion_entry = entry;
+}
+
+typedef struct
+{
+  PetrelComposer *self;    /* owned */
+  GtkEntry       *entry;   /* borrowed; checked against the composer's entries */
+  guint           serial;
+} CompletionQuery;
+
+static void
+completion_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  CompletionQuery *query = user_data;
+  PetrelComposer *self = query->self;
+  g_autoptr(GPtrArray) matches = NULL;
+  GtkWidget *child;
+
+  matches = petrel_address_book_query_finish (PETREL_ADDRESS_BOOK (object), result, NULL);
+  g_debug ("%u address suggestions", matches != NULL ? matches->len : 0);
+  if (matches == NULL || query->serial != self->completion_serial ||
+      !entry_has_focus (query->entry))
+    goto out;
+
+  if (matches->len == 0)
+    {
+      hide_completion (self);
+      goto out;
+    }
+
+  ensure_completion_popover (self, query->entry);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->completion_list))) != NULL)
+    gtk_list_box_remove (self->completion_list, child);
+
+  for (guint i = 0; i < matches->len; i++)
+    {
+      PetrelStoreAddress *address = g_ptr_array_index (matches, i);
+      g_autoptr(PetrelMimeAddress) mailbox = petrel_mime_address_new (address->name,
+                                                                      address->address);
+      g_autofree char *display = petrel_mime_address_to_display (mailbox);
+      GtkWidget *row = gtk_list_box_row_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+      GtkWidget *title = gtk_label_new (address->name != NULL && address->name[0] != '\0'
+                                          ? address->name : address->address);
+
+      gtk_label_set_xalign (GTK_LABEL (title), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+      gtk_box_append (GTK_BOX (box), title);
+      if (address->name != NULL && address->name[0] != '\0')
+        {
+          GtkWidget *subtitle = gtk_label_new (address->address);
+
+          gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+          gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
+          gtk_widget_add_css_class (subtitle, "dim-label");
+          gtk_widget_add_css_class (subtitle, "caption");
+          gtk_box_append (GTK_BOX (box), subtitle);
+        }
+      gtk_widget_set_margin_top (box, 4);
+      gtk_widget_set_margin_bottom (box, 4);
+      gtk_widget_set_margin_start (box, 6);
+      gtk_widget_set_margin_end (box, 6);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      display, -1);
+      g_object_set_data_full (G_OBJECT (row), "petrel-address", g_steal_pointer (&display),
+                              g_free);
+      gtk_list_box_append (self->completion_list, row);
+    }
+  gtk_list_box_select_row (self->completion_list,
+                           gtk_list_box_get_row_at_index (self->completion_list, 0));
+  gtk_popover_popup (self->completion_popover);
+
+out:
+  g_object_unref (query->self);
+  g_free (query);
+}
+
+static void
+on_address_changed_cb (GtkEditable    *editable,
+                       PetrelComposer *self)
+{
+  GtkEntry *entry = GTK_ENTRY (editable);
+  const char *token = current_token (entry, NULL);
+  CompletionQuery *query;
+
+  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  schedule_autosave (self);
+
+  if (self->loading)
+    return;
+  self->completion_serial++;
+  if (g_utf8_strlen (token, -1) < 1 || !entry_has_focus (entry) ||
+      self->address_book == NULL)
+    {
+      hide_completion (self);
+      return;
+    }
+
+  query = g_new0 (CompletionQuery, 1);
+  query->self = g_object_ref (self);
+  query->entry = entry;
+  query->serial = self->completion_serial;
+  petrel_address_book_query_async (self->address_book, token, COMPLETION_LIMIT,
+                                   self->cancellable, completion_cb, query);
+}
+
+static gboolean
+on_address_key_pressed_cb (GtkEventControllerKey *controller,
+                           guint                  keyval,
+                           guint                  keycode,
+                           GdkModifierType        state,
+                           gpointer               user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+  GtkWidget *entry = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  GtkListBoxRow *selected;
+  int index;
+
+  if (self->completion_popover == NULL || self->completion_entry != GTK_ENTRY (entry) ||
+      !gtk_widget_get_visible (GTK_WIDGET (self->completion_popover)))
+    return FALSE;
+
+  selected = gtk_list_box_get_selected_row (self->completion_list);
+  index = selected != NULL ? gtk_list_box_row_get_index (selected) : -1;
+
+  switch (keyval)
+    {
+    case GDK_KEY_Down:
+    case GDK_KEY_Up:
+      {
+        GtkListBoxRow *next = gtk_list_box_get_row_at_index (self->completion_list,
+                                                             index + (keyval == GDK_KEY_Down
+                                                                      ? 1 : -1));
+
+        if (next != NULL)
+          gtk_list_box_select_row (self->completion_list, next);
+        return TRUE;
+      }
+    case GDK_KEY_Return:
+    case GDK_KEY_KP_Enter:
+    case GDK_KEY_ISO_Enter:
+    case GDK_KEY_Tab:
+      if (selected == NULL || (state & GDK_CONTROL_MASK) != 0)
+        return FALSE;
+      accept_completion (self, selected);
+      return TRUE;
+    case GDK_KEY_Escape:
+      hide_completion (self);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Checks the addresses when the user leaves the field, so a typo shows at once. */
+static void
+on_address_focus_leave_cb (GtkEventControllerFocus *controller,
+                           gpointer                 user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+  GtkWidget *entry = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  g_autoptr(PetrelMimeBuilder) check = petrel_mime_builder_new ();
+  g_autoptr(GError) error = NULL;
+
+  hide_completion (self);
+  if (!petrel_mime_builder_add_recipients (check, PETREL_MIME_RECIPIENT_TO,
+                                           entry_text (GTK_ENTRY (entry)), &error))
+    {
+      gtk_widget_add_css_class (entry, "error");
+      gtk_widget_set_tooltip_text (entry, error->message);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (entry, "error");
+      gtk_widget_set_tooltip_text (entry, NULL);
+    }
+}
+
+static void
+setup_address_entry (PetrelComposer *self,
+                     GtkEntry       *entry)
+{
+  GtkEventController *key = gtk_event_controller_key_new ();
+  GtkEventController *focus = gtk_event_controller_focus_new ();
+
+  gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
+  g_signal_connect (key, "key-pressed", G_CALLBACK (on_address_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (entry), key);
+  g_signal_connect (focus, "leave", G_CALLBACK (on_address_focus_leave_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (entry), focus);
+  g_signal_connect (entry, "changed", G_CALLBACK (on_address_changed_cb), self);
+}
+
+/* Filling in */
+
+static char *
+addresses_to_text (GPtrArray *addresses)
+{
+  return petrel_mime_address_list_to_display (addresses);
+}
+
+static GStrv
+own_addresses (PetrelComposer *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < self->identities->len; i++)
+    g_strv_builder_add (builder, ((Identity *) g_ptr_array_index (self->identities, i))->address);
+  return g_strv_builder_end (builder);
+}
+
+static void
+select_account (PetrelComposer *self,
+                PetrelAccount  *account,
+                const char     *address)
+{
+  for (guint i = 0; i < self->identities->len; i++)
+    {
+      Identity *identity = g_ptr_array_index (self->identities, i);
+
+      if (identity->account == account &&
+          (address == NULL || g_ascii_strcasecmp (identity->address, address) == 0))
+        {
+          gtk_drop_down_set_selected (self->from_dropdown, i);
+          return;
+        }
+    }
+}
+
+static void
+on_notice_close_clicked_cb (PetrelComposer *self)
+{
+  gtk_info_bar_set_revealed (self->notice_bar, FALSE);
+}
+
+/**
+ * petrel_composer_set_mailto:
+ * @self: a composer
+ * @mailto: a parsed mailto: link
+ *
+ * Fills the fields from @mailto; an attachment or another header the link asked for is not
+ * used, and a notice says so.
+ */
+void
+petrel_composer_set_mailto (PetrelComposer     *self,
+                            const PetrelMailto *mailto)
+{
+  g_autofree char *signature = NULL;
+  g_autofree char *body = NULL;
+
+  g_return_if_fail (PETREL_IS_COMPOSER (self));
+  g_return_if_fail (mailto != NULL);
+
+  self->loading = TRUE;
+  set_entry_text (self->to_entry, mailto->to);
+  set_entry_text (self->cc_entry, mailto->cc);
+  set_entry_text (self->bcc_entry, mailto->bcc);
+  gtk_toggle_button_set_active (self->cc_toggle, mailto->cc[0] != '\0');
+  gtk_toggle_button_set_active (self->bcc_toggle, mailto->bcc[0] != '\0');
+  set_entry_text (self->subject_entry, mailto->subject);
+  signature = signature_block (current_identity (self));
+  body = signature[0] != '\0' ? g_strconcat (mailto->body, "\n\n", signature, NULL)
+                              : g_strdup (mailto->body);
+  set_body_text (self, body);
+  g_free (self->in_reply_to);
+  self->in_reply_to = g_strdup (mailto->in_reply_to);
+  self->loading = FALSE;
+
+  if (mailto->ignored & PETREL_MAILTO_IGNORED_ATTACHMENT)
+    show_notice (self, GTK_MESSAGE_WARNING,
+                 _("The link asked to attach a file. Petrel never attaches files from links: "
+                   "attach them yourself if you want to send them."));
+  else if (mailto->ignored & PETREL_MAILTO_IGNORED_HEADER)
+    {
+      g_autofree char *names = g_strjoinv (", ", mailto->ignored_names);
+      g_autofree char *text = g_strdup_printf (_("Fields the link set were left out: %s"),
+                                               names);
+
+      show_notice (self, GTK_MESSAGE_INFO, text);
+    }
+
+  update_title (self);
+  gtk_widget_grab_focus (mailto->to[0] == '\0' ? GTK_WIDGET (self->to_entry)
+                                               : GTK_WIDGET (self->body_view));
+}
+
+typedef struct
+{
+  PetrelMimeReplyMode  mode;
+  GStrv                own;          /* owned */
+  GBytes              *raw;          /* owned, after loading */
+  PetrelMimeReply     *reply;        /* owned, result */
+  gboolean             as_draft;
+  PetrelAccount       *account;      /* owned */
+  char                *folder;       /* owned */
+  gint64               local_id;     /* a draft's id in the local store, 0 if none */
+  GStrv                local_bcc;    /* owned, nullable */
+} LoadJob;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_strfreev (job->own);
+  g_clear_pointer (&job->raw, g_bytes_unref);
+  g_clear_pointer (&job->reply, petrel_mime_reply_free);
+  g_clear_object (&job->account);
+  g_free (job->folder);
+  g_strfreev (job->local_bcc);
+  g_free (job);
+}
+
+static void
+prepare_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  LoadJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (job->as_draft)
+    {
+      g_autoptr(PetrelMimeSummary) summary = petrel_mime_summary_new_from_bytes (job->raw, 0);
+      g_autoptr(GPtrArray) drafts = petrel_drafts_list (job->account, NULL);
+
+      /* The local copy of the draft, found by its Message-ID, is replaced by the next save;
+       * its envelope also keeps the Bcc recipients that the message itself never holds. */
+      for (guint i = 0; drafts != NULL && summary->message_id != NULL && i < drafts->len; i++)
+        {
+          PetrelStoreOutboxItem *item = g_ptr_array_index (drafts, i);
+          g_autofree char *id = petrel_drafts_item_dup_message_id (item);
+          g_auto(GStrv) recipients = NULL;
+          g_autoptr(GStrvBuilder) bcc = NULL;
+
+          if (g_strcmp0 (id, summary->message_id) != 0)
+            continue;
+          job->local_id = item->id;
+          recipients = petrel_outbox_item_dup_recipients (item);
+          bcc = g_strv_builder_new ();
+          for (guint j = 0; recipients[j] != NULL; j++)
+            {
+              gboolean shown = FALSE;
+
+              for (guint k = 0; k < summary->to->len && !shown; k++)
+                shown = g_ascii_strcasecmp (((PetrelMimeAddress *)
+                                               g_ptr_array_index (summary->to, k))->address,
+                                            recipients[j]) == 0;
+              for (guint k = 0; k < summary->cc->len && !shown; k++)
+                shown = g_ascii_strcasecmp (((PetrelMimeAddress *)
+                                               g_ptr_array_index (summary->cc, k))->address,
+                                            recipients[j]) == 0;
+              if (!shown)
+                g_strv_builder_add (bcc, recipients[j]);
+            }
+          job->local_bcc = g_strv_builder_end (bcc);
+        }
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  job->reply = petrel_mime_reply_new (job->raw, job->mode, (const char * const *) job->own,
+                                      NULL, &error);
+  if (job->reply == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+fill_draft (PetrelComposer *self,
+            LoadJob        *job)
+{
+  g_autoptr(PetrelMimeSummary) summary = petrel_mime_summary_new_from_bytes (job->raw, 0);
+  g_autoptr(PetrelMimeBody) body = petrel_mime_body_new_from_bytes (job->raw);
+  g_autofree char *to = addresses_to_text (summary->to);
+  g_autofree char *cc = addresses_to_text (summary->cc);
+  g_autofree char *bcc = job->local_bcc != NULL ? g_strjoinv (", ", job->local_bcc)
+                                                : g_strdup ("");
+  g_autofree char *from = summary->from_address[0] != '\0' ? g_strdup (summary->from_address)
+                                                           : NULL;
+
+  self->loading = TRUE;
+  select_account (self, job->account, from);
+  set_entry_text (self->to_entry, to);
+  set_entry_text (self->cc_entry, cc);
+  set_entry_text (self->bcc_entry, bcc);
+  gtk_toggle_button_set_active (self->cc_toggle, cc[0] != '\0');
+  gtk_toggle_button_set_active (self->bcc_toggle, bcc[0] != '\0');
+  set_entry_text (self->subject_entry, summary->subject);
+  set_body_text (self, body->text);
+  for (guint i = 0; i < body->attachments->len; i++)
+    {
+      PetrelMimeAttachment *attachment = g_ptr_array_index (body->attachments, i);
+      g_autoptr(GBytes) content = petrel_mime_get_part_content (job->raw, attachment->part_path,
+                                                                NULL);
+
+      if (content != NULL)
+        add_attachment (self, attachment->filename != NULL ? attachment->filename
+                                                           : _("attachment"),
+                        attachment->content_type, content);
+    }
+  g_free (self->message_id);
+  self->message_id = g_strdup (summary->message_id);
+  g_free (self->in_reply_to);
+  self->in_reply_to = g_strdup (summary->in_reply_to);
+  g_strfreev (self->references);
+  self->references = summary->references[0] != NULL ? g_strdupv (summary->references) : NULL;
+  /* Saving replaces the server's copy (same Message-ID) and the local one when known. */
+  g_set_object (&self->draft_account, job->account);
+  self->draft_id = job->local_id;
+  self->loading = FALSE;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.discard", self->draft_id != 0);
+  update_title (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
+}
+
+static void
+fill_reply (PetrelComposer *self,
+            LoadJob        *job)
+{
+  PetrelMimeReply *reply = job->reply;
+  g_autofree char *to = addresses_to_text (reply->to);
+  g_autofree char *cc = addresses_to_text (reply->cc);
+  g_autofree char *signature = NULL;
+  g_autofree char *body = NULL;
+
+  self->loading = TRUE;
+  select_account (self, job->account, NULL);
+  set_entry_text (self->to_entry, to);
+  set_entry_text (self->cc_entry, cc);
+  gtk_toggle_button_set_active (self->cc_toggle, cc[0] != '\0');
+  set_entry_text (self->subject_entry, reply->subject);
+  signature = signature_block (current_identity (self));
+  if (reply_below_quote () && reply->quoted[0] != '\0')
+    {
+      /* Bottom-posting: the quote first, then room to write, then the signature. */
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+      GtkTextIter cursor;
+
+      body = g_strconcat (reply->quoted, "\n\n", signature[0] != '\0' ? "\n" : "", signature,
+                          NULL);
+      set_body_text (self, body);
+      gtk_text_buffer_get_iter_at_offset (buffer, &cursor,
+                                          g_utf8_strlen (reply->quoted, -1) + 1);
+      gtk_text_buffer_place_cursor (buffer, &cursor);
+    }
+  else
+    {
+      /* The user writes above the quote; the signature sits between. */
+      body = g_strconcat ("\n\n", signature, signature[0] != '\0' ? "\n" : "", reply->quoted,
+                          NULL);
+      set_body_text (self, body);
+    }
+  for (guint i = 0; i < reply->attachments->len; i++)
+    {
+      PetrelMimeReplyAttachment *attachment = g_ptr_array_index (reply->attachments, i);
+
+      add_attachment (self, attachment->filename, attachment->content_type, attachment->data);
+    }
+  g_free (self->in_reply_to);
+  self->in_reply_to = g_strdup (reply->in_reply_to);
+  g_strfreev (self->references);
+  self->references = g_strdupv (reply->references);
+  g_set_object (&self->original_account, job->account);
+  self->is_reply = reply->in_reply_to != NULL;
+  self->loading = FALSE;
+
+  update_title (self);
+  gtk_widget_grab_focus (reply->mode == PETREL_MIME_REPLY_FORWARD ||
+                         reply->mode == PETREL_MIME_REPLY_FORWARD_ATTACHMENT
+                           ? GTK_WIDGET (self->to_entry) : GTK_WIDGET (self->body_view));
+}
+
+static void
+prepared_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (object);
+  LoadJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self), TRUE);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      show_notice (self, GTK_MESSAGE_ERROR, error->message);
+      return;
+    }
+  if (job->as_draft)
+    fill_draft (self, job);
+  else
+    fill_reply (self, job);
+}
+
+static void
+original_loaded_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PetrelComposer *self = g_task_get_source_object (task);
+  LoadJob *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  job->raw = petrel_account_load_message_finish (PETREL_ACCOUNT (object), result, &error);
+  if (job->raw == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The original message could not be loaded: "
+                                                 "%s"), error->message);
+
+      gtk_widget_set_sensitive (GTK_WIDGET (self), TRUE);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_notice (self, GTK_MESSAGE_ERROR, text);
+      return;
+    }
+  g_task_run_in_thread (task, prepare_thread);
+}
+
+static void
+load_original (PetrelComposer      *self,
+               PetrelMessage       *message,
+               PetrelMimeReplyMode  mode,
+               gboolean             as_draft)
+{
+  PetrelAccount *account = petrel_message_get_account (message);
+  LoadJob *job = g_new0 (LoadJob, 1);
+  GTask *task;
+
+  job->mode = mode;
+  job->own = own_addresses (self);
+  job->as_draft = as_draft;
+  job->account = g_object_ref (account);
+  job->folder = g_strdup (petrel_message_get_folder_path (message));
+
+  if (!as_draft)
+    {
+      g_free (self->original_folder);
+      self->original_folder = g_strdup (job->folder);
+      self->original_uid = petrel_message_get_uid (message);
+    }
+
+  task = g_task_new (self, self->cancellable, prepared_cb, NULL);
+  g_task_set_source_tag (task, load_original);
+  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
+  gtk_widget_set_sensitive (GTK_WIDGET (self), FALSE);
+  petrel_account_load_message_async (account, job->folder, petrel_message_get_uid (message),
+                                     TRUE, self->cancellable, original_loaded_cb, task);
+}
+
+/* GObject */
+
+static gboolean
+petrel_composer_close_request (GtkWindow *window)
+{
+  PetrelComposer *self = PETREL_COMPOSER (window);
+
+  if (self->sending)
+    return TRUE;
+
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
+  if ((self->dirty && !is_empty (self)) || self->saving)
+    {
+      /* Saved before the window goes; the window hides at once. */
+      self->close_after_save = TRUE;
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+      if (!self->saving)
+        save_draft (self);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+petrel_composer_dispose (GObject *object)
+{
+  PetrelComposer *self = PETREL_COMPOSER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
+  g_clear_handle_id (&self->send_timeout_id, g_source_remove);
+  if (self->completion_popover != NULL)
+    {
+      gtk_widget_unparent (GTK_WIDGET (self->completion_popover));
+      self->completion_popover = NULL;
+    }
+  g_clear_weak_pointer (&self->window);
+  g_clear_object (&self->address_book);
+  g_clear_object (&self->original_account);
+  g_clear_object (&self->draft_account);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), PETREL_TYPE_COMPOSER);
+
+  G_OBJECT_CLASS (petrel_composer_parent_class)->dispose (object);
+}
+
+static void
+petrel_composer_finalize (GObject *object)
+{
+  PetrelComposer *self = PETREL_COMPOSER (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->identities, g_ptr_array_unref);
+  g_clear_pointer (&self->attachments, g_ptr_array_unref);
+  g_free (self->in_reply_to);
+  g_strfreev (self->references);
+  g_free (self->original_folder);
+  g_free (self->message_id);
+  g_clear_pointer (&self->send_job, send_job_free);
+
+  G_OBJECT_CLASS (petrel_composer_parent_class)->finalize (object);
+}
+
+static void
+petrel_composer_class_init (PetrelComposerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = petrel_composer_dispose;
+  object_class->finalize = petrel_composer_finalize;
+  window_class->close_request = petrel_composer_close_request;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/petrelmail/Petrel/ui/petrel-composer.ui");
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, window_title);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, draft_label);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, notice_bar);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, notice_label);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, from_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, from_single_label);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, from_label);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, to_entry);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, cc_entry);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, bcc_entry);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, subject_entry);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, cc_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, bcc_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, body_view);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, attachments_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, attachments_title);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, size_warning);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, attachments_list);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, send_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_notice_close_clicked_cb);
+
+  gtk_widget_class_install_action (widget_class, "composer.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
+  gtk_widget_class_install_action (widget_class, "composer.discard", NULL, discard_action);
+  gtk_widget_class_install_action (widget_class, "composer.remove-attachment", "u",
+                                   remove_attachment_action);
+}
+
+static void
+petrel_composer_init (PetrelComposer *self)
+{
+  GtkDropTarget *drop;
+  GtkEventController *shortcuts;
+  GtkTextBuffer *buffer;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->identities = g_ptr_array_new_with_free_func ((GDestroyNotify) identity_free);
+  self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) attachment_free);
+
+  /* Ctrl+Enter sends, wherever the focus is (the text view would take a plain Enter). */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_LOCAL);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return,
+                                                                                  GDK_CONTROL_MASK),
+                                                          gtk_named_action_new ("composer.send")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Enter,
+                                                                                  GDK_CONTROL_MASK),
+                                                          gtk_named_action_new ("composer.send")));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  setup_address_entry (self, self->to_entry);
+  setup_address_entry (self, self->cc_entry);
+  setup_address_entry (self, self->bcc_entry);
+  g_signal_connect_swapped (self->subject_entry, "changed", G_CALLBACK (on_subject_changed_cb),
+                            self);
+  buffer = gtk_text_view_get_buffer (self->body_view);
+  g_signal_connect_swapped (buffer, "changed", G_CALLBACK (on_changed_cb), self);
+  g_signal_connect_swapped (self->from_dropdown, "notify::selected",
+                            G_CALLBACK (on_changed_cb), self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.discard", FALSE);
+  update_attachments (self);
+}
+
+/**
+ * petrel_composer_new:
+ * @window: the main window (its accounts, and where toasts about sending go)
+ * @account: (nullable): the account to write from; the first otherwise
+ *
+ * Returns: (transfer full): a new, empty composer with the account's signature
+ */
+PetrelComposer *
+petrel_composer_new (PetrelWindow  *window,
+                     PetrelAccount *account)
+{
+  PetrelComposer *self;
+  GListModel *accounts;
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  g_autofree char *signature = NULL;
+
+  g_return_val_if_fail (PETREL_IS_WINDOW (window), NULL);
+
+  self = g_object_new (PETREL_TYPE_COMPOSER,
+                       "application", gtk_window_get_application (GTK_WINDOW (window)),
+                       NULL);
+  g_set_weak_pointer (&self->window, window);
+  self->address_book = petrel_address_book_new ();
+
+  accounts = petrel_window_get_accounts (window);
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      g_autoptr(PetrelAccount) item = g_list_model_get_item (accounts, i);
+      PetrelAccountConfig *config = petrel_account_get_config (item);
+      const char * const *aliases = petrel_account_config_get_aliases (config);
+      Identity *identity = g_new0 (Identity, 1);
+
+      petrel_address_book_add_account (self->address_book, item);
+      identity->account = g_object_ref (item);
+      identity->name = g_strdup (petrel_account_config_get_display_name (config));
+      identity->address = g_strdup (petrel_account_config_get_email_address (config));
+      g_ptr_array_add (self->identities, identity);
+
+      for (guint j = 0; aliases != NULL && aliases[j] != NULL; j++)
+        {
+          g_autoptr(GPtrArray) parsed = petrel_mime_address_list_parse (aliases[j]);
+
+          for (guint k = 0; k < parsed->len; k++)
+            {
+              PetrelMimeAddress *address = g_ptr_array_index (parsed, k);
+              Identity *alias = g_new0 (Identity, 1);
+
+              alias->account = g_object_ref (item);
+              alias->name = g_strdup (address->name != NULL ? address->name : identity->name);
+              alias->address = g_strdup (address->address);
+              g_ptr_array_add (self->identities, alias);
+            }
+        }
+    }
+
+  for (guint i = 0; i < self->identities->len; i++)
+    {
+      Identity *identity = g_ptr_array_index (self->identities, i);
+      g_autoptr(PetrelMimeAddress) address = petrel_mime_address_new (identity->name,
+                                                                      identity->address);
+      g_autofree char *label = petrel_mime_address_to_display (address);
+
+      gtk_string_list_append (labels, label);
+    }
+  self->loading = TRUE;
+  gtk_drop_down_set_model (self->from_dropdown, G_LIST_MODEL (labels));
+  self->loading = FALSE;
+  /* One identity: nothing to choose, the address is shown as text. */
+  if (self->identities->len == 1)
+    {
+      gtk_label_set_text (self->from_single_label,
+                          gtk_string_list_get_string (labels, 0));
+      gtk_label_set_mnemonic_widget (self->from_label, GTK_WIDGET (self->from_single_label));
+      gtk_widget_set_visible (GTK_WIDGET (self->from_dropdown), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->from_single_label), TRUE);
+    }
+
+  self->loading = TRUE;
+  if (account != NULL)
+    select_account (self, account, NULL);
+  signature = signature_block (current_identity (self));
+  if (signature[0] != '\0')
+    {
+      g_autofree char *body = g_strconcat ("\n\n", signature, NULL);
+
+      set_body_text (self, body);
+    }
+  self->loading = FALSE;
+  self->dirty = FALSE;
+  update_title (self);
+
+  return self;
+}
+
+/**
+ * petrel_composer_start_reply:
+ * @self: a composer
+ * @original: the message answered or forwarded
+ * @mode: reply, reply all, forward inline or as attachment
+ *
+ * Loads @original (from the cache, or the server) and fills the composer with the
+ * recipients, subject, quote and attachments petrel_mime_reply_new() works out.
+ */
+void
+petrel_composer_start_reply (PetrelComposer      *self,
+                             PetrelMessage       *original,
+                             PetrelMimeReplyMode  mode)
+{
+  g_return_if_fail (PETREL_IS_COMPOSER (self));
+  g_return_if_fail (PETREL_IS_MESSAGE (original));
+
+  load_original (self, original, mode, FALSE);
+}
+
+/**
+ * petrel_composer_open_draft:
+ * @self: a composer
+ * @draft: a message of a Drafts folder
+ *
+ * Opens the draft for editing; saving replaces it.
+ */
+void
+petrel_composer_open_draft (PetrelComposer *self,
+                            PetrelMessage  *draft)
+{
+  g_return_if_fail (PETREL_IS_COMPOSER (self));
+  g_return_if_fail (PETREL_IS_MESSAGE (draft));
+
+  load_original (self, draft, PETREL_MIME_REPLY_SENDER, TRUE);
+}
