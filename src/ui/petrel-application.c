@@ -10,9 +10,14 @@
 #include <glib/gi18n.h>
 
 #include "petrel-engine.h"
+#include "account/petrel-oauth2-providers.h"
 
+#include "petrel-account-assistant.h"
 #include "petrel-application.h"
+#include "petrel-outbox-view.h"
+#include "petrel-preferences.h"
 #include "petrel-window.h"
+#include "petrel-window-compose.h"
 
 struct _PetrelApplication
 {
@@ -37,18 +42,68 @@ petrel_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+/* `petrel mailto:…`, and the desktop's mail handler (issue 9): a composer filled from each
+ * link, never sent without the user pressing Send. */
+static void
+petrel_application_open (GApplication  *app,
+                         GFile        **files,
+                         int            n_files,
+                         const char    *hint)
+{
+  PetrelWindow *window = NULL;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (PETREL_IS_WINDOW (l->data))
+      {
+        window = l->data;
+        break;
+      }
+  if (window == NULL)
+    window = petrel_window_new (PETREL_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      g_autoptr(GError) error = NULL;
+
+      if (uri == NULL || g_ascii_strncasecmp (uri, "mailto:", 7) != 0)
+        {
+          g_autofree char *name = g_file_get_parse_name (files[i]);
+          g_autofree char *text = g_strdup_printf (_("Petrel cannot open “%s”"), name);
+
+          petrel_window_add_toast (window, adw_toast_new (text));
+          continue;
+        }
+      if (!petrel_window_compose_mailto (window, uri, &error))
+        {
+          g_autofree char *text = g_strdup_printf (_("The mail link cannot be used: %s"),
+                                                   error->message);
+
+          petrel_window_add_toast (window, adw_toast_new (text));
+        }
+    }
+}
+
 static void
 petrel_application_startup (GApplication *app)
 {
   static const char *quit_accels[] = { "<primary>q", NULL };
   static const char *help_accels[] = { "<primary>question", NULL };
+  static const char *preferences_accels[] = { "<primary>comma", NULL };
+  g_autoptr(GError) error = NULL;
 
   G_APPLICATION_CLASS (petrel_application_parent_class)->startup (app);
 
   petrel_engine_init ();
+  /* A deployment's own OAuth2 providers, as petrel-cli reads them (see petrel-cli(1)). */
+  if (!petrel_oauth2_providers_load_data_dir (PETREL_APPLICATION (app)->data_dir, &error))
+    g_message ("Ignoring part of the OAuth2 providers: %s", error->message);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay",
                                          help_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences",
+                                         preferences_accels);
 }
 
 /* Whether this process is the petrel binary of the build tree (build-aux/run, the tests):
@@ -82,6 +137,7 @@ petrel_application_class_init (PetrelApplicationClass *klass)
 
   object_class->finalize = petrel_application_finalize;
   app_class->activate = petrel_application_activate;
+  app_class->open = petrel_application_open;
   app_class->startup = petrel_application_startup;
 }
 
@@ -113,12 +169,89 @@ on_about_activated_cb (GSimpleAction *action,
                          NULL);
 }
 
+/* The window a new dialog belongs to: the active one, or a new main window. */
+static GtkWindow *
+dup_parent_window (PetrelApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  /* Another dialog (preferences opening the assistant) is not a parent to stay with. */
+  while (window != NULL && !PETREL_IS_WINDOW (window) &&
+         gtk_window_get_transient_for (window) != NULL)
+    window = gtk_window_get_transient_for (window);
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (petrel_window_new (self));
+      gtk_window_present (window);
+    }
+
+  return g_object_ref (window);
+}
+
+static void
+on_add_account_activated_cb (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  PetrelApplication *self = PETREL_APPLICATION (user_data);
+  g_autoptr(GtkWindow) parent = dup_parent_window (self);
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  /* From the preferences, the assistant stays on top of them. */
+  if (active != NULL && PETREL_IS_PREFERENCES (active))
+    g_set_object (&parent, active);
+  gtk_window_present (GTK_WINDOW (petrel_account_assistant_new (parent, self->data_dir)));
+}
+
+static void
+on_preferences_activated_cb (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  PetrelApplication *self = PETREL_APPLICATION (user_data);
+  g_autoptr(GtkWindow) parent = dup_parent_window (self);
+
+  gtk_window_present (GTK_WINDOW (petrel_preferences_new (parent, self->data_dir)));
+}
+
+static void
+on_outbox_activated_cb (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  PetrelApplication *self = PETREL_APPLICATION (user_data);
+  g_autoptr(GtkWindow) parent = dup_parent_window (self);
+
+  gtk_window_present (GTK_WINDOW (petrel_outbox_view_new (parent, self->data_dir)));
+}
+
+/* A new-mail notification was clicked: the window shows that message (issue 8). */
+static void
+on_show_message_activated_cb (GSimpleAction *action,
+                              GVariant      *parameter,
+                              gpointer       user_data)
+{
+  PetrelApplication *self = PETREL_APPLICATION (user_data);
+  g_autoptr(GtkWindow) window = dup_parent_window (self);
+  const char *account_id, *folder;
+  guint32 uid;
+
+  g_variant_get (parameter, "(&s&su)", &account_id, &folder, &uid);
+  if (PETREL_IS_WINDOW (window))
+    petrel_window_show_message (PETREL_WINDOW (window), account_id, folder, uid);
+  gtk_window_present (window);
+}
+
 static void
 petrel_application_init (PetrelApplication *self)
 {
   static const GActionEntry app_entries[] = {
     { "quit", on_quit_activated_cb },
     { "about", on_about_activated_cb },
+    { "add-account", on_add_account_activated_cb },
+    { "preferences", on_preferences_activated_cb },
+    { "outbox", on_outbox_activated_cb },
+    { "show-message", on_show_message_activated_cb, "(ssu)" },
   };
   const char *env_dir = g_getenv ("PETREL_DATA_DIR");
 
@@ -146,7 +279,7 @@ petrel_application_new (void)
 {
   return g_object_new (PETREL_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS | G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/org/petrelmail/Petrel",
                        NULL);
 }

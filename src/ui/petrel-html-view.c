@@ -433,6 +433,8 @@ petrel_html_view_class_init (PetrelHtmlViewClass *klass)
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "htmlview");
+  /* A container: GTK 4.8 would name one of the default role "PetrelHtmlView" (#11). */
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
@@ -566,4 +568,72 @@ petrel_html_count_remote (const char *html)
     }
 
   return count;
+}
+
+/**
+ * petrel_html_find_tracking_pixels:
+ * @out_count: (out): how many there are
+ *
+ * Finds the remote images of @html that can only be there to report that the mail was opened:
+ * 0 or 1 pixel wide or high, or hidden. The bar that offers remote content names them.
+ *
+ * Returns: (transfer full): the distinct host names they would be fetched from, in order
+ */
+GStrv
+petrel_html_find_tracking_pixels (const char *html,
+                                  guint      *out_count)
+{
+  static gsize initialized;
+  static GRegex *img_regex;
+  static GRegex *tiny_regex;
+  static GRegex *host_regex;
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GStrvBuilder) hosts = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint count = 0;
+
+  g_return_val_if_fail (html != NULL, NULL);
+  g_return_val_if_fail (out_count != NULL, NULL);
+
+  if (g_once_init_enter (&initialized))
+    {
+      img_regex = g_regex_new ("<img\\b[^>]*>", G_REGEX_CASELESS | G_REGEX_OPTIMIZE | G_REGEX_RAW,
+                               0, NULL);
+      tiny_regex = g_regex_new ("\\b(?:width|height)\\s*=\\s*[\"']?\\s*[01](?:px)?\\s*[\"'\\s/>]"
+                                "|\\b(?:width|height)\\s*:\\s*[01](?:px)?\\s*(?:[;\"']|$)"
+                                "|display\\s*:\\s*none|visibility\\s*:\\s*hidden",
+                                G_REGEX_CASELESS | G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL);
+      host_regex = g_regex_new ("\\bsrc\\s*=\\s*[\"']?\\s*(?:https?:)?//([^/\"'\\s>:?#]+)",
+                                G_REGEX_CASELESS | G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL);
+      g_once_init_leave (&initialized, 1);
+    }
+
+  *out_count = 0;
+  if (img_regex == NULL || tiny_regex == NULL || host_regex == NULL)
+    return g_strv_builder_end (hosts);
+
+  g_regex_match (img_regex, html, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_autofree char *tag = g_match_info_fetch (match, 0);
+      g_autoptr(GMatchInfo) host_match = NULL;
+
+      if (g_regex_match (host_regex, tag, 0, &host_match) &&
+          g_regex_match (tiny_regex, tag, 0, NULL))
+        {
+          g_autofree char *raw_host = g_match_info_fetch (host_match, 1);
+          g_autofree char *host = g_ascii_strdown (raw_host, -1);
+
+          count++;
+          if (g_utf8_validate (host, -1, NULL) && !g_hash_table_contains (seen, host))
+            {
+              g_strv_builder_add (hosts, host);
+              g_hash_table_add (seen, g_steal_pointer (&host));
+            }
+        }
+      g_match_info_next (match, NULL);
+    }
+
+  *out_count = count;
+  return g_strv_builder_end (hosts);
 }

@@ -23,5 +23,7 @@ void       petrel_html_view_load         (PetrelHtmlView *self,
                                           gboolean        allow_remote);
 void       petrel_html_view_clear        (PetrelHtmlView *self);
 guint      petrel_html_count_remote      (const char     *html);
+GStrv      petrel_html_find_tracking_pixels (const char  *html,
+                                             guint       *out_count);
 
 G_END_DECLS

@@ -37,6 +37,7 @@ struct _PetrelMessageRow
 
   PetrelMessage *message;       /* owned, nullable */
   char          *folder_label;  /* owned, nullable: shown under the snippet (search results) */
+  gboolean       conversation;  /* the row stands for the message's whole conversation */
 };
 
 G_DEFINE_FINAL_TYPE (PetrelMessageRow, petrel_message_row, GTK_TYPE_WIDGET)
@@ -48,6 +49,7 @@ update (PetrelMessageRow *self)
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *date = NULL;
   g_autofree char *description = NULL;
+  g_autofree char *label = NULL;
   GString *marks;
   gboolean unread;
   const char *subject;
@@ -71,12 +73,23 @@ update (PetrelMessageRow *self)
 
   now = g_date_time_new_now_local ();
   date = petrel_format_list_date (petrel_message_get_date (message), now);
+  count = petrel_message_get_conversation_count (message);
   unread = !petrel_message_get_seen (message);
   subject = petrel_message_get_subject (message);
   if (*subject == '\0')
     subject = _("(No subject)");
 
-  gtk_label_set_label (self->sender, petrel_message_get_from (message));
+  /* A collapsed conversation: its senders, unread while any of its messages is. */
+  if (self->conversation && count > 1)
+    {
+      const char *participants = petrel_message_get_participants (message);
+
+      unread = unread || petrel_message_get_conversation_unread (message) > 0;
+      gtk_label_set_label (self->sender, *participants != '\0'
+                                         ? participants : petrel_message_get_from (message));
+    }
+  else
+    gtk_label_set_label (self->sender, petrel_message_get_from (message));
   gtk_label_set_label (self->subject, subject);
   gtk_label_set_label (self->snippet, petrel_message_get_snippet (message));
   gtk_label_set_label (self->date, date);
@@ -91,7 +104,6 @@ update (PetrelMessageRow *self)
   gtk_widget_set_visible (self->attachment_icon, petrel_message_get_has_attachments (message));
   gtk_widget_set_visible (self->star_icon, petrel_message_get_flagged (message));
 
-  count = petrel_message_get_conversation_count (message);
   gtk_widget_set_visible (GTK_WIDGET (self->thread_count), count > 1);
   if (count > 1)
     {
@@ -110,8 +122,10 @@ update (PetrelMessageRow *self)
 
   /* What a screen reader says after the labels. */
   marks = g_string_new (NULL);
+  if (self->conversation && count > 1)
+    g_string_append_printf (marks, ngettext ("%u message", "%u messages", count), count);
   if (unread)
-    g_string_append (marks, _("Unread"));
+    g_string_append_printf (marks, "%s%s", marks->len > 0 ? ", " : "", _("Unread"));
   if (petrel_message_get_flagged (message))
     g_string_append_printf (marks, "%s%s", marks->len > 0 ? ", " : "", _("Starred"));
   if (petrel_message_get_has_attachments (message))
@@ -119,7 +133,11 @@ update (PetrelMessageRow *self)
   if (petrel_message_get_answered (message))
     g_string_append_printf (marks, "%s%s", marks->len > 0 ? ", " : "", _("Replied"));
   description = g_string_free (marks, FALSE);
+  /* The row's name, which a screen reader says first (#11): without one GTK 4.8 names it
+   * "PetrelMessageRow". */
+  label = g_strdup_printf ("%s, %s, %s", gtk_label_get_label (self->sender), subject, date);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
 }
 
@@ -220,4 +238,22 @@ petrel_message_row_get_message (PetrelMessageRow *self)
   g_return_val_if_fail (PETREL_IS_MESSAGE_ROW (self), NULL);
 
   return self->message;
+}
+
+/**
+ * petrel_message_row_set_conversation:
+ * @conversation: whether the row stands for the message's whole conversation (its senders,
+ *   unread while any message is)
+ */
+void
+petrel_message_row_set_conversation (PetrelMessageRow *self,
+                                     gboolean          conversation)
+{
+  g_return_if_fail (PETREL_IS_MESSAGE_ROW (self));
+
+  if (self->conversation == !!conversation)
+    return;
+
+  self->conversation = !!conversation;
+  update (self);
 }

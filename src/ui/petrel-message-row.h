@@ -24,4 +24,7 @@ void           petrel_message_row_set_message (PetrelMessageRow *self,
                                                const char       *folder_label);
 PetrelMessage *petrel_message_row_get_message (PetrelMessageRow *self);
 
+void           petrel_message_row_set_conversation (PetrelMessageRow *self,
+                                                   gboolean          conversation);
+
 G_END_DECLS

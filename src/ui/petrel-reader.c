@@ -8,12 +8,20 @@
  * when it has an HTML part, else the text with quotes and links), a bar offering remote
  * content the HTML view did not load, and its attachments with a Save button each. The
  * message is read from the cache (or the server) and parsed on a worker thread.
+ *
+ * With conversations on (issue 8), the other messages of the shown message's conversation
+ * (from every folder, so your replies in Sent are there) are listed around it in date order,
+ * each collapsed to a one-line header (sender, snippet, date) that expands to its text on a
+ * click. The shown message is the newest of the conversation in its folder.
  */
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
+#include "model/petrel-conversation.h"
 #include "model/petrel-demo.h"
 
 #include "petrel-html-view.h"
@@ -48,12 +56,21 @@ struct _PetrelReader
   GtkScrolledWindow    *text_scroll;
   PetrelTextBody       *text_body;
   PetrelHtmlView       *html_view;
+  GtkWidget            *thread_before_scroll;
+  GtkBox               *thread_before;
+  GtkWidget            *thread_after_scroll;
+  GtkBox               *thread_after;
 
   PetrelMessage        *message;      /* owned, nullable */
   PetrelMessageContent *content;      /* owned, nullable */
   GCancellable         *cancellable;  /* owned, nullable: the current load */
   GHashTable           *remote_allowed; /* owned; "account\nfolder\nuid" of messages */
   guint                 loading_id;
+
+  GSettings            *settings;       /* owned, nullable without the installed schema */
+  gboolean              show_conversations;
+  PetrelConversation   *conversation;   /* owned, nullable: the shown message's */
+  GCancellable         *thread_cancellable; /* owned, nullable: conversation and its bodies */
 };
 
 G_DEFINE_FINAL_TYPE (PetrelReader, petrel_reader, GTK_TYPE_WIDGET)
@@ -283,6 +300,308 @@ show_attachments (PetrelReader *self,
   gtk_widget_set_visible (GTK_WIDGET (self->attachments), shown > 0);
 }
 
+/* Conversation */
+
+static void
+clear_box (GtkBox *box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_box_remove (box, child);
+}
+
+static void
+clear_conversation (PetrelReader *self)
+{
+  if (self->thread_cancellable != NULL)
+    g_cancellable_cancel (self->thread_cancellable);
+  g_clear_object (&self->thread_cancellable);
+  g_clear_object (&self->conversation);
+  clear_box (self->thread_before);
+  clear_box (self->thread_after);
+  gtk_widget_set_visible (self->thread_before_scroll, FALSE);
+  gtk_widget_set_visible (self->thread_after_scroll, FALSE);
+}
+
+typedef struct
+{
+  GtkRevealer    *revealer;   /* owned */
+  PetrelTextBody *body;       /* owned */
+} ThreadBodyLoad;
+
+static void
+thread_body_load_free (ThreadBodyLoad *load)
+{
+  g_clear_object (&load->revealer);
+  g_clear_object (&load->body);
+  g_free (load);
+}
+
+static void
+thread_body_loaded_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  ThreadBodyLoad *load = user_data;
+  g_autoptr(PetrelMessageContent) content = NULL;
+  g_autoptr(GError) error = NULL;
+
+  content = petrel_message_load_content_finish (PETREL_MESSAGE (object), result, &error);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (content != NULL)
+        petrel_text_body_set_text (load->body, content->body->text);
+      else
+        petrel_text_body_set_text (load->body, error != NULL ? error->message
+                                                             : _("Unknown error"));
+    }
+
+  thread_body_load_free (load);
+}
+
+static void
+on_thread_header_clicked_cb (GtkButton    *button,
+                             PetrelReader *self)
+{
+  GtkWidget *row = gtk_widget_get_parent (GTK_WIDGET (button));
+  GtkRevealer *revealer = g_object_get_data (G_OBJECT (row), "petrel-revealer");
+  PetrelMessage *message = g_object_get_data (G_OBJECT (row), "petrel-message");
+  gboolean expand = !gtk_revealer_get_reveal_child (revealer);
+
+  gtk_revealer_set_reveal_child (revealer, expand);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_STATE_EXPANDED, expand,
+                               -1);
+  if (expand)
+    gtk_widget_add_css_class (row, "expanded");
+  else
+    gtk_widget_remove_css_class (row, "expanded");
+
+  /* The body is read the first time the message is expanded. */
+  if (expand && g_object_get_data (G_OBJECT (row), "petrel-body-requested") == NULL &&
+      self->thread_cancellable != NULL)
+    {
+      ThreadBodyLoad *load = g_new0 (ThreadBodyLoad, 1);
+
+      g_object_set_data (G_OBJECT (row), "petrel-body-requested", GINT_TO_POINTER (TRUE));
+      load->revealer = g_object_ref (revealer);
+      load->body = g_object_ref (PETREL_TEXT_BODY (gtk_revealer_get_child (revealer)));
+      petrel_message_load_content_async (message,
+                                         !petrel_demo_is_demo (
+                                           petrel_message_get_account (message)),
+                                         self->thread_cancellable, thread_body_loaded_cb, load);
+    }
+}
+
+static GtkWidget *
+make_thread_row (PetrelReader  *self,
+                 PetrelMessage *message)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *button = gtk_button_new ();
+  GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+  GtkWidget *avatar;
+  GtkWidget *name;
+  GtkWidget *snippet;
+  GtkWidget *date;
+  GtkWidget *revealer = gtk_revealer_new ();
+  GtkWidget *body = petrel_text_body_new ();
+  const char *from = petrel_message_get_from (message);
+  g_autofree char *initials = NULL;
+  g_autofree char *when = petrel_format_header_date (petrel_message_get_date (message));
+  g_autofree char *full_date = petrel_format_full_date (petrel_message_get_date (message));
+  g_autofree char *label = NULL;
+
+  if (from == NULL || *from == '\0')
+    from = _("Unknown sender");
+  initials = petrel_sender_initials_name (petrel_message_get_from_name (message),
+                                          petrel_message_get_from_address (message));
+
+  gtk_widget_add_css_class (row, "conversation-message");
+  if (!petrel_message_get_seen (message))
+    gtk_widget_add_css_class (row, "unread");
+
+  avatar = adw_avatar_new (24, initials, TRUE);
+  gtk_box_append (GTK_BOX (line), avatar);
+
+  name = gtk_label_new (from);
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (name), 24);
+  gtk_widget_add_css_class (name, "heading");
+  gtk_box_append (GTK_BOX (line), name);
+
+  snippet = gtk_label_new (petrel_message_get_snippet (message));
+  gtk_label_set_xalign (GTK_LABEL (snippet), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (snippet), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (snippet), TRUE);
+  gtk_widget_set_hexpand (snippet, TRUE);
+  gtk_widget_add_css_class (snippet, "dim-label");
+  gtk_box_append (GTK_BOX (line), snippet);
+
+  date = gtk_label_new (when);
+  gtk_widget_set_tooltip_text (date, full_date);
+  gtk_widget_add_css_class (date, "dim-label");
+  gtk_widget_add_css_class (date, "caption");
+  gtk_box_append (GTK_BOX (line), date);
+
+  gtk_button_set_child (GTK_BUTTON (button), line);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "conversation-message-header");
+  /* Translators: a collapsed message of a conversation, read by screen readers: sender, date */
+  label = g_strdup_printf (_("Message from %s, %s"), from, when);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_STATE_EXPANDED, FALSE, -1);
+  g_signal_connect_object (button, "clicked", G_CALLBACK (on_thread_header_clicked_cb), self, 0);
+  gtk_box_append (GTK_BOX (row), button);
+
+  gtk_widget_add_css_class (body, "conversation-message-body");
+  gtk_revealer_set_child (GTK_REVEALER (revealer), body);
+  gtk_revealer_set_transition_type (GTK_REVEALER (revealer),
+                                    GTK_REVEALER_TRANSITION_TYPE_SLIDE_DOWN);
+  gtk_box_append (GTK_BOX (row), revealer);
+
+  g_object_set_data_full (G_OBJECT (row), "petrel-message", g_object_ref (message),
+                          g_object_unref);
+  g_object_set_data (G_OBJECT (row), "petrel-revealer", revealer);
+
+  return row;
+}
+
+static void
+conversation_loaded_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(PetrelReader) self = user_data;
+  PetrelConversation *conversation = PETREL_CONVERSATION (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  guint n;
+
+  if (!petrel_conversation_load_finish (conversation, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Cannot read the conversation: %s", error->message);
+      return;
+    }
+  if (conversation != self->conversation || self->message == NULL)
+    return;
+
+  /* The same mail in two folders (INBOX and Archive, say) is shown once. */
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
+  if (petrel_message_get_message_id (self->message) != NULL)
+    g_hash_table_add (seen, (gpointer) petrel_message_get_message_id (self->message));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (conversation));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelMessage) message = g_list_model_get_item (G_LIST_MODEL (conversation), i);
+      const char *message_id = petrel_message_get_message_id (message);
+      gboolean later;
+
+      if (petrel_message_same (message, self->message))
+        continue;
+      if (message_id != NULL && *message_id != '\0')
+        {
+          if (g_hash_table_contains (seen, message_id))
+            continue;
+          g_hash_table_add (seen, (gpointer) message_id);
+        }
+
+      later = petrel_message_get_date (message) > petrel_message_get_date (self->message);
+      gtk_box_append (later ? self->thread_after : self->thread_before,
+                      make_thread_row (self, message));
+    }
+
+  gtk_widget_set_visible (self->thread_before_scroll,
+                          gtk_widget_get_first_child (GTK_WIDGET (self->thread_before)) != NULL);
+  gtk_widget_set_visible (self->thread_after_scroll,
+                          gtk_widget_get_first_child (GTK_WIDGET (self->thread_after)) != NULL);
+}
+
+static void
+load_conversation (PetrelReader *self)
+{
+  PetrelMessage *message = self->message;
+
+  clear_conversation (self);
+  if (!self->show_conversations || message == NULL ||
+      petrel_message_get_conversation_id (message) == 0 ||
+      petrel_message_get_conversation_count (message) < 2)
+    return;
+
+  self->thread_cancellable = g_cancellable_new ();
+  self->conversation = petrel_conversation_new (petrel_message_get_account (message),
+                                                petrel_message_get_conversation_id (message));
+  petrel_conversation_load_async (self->conversation, self->thread_cancellable,
+                                  conversation_loaded_cb, g_object_ref (self));
+}
+
+/* Remote content */
+
+/* The shown message's sender address, lower case, or %NULL. */
+static char *
+sender_address (PetrelReader *self)
+{
+  const char *address;
+
+  if (self->content == NULL)
+    return NULL;
+
+  address = self->content->summary->from_address;
+  if (address == NULL || strchr (address, '@') == NULL)
+    return NULL;
+
+  return g_utf8_strdown (address, -1);
+}
+
+/* Remote content loads without asking: for everyone (the setting) or this sender. */
+static gboolean
+remote_trusted (PetrelReader *self)
+{
+  g_autofree char *address = sender_address (self);
+  g_auto(GStrv) trusted = NULL;
+
+  if (self->settings == NULL)
+    return FALSE;
+  if (g_settings_get_boolean (self->settings, "load-remote-content"))
+    return TRUE;
+  if (address == NULL)
+    return FALSE;
+
+  trusted = g_settings_get_strv (self->settings, "trusted-senders");
+  return g_strv_contains ((const char * const *) trusted, address);
+}
+
+static void
+trust_sender_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  PetrelReader *self = PETREL_READER (widget);
+  g_autofree char *address = sender_address (self);
+  g_auto(GStrv) trusted = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  if (address == NULL || self->settings == NULL)
+    return;
+
+  trusted = g_settings_get_strv (self->settings, "trusted-senders");
+  if (!g_strv_contains ((const char * const *) trusted, address))
+    {
+      builder = g_strv_builder_new ();
+      g_strv_builder_addv (builder, (const char **) trusted);
+      g_strv_builder_add (builder, address);
+      updated = g_strv_builder_end (builder);
+      g_settings_set_strv (self->settings, "trusted-senders", (const char * const *) updated);
+    }
+
+  petrel_reader_show_remote (self);
+}
+
 /* Showing */
 
 static void
@@ -318,17 +637,34 @@ show_body (PetrelReader *self,
   remote = allow_remote ? 0 : petrel_html_count_remote (body->html);
   if (remote > 0)
     {
-      g_autofree char *text = NULL;
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_auto(GStrv) hosts = NULL;
+      guint trackers = 0;
 
-      text = g_strdup_printf (ngettext ("Remote content was blocked to protect your privacy "
-                                        "(%u image or style).",
-                                        "Remote content was blocked to protect your privacy "
-                                        "(%u images or styles).", remote),
+      g_string_append_printf (text, ngettext ("Remote content was blocked to protect your "
+                                              "privacy (%u image or style).",
+                                              "Remote content was blocked to protect your "
+                                              "privacy (%u images or styles).", remote),
                               remote);
-      gtk_label_set_label (self->remote_label, text);
+      /* Name the tracking pixels: what loading would tell whom. */
+      hosts = petrel_html_find_tracking_pixels (body->html, &trackers);
+      if (trackers > 0)
+        {
+          g_autofree char *names = g_strjoinv (", ", hosts);
+
+          g_string_append_c (text, ' ');
+          g_string_append_printf (text, ngettext ("It includes %u tracking pixel, from %s.",
+                                                  "It includes %u tracking pixels, from %s.",
+                                                  trackers),
+                                  trackers, names);
+        }
+      gtk_label_set_label (self->remote_label, text->str);
     }
   gtk_revealer_set_reveal_child (self->remote_revealer, remote > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "reader.show-remote", remote > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "reader.trust-sender",
+                                 remote > 0 && self->settings != NULL &&
+                                 sender_address (self) != NULL);
 
   /* The text is there too, for the accessibility tree and for copying. */
   petrel_text_body_set_text (self->text_body, body->text);
@@ -375,7 +711,8 @@ show_content (PetrelReader *self)
   set_label_or_hide (self->cc, C_("recipients", "Cc:"), summary->cc_display);
 
   show_attachments (self, self->content->body->attachments);
-  show_body (self, g_hash_table_contains (self->remote_allowed, key));
+  show_body (self, g_hash_table_contains (self->remote_allowed, key) || remote_trusted (self));
+  load_conversation (self);
 
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->text_scroll), 0);
   gtk_stack_set_visible_child_name (self->stack, "message");
@@ -480,11 +817,13 @@ petrel_reader_dispose (GObject *object)
   PetrelReader *self = PETREL_READER (object);
 
   cancel_load (self);
+  clear_conversation (self);
   if (self->message != NULL)
     g_signal_handlers_disconnect_by_func (self->message, on_message_loaded_cb, self);
   g_clear_object (&self->message);
   g_clear_pointer (&self->content, petrel_message_content_free);
   g_clear_pointer (&self->remote_allowed, g_hash_table_unref);
+  g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), PETREL_TYPE_READER);
 
   G_OBJECT_CLASS (petrel_reader_parent_class)->dispose (object);
@@ -521,20 +860,39 @@ petrel_reader_class_init (PetrelReaderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PetrelReader, text_scroll);
   gtk_widget_class_bind_template_child (widget_class, PetrelReader, text_body);
   gtk_widget_class_bind_template_child (widget_class, PetrelReader, html_view);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, thread_before_scroll);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, thread_before);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, thread_after_scroll);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, thread_after);
 
   gtk_widget_class_install_action (widget_class, "reader.show-remote", NULL, show_remote_action);
+  gtk_widget_class_install_action (widget_class, "reader.trust-sender", NULL,
+                                   trust_sender_action);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "reader");
+  /* A container: GTK 4.8 would name one of the default role "PetrelReader" (#11). */
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
 petrel_reader_init (PetrelReader *self)
 {
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->remote_allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "reader.show-remote", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "reader.trust-sender", FALSE);
+
+  /* Without the installed schema (a bare build-tree run) no sender is trusted. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema != NULL && g_settings_schema_has_key (schema, "trusted-senders") &&
+      g_settings_schema_has_key (schema, "load-remote-content"))
+    self->settings = g_settings_new (APPLICATION_ID);
 }
 
 GtkWidget *
@@ -558,6 +916,7 @@ petrel_reader_show_message (PetrelReader  *self,
     return;
 
   cancel_load (self);
+  clear_conversation (self);
   if (self->message != NULL)
     g_signal_handlers_disconnect_by_func (self->message, on_message_loaded_cb, self);
   g_set_object (&self->message, message);
@@ -593,6 +952,7 @@ petrel_reader_show_selection (PetrelReader *self,
     return;
 
   cancel_load (self);
+  clear_conversation (self);
   if (self->message != NULL)
     g_signal_handlers_disconnect_by_func (self->message, on_message_loaded_cb, self);
   g_clear_object (&self->message);
@@ -629,4 +989,34 @@ petrel_reader_show_remote (PetrelReader *self)
 
   g_hash_table_add (self->remote_allowed, message_key (self->message));
   show_body (self, TRUE);
+}
+
+/**
+ * petrel_reader_set_show_conversations:
+ * @show: whether to list the other messages of the shown message's conversation
+ */
+void
+petrel_reader_set_show_conversations (PetrelReader *self,
+                                      gboolean      show)
+{
+  g_return_if_fail (PETREL_IS_READER (self));
+
+  show = !!show;
+  if (self->show_conversations == show)
+    return;
+
+  self->show_conversations = show;
+  if (self->content != NULL)
+    load_conversation (self);
+  else
+    clear_conversation (self);
+}
+
+/* The conversation listed around the shown message, or %NULL (none, or not read yet). */
+PetrelConversation *
+petrel_reader_get_conversation (PetrelReader *self)
+{
+  g_return_val_if_fail (PETREL_IS_READER (self), NULL);
+
+  return self->conversation;
 }

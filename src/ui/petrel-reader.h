@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "petrel-engine.h"
+#include "model/petrel-conversation.h"
 #include "model/petrel-message.h"
 
 G_BEGIN_DECLS
@@ -25,5 +26,8 @@ void           petrel_reader_show_selection   (PetrelReader  *self,
                                                guint          n_selected);
 PetrelMessage *petrel_reader_get_message      (PetrelReader  *self);
 void           petrel_reader_show_remote      (PetrelReader  *self);
+void           petrel_reader_set_show_conversations (PetrelReader *self,
+                                                     gboolean      show);
+PetrelConversation *petrel_reader_get_conversation  (PetrelReader *self);
 
 G_END_DECLS

@@ -44,6 +44,9 @@ update_account (PetrelSidebarRow   *self,
   gboolean syncing = petrel_account_state_get_syncing (state);
 
   gtk_label_set_label (self->title, petrel_account_state_get_title (state));
+  /* Named as shown; GTK 4.8 would say "PetrelSidebarRow" (#11). */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  petrel_account_state_get_title (state), -1);
 
   if (petrel_account_state_get_demo (state))
     status = _("Sample messages, offline");
@@ -85,6 +88,8 @@ update_folder (PetrelSidebarRow *self,
 
   gtk_image_set_from_icon_name (self->icon, petrel_folder_get_icon_name (folder));
   gtk_label_set_label (self->title, petrel_folder_get_label (folder));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  petrel_folder_get_label (folder), -1);
 
   gtk_widget_set_visible (GTK_WIDGET (self->count), show_count);
   if (show_count)

@@ -16,6 +16,14 @@
  * change mail (archive, delete, move, star, read/unread) go through the engine's change queue on a
  * worker thread: the lists show them at once, the queue is sent in the background (never for the
  * offline demo), and a toast offers to undo moves and deletions.
+ *
+ * Issue 8 added: conversations (a folder lists one row per conversation when the
+ * `conversations` setting is on, and changes of a row apply to its conversation), undo toasts
+ * that take back exactly their own change (win.undo-change; Ctrl+Z is win.undo-last), the next
+ * message selected after a move, drag and drop of messages and folders onto the sidebar, a
+ * folder menu, new-mail notifications, and the folder shown remembered across runs. Drops, menu
+ * entries and tests end in the same window actions (see "Organising" below), which the
+ * application also exports on D-Bus.
  */
 
 #include "config.h"
@@ -25,6 +33,7 @@
 #include "model/petrel-account-list.h"
 #include "model/petrel-demo.h"
 #include "model/petrel-message-list.h"
+#include "store/petrel-store-conversations.h"
 #include "sync/petrel-changes.h"
 
 #include "petrel-account-state.h"
@@ -32,6 +41,7 @@
 #include "petrel-reader.h"
 #include "petrel-sidebar-row.h"
 #include "petrel-ui-util.h"
+#include "petrel-window-compose.h"
 
 #include "petrel-window.h"
 
@@ -88,6 +98,16 @@ struct _PetrelWindow
   PetrelMessage        *watched_message;    /* owned, nullable: the message shown */
   PetrelMessage        *mark_read_message;  /* owned, nullable */
   guint                 mark_read_id;
+
+  gboolean              conversations;      /* folder lists show one row per conversation */
+  gboolean              restored_folder;    /* the saved selected-folder was tried */
+  GHashTable           *inbox_uids;         /* owned; account id → newest inbox UID seen */
+  GPtrArray            *mail_checks;        /* owned; PetrelAccount waiting for a check */
+  gboolean              mail_check_running;
+  GVariant             *last_undo;          /* owned, nullable: win.undo-change target of the
+                                             * newest toast, for Ctrl+Z */
+  guint                 select_after;       /* select this row once moved rows left the list;
+                                             * G_MAXUINT for none */
 };
 
 G_DEFINE_FINAL_TYPE (PetrelWindow, petrel_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -115,6 +135,23 @@ find_state (PetrelWindow  *self,
       g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states), i);
 
       if (petrel_account_state_get_account (state) == account)
+        return state;
+    }
+
+  return NULL;
+}
+
+static PetrelAccountState *
+find_state_by_id (PetrelWindow *self,
+                  const char   *id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->states));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states), i);
+
+      if (g_strcmp0 (petrel_account_get_id (petrel_account_state_get_account (state)), id) == 0)
         return state;
     }
 
@@ -256,9 +293,23 @@ on_list_items_changed_cb (GListModel   *model,
                           guint         added,
                           PetrelWindow *self)
 {
+  guint n = g_list_model_get_n_items (model);
+  g_autoptr(GtkBitset) selected =
+    gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
+
   update_list_page (self);
   update_list_title (self);
-  if (removed > 0)
+  if (removed > 0 && self->select_after != G_MAXUINT && n > 0 && gtk_bitset_is_empty (selected))
+    {
+      guint next = MIN (self->select_after, n - 1);
+
+      self->select_after = G_MAXUINT;
+      gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->message_selection), next,
+                                       TRUE);
+      gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u",
+                                  next);
+    }
+  else if (removed > 0)
     reselect_message (self);
   update_message_actions (self);
 
@@ -317,21 +368,29 @@ on_list_painted_cb (GdkFrameClock *clock,
                PETREL_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))))) / 1000.0);
 }
 
+static gboolean
+list_tick_cb (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_list_painted_cb), self, 0);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_list_notify_cb (PetrelMessageList *list,
                    GParamSpec        *pspec,
                    PetrelWindow      *self)
 {
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->message_view));
-
   update_list_page (self);
   update_list_title (self);
 
-  if (list == self->folder_list && !petrel_message_list_get_loading (list) && clock != NULL &&
+  /* The list may be read before the window is first shown: wait for its first frame. */
+  if (list == self->folder_list && !petrel_message_list_get_loading (list) &&
       self->folder_shown_at != 0)
-    {
-      g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_list_painted_cb), self, 0);
-    }
+    gtk_widget_add_tick_callback (GTK_WIDGET (self->message_view), list_tick_cb, self, NULL);
 }
 
 static void
@@ -385,6 +444,28 @@ create_child_model_cb (gpointer item,
   return NULL;
 }
 
+static GdkContentProvider *on_folder_drag_prepare_cb (GtkDragSource *source,
+                                                      double         x,
+                                                      double         y,
+                                                      PetrelWindow  *self);
+static void on_drag_begin_cb (GtkDragSource *source,
+                              GdkDrag       *drag,
+                              PetrelWindow  *self);
+static GdkDragAction on_sidebar_drop_motion_cb (GtkDropTarget *target,
+                                                double         x,
+                                                double         y,
+                                                PetrelWindow  *self);
+static gboolean on_sidebar_drop_cb (GtkDropTarget *target,
+                                    const GValue  *value,
+                                    double         x,
+                                    double         y,
+                                    PetrelWindow  *self);
+static void on_sidebar_row_pressed_cb (GtkGestureClick *gesture,
+                                       int              n_press,
+                                       double           x,
+                                       double           y,
+                                       PetrelWindow    *self);
+
 static void
 sidebar_setup_cb (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
@@ -392,10 +473,29 @@ sidebar_setup_cb (GtkSignalListItemFactory *factory,
 {
   GtkWidget *expander = gtk_tree_expander_new ();
   GtkWidget *row = petrel_sidebar_row_new ();
+  GtkDragSource *source = gtk_drag_source_new ();
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_STRING,
+                                               GDK_ACTION_MOVE | GDK_ACTION_COPY);
+  GtkGesture *menu_click = gtk_gesture_click_new ();
 
   gtk_widget_set_hexpand (row, TRUE);
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), row);
   gtk_list_item_set_child (item, expander);
+
+  /* Folders are dragged onto other folders (or an account: the top level); messages onto
+   * folders. */
+  gtk_drag_source_set_actions (source, GDK_ACTION_MOVE);
+  g_signal_connect (source, "prepare", G_CALLBACK (on_folder_drag_prepare_cb), self);
+  g_signal_connect (source, "drag-begin", G_CALLBACK (on_drag_begin_cb), self);
+  gtk_widget_add_controller (expander, GTK_EVENT_CONTROLLER (source));
+  g_signal_connect (target, "enter", G_CALLBACK (on_sidebar_drop_motion_cb), self);
+  g_signal_connect (target, "motion", G_CALLBACK (on_sidebar_drop_motion_cb), self);
+  g_signal_connect (target, "drop", G_CALLBACK (on_sidebar_drop_cb), self);
+  gtk_widget_add_controller (expander, GTK_EVENT_CONTROLLER (target));
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (menu_click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (menu_click, "pressed", G_CALLBACK (on_sidebar_row_pressed_cb), self);
+  gtk_widget_add_controller (expander, GTK_EVENT_CONTROLLER (menu_click));
 }
 
 static void
@@ -485,6 +585,33 @@ select_initial_folder (PetrelWindow *self)
   if (self->folder != NULL || g_list_model_get_n_items (G_LIST_MODEL (self->states)) == 0)
     return;
 
+  /* The folder shown when the window was last closed, once its account's folders are read. */
+  if (self->settings != NULL && !self->restored_folder)
+    {
+      g_autofree char *account_id = NULL;
+      g_autofree char *path = NULL;
+      PetrelAccountState *saved;
+
+      g_settings_get (self->settings, "selected-folder", "(ss)", &account_id, &path);
+      saved = *account_id != '\0' ? find_state_by_id (self, account_id) : NULL;
+      if (saved != NULL)
+        {
+          PetrelFolderList *saved_folders = petrel_account_state_get_folders (saved);
+          PetrelFolder *found = petrel_folder_list_find (saved_folders, path);
+
+          if (found == NULL && g_list_model_get_n_items (G_LIST_MODEL (saved_folders)) == 0)
+            return;
+          self->restored_folder = TRUE;
+          if (found != NULL)
+            {
+              select_folder (self, found);
+              return;
+            }
+        }
+      else
+        self->restored_folder = TRUE;
+    }
+
   state = g_list_model_get_item (G_LIST_MODEL (self->states), 0);
   folders = petrel_account_state_get_folders (state);
   folder = petrel_folder_list_find_role (folders, PETREL_STORE_FOLDER_ROLE_INBOX);
@@ -529,6 +656,43 @@ on_folder_notify_cb (PetrelWindow *self)
   update_list_title (self);
 }
 
+static PetrelMessageList *
+new_folder_list (PetrelWindow *self,
+                 PetrelFolder *folder)
+{
+  if (self->conversations)
+    return petrel_message_list_new_conversations (petrel_folder_get_account (folder),
+                                                  petrel_folder_get_path (folder));
+
+  return petrel_message_list_new (petrel_folder_get_account (folder),
+                                  petrel_folder_get_path (folder));
+}
+
+/* The conversations setting changed: list the folder shown the other way. */
+static void
+on_conversations_changed_cb (GSettings    *settings,
+                             const char   *key,
+                             PetrelWindow *self)
+{
+  gboolean conversations = g_settings_get_boolean (settings, key);
+
+  if (conversations == self->conversations)
+    return;
+
+  self->conversations = conversations;
+  petrel_reader_set_show_conversations (self->reader, conversations);
+  if (self->folder == NULL)
+    return;
+
+  g_clear_object (&self->folder_list);
+  self->folder_list = new_folder_list (self, self->folder);
+  if (self->search_list == NULL)
+    {
+      set_message_model (self, self->folder_list);
+      petrel_reader_show_message (self->reader, NULL);
+    }
+}
+
 static void
 show_folder (PetrelWindow *self,
              PetrelFolder *folder)
@@ -546,8 +710,7 @@ show_folder (PetrelWindow *self,
 
   g_clear_object (&self->folder_list);
   self->folder_shown_at = g_get_monotonic_time ();
-  self->folder_list = petrel_message_list_new (petrel_folder_get_account (folder),
-                                               petrel_folder_get_path (folder));
+  self->folder_list = new_folder_list (self, folder);
 
   g_clear_object (&self->search_list);
   if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
@@ -560,6 +723,9 @@ show_folder (PetrelWindow *self,
 
 /* Accounts */
 
+static void queue_mail_check (PetrelWindow  *self,
+                              PetrelAccount *account);
+
 static void
 on_state_store_changed_cb (PetrelAccountState *state,
                            PetrelWindow       *self)
@@ -569,6 +735,7 @@ on_state_store_changed_cb (PetrelAccountState *state,
   if (list != NULL && petrel_message_list_get_account (list) ==
       petrel_account_state_get_account (state))
     petrel_message_list_refresh (list);
+  queue_mail_check (self, petrel_account_state_get_account (state));
 }
 
 static void
@@ -673,9 +840,8 @@ demo_open_cb (GObject      *object,
       self->demo_requested = FALSE;
       if (!has_real_accounts (self))
         {
-          description = g_strdup_printf (_("Add an account with “petrel-cli account add” to "
-                                           "read your mail here.\n\nThe demo mailbox could not "
-                                           "be opened: %s"), error->message);
+          description = g_strdup_printf (_("Add an account to read your mail here.\n\nThe demo "
+                                           "mailbox could not be opened: %s"), error->message);
           adw_status_page_set_description (self->empty_page, description);
           gtk_stack_set_visible_child_name (self->main_stack, "empty");
         }
@@ -729,7 +895,12 @@ typedef enum
 {
   CHANGE_FLAGS,
   CHANGE_MOVE,
+  CHANGE_COPY,
   CHANGE_DELETE,
+  CHANGE_FOLDER_CREATE,
+  CHANGE_FOLDER_RENAME,
+  CHANGE_FOLDER_DELETE,
+  CHANGE_FOLDER_READ,
 } ChangeKind;
 
 typedef struct
@@ -745,9 +916,19 @@ typedef struct
   GPtrArray     *groups;       /* FolderUids */
   char          *flag;         /* CHANGE_FLAGS */
   gboolean       add;          /* CHANGE_FLAGS: add or remove @flag */
-  char          *destination;  /* CHANGE_MOVE */
+  char          *destination;  /* CHANGE_MOVE, CHANGE_COPY */
   gboolean       expunge;      /* CHANGE_DELETE */
   char          *toast;        /* nullable: shown with Undo once done */
+  char          *path;         /* CHANGE_FOLDER_*: the folder */
+  char          *new_path;     /* CHANGE_FOLDER_RENAME */
+  char          *list_folder;  /* nullable: the folder listed when the change was made */
+  GArray        *threads;      /* nullable, gint64: whole conversations the change is for */
+  gboolean       all_folders;  /* @threads: their messages in every folder, not just
+                                * @list_folder */
+  guint          select_after; /* the row to select once the messages left, or G_MAXUINT */
+  PetrelMessage *select_next;  /* owned, nullable: the message to select then */
+  gint64         first_op;     /* the account's changes (first_op, last_op] are this one, */
+  gint64         last_op;      /* which its toast's Undo takes back */
 } Change;
 
 static void
@@ -770,15 +951,19 @@ change_free (gpointer data)
   g_free (change->flag);
   g_free (change->destination);
   g_free (change->toast);
+  g_free (change->path);
+  g_free (change->new_path);
+  g_free (change->list_folder);
+  g_clear_pointer (&change->threads, g_array_unref);
+  g_clear_object (&change->select_next);
   g_free (change);
 }
 
 static void
-change_add_message (Change        *change,
-                    PetrelMessage *message)
+change_add_uid (Change     *change,
+                const char *folder,
+                guint32     uid)
 {
-  const char *folder = petrel_message_get_folder_path (message);
-  guint32 uid = petrel_message_get_uid (message);
   FolderUids *group = NULL;
 
   for (guint i = 0; i < change->groups->len && group == NULL; i++)
@@ -796,7 +981,86 @@ change_add_message (Change        *change,
       group->uids = g_array_new (FALSE, FALSE, sizeof (guint32));
       g_ptr_array_add (change->groups, group);
     }
+
+  for (guint i = 0; i < group->uids->len; i++)
+    {
+      if (g_array_index (group->uids, guint32, i) == uid)
+        return;
+    }
   g_array_append_val (group->uids, uid);
+}
+
+static void
+change_add_message (Change        *change,
+                    PetrelMessage *message)
+{
+  change_add_uid (change, petrel_message_get_folder_path (message),
+                  petrel_message_get_uid (message));
+}
+
+/* On the worker: a collapsed conversation row stands for the conversation's messages in the
+ * listed folder (moves, deletions), or in every folder (marking read). */
+static gboolean
+expand_threads (Change  *change,
+                GError **error)
+{
+  PetrelStore *store = petrel_account_get_store (change->account, error);
+
+  if (store == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < change->threads->len; i++)
+    {
+      g_autoptr(GPtrArray) rows = NULL;
+
+      rows = petrel_store_list_conversation (store, g_array_index (change->threads, gint64, i),
+                                             error);
+      if (rows == NULL)
+        return FALSE;
+
+      for (guint j = 0; j < rows->len; j++)
+        {
+          const PetrelStoreMessage *row = g_ptr_array_index (rows, j);
+
+          if (row->folder_path == NULL)
+            continue;
+          if (change->all_folders || g_strcmp0 (row->folder_path, change->list_folder) == 0)
+            change_add_uid (change, row->folder_path, row->uid);
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+mark_folder_read (Change  *change,
+                  GError **error)
+{
+  PetrelStore *store = petrel_account_get_store (change->account, error);
+  g_autoptr(PetrelStoreFolder) folder = NULL;
+  g_autoptr(GArray) infos = NULL;
+  g_autoptr(GArray) unread = g_array_new (FALSE, FALSE, sizeof (guint32));
+  const char *seen[] = { "\\Seen", NULL };
+
+  if (store == NULL ||
+      (folder = petrel_store_get_folder_by_path (store, change->path, error)) == NULL ||
+      (infos = petrel_store_list_uids (store, folder->id, error)) == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < infos->len; i++)
+    {
+      const PetrelStoreUidInfo *info = &g_array_index (infos, PetrelStoreUidInfo, i);
+
+      if ((info->flags & PETREL_STORE_FLAG_SEEN) == 0)
+        g_array_append_val (unread, info->uid);
+    }
+
+  if (unread->len == 0)
+    return TRUE;
+
+  return petrel_changes_set_flags (change->account, change->path,
+                                   (const guint32 *) (gpointer) unread->data, unread->len,
+                                   seen, NULL, error);
 }
 
 static void
@@ -807,13 +1071,49 @@ change_thread (GTask        *task,
 {
   Change *change = task_data;
   GError *error = NULL;
+  gboolean done = FALSE;
+  gboolean ok = TRUE;
 
-  for (guint i = 0; i < change->groups->len; i++)
+  /* The changes this one adds to the queue are those after the newest one now. */
+  if (!petrel_changes_last_id (change->account, &change->first_op, &error) ||
+      (change->threads != NULL && !expand_threads (change, &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  switch (change->kind)
+    {
+    case CHANGE_FOLDER_CREATE:
+      ok = petrel_changes_create_folder (change->account, change->path, &error);
+      done = TRUE;
+      break;
+    case CHANGE_FOLDER_RENAME:
+      ok = petrel_changes_rename_folder (change->account, change->path, change->new_path,
+                                         &error);
+      done = TRUE;
+      break;
+    case CHANGE_FOLDER_DELETE:
+      ok = petrel_changes_delete_folder (change->account, change->path, &error);
+      done = TRUE;
+      break;
+    case CHANGE_FOLDER_READ:
+      ok = mark_folder_read (change, &error);
+      done = TRUE;
+      break;
+    case CHANGE_FLAGS:
+    case CHANGE_MOVE:
+    case CHANGE_COPY:
+    case CHANGE_DELETE:
+    default:
+      break;
+    }
+
+  for (guint i = 0; ok && !done && i < change->groups->len; i++)
     {
       FolderUids *group = g_ptr_array_index (change->groups, i);
       const guint32 *uids = (const guint32 *) (gpointer) group->uids->data;
       const char *flags[] = { change->flag, NULL };
-      gboolean ok = FALSE;
 
       switch (change->kind)
         {
@@ -826,20 +1126,32 @@ change_thread (GTask        *task,
           ok = petrel_changes_move (change->account, group->folder, uids, group->uids->len,
                                     change->destination, &error);
           break;
+        case CHANGE_COPY:
+          ok = petrel_changes_copy (change->account, group->folder, uids, group->uids->len,
+                                    change->destination, &error);
+          break;
         case CHANGE_DELETE:
           ok = petrel_changes_delete (change->account, group->folder, uids, group->uids->len,
                                       change->expunge, &error);
           break;
+        case CHANGE_FOLDER_CREATE:
+        case CHANGE_FOLDER_RENAME:
+        case CHANGE_FOLDER_DELETE:
+        case CHANGE_FOLDER_READ:
         default:
           g_assert_not_reached ();
         }
-
-      if (!ok)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
     }
+
+  if (!ok)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Without the ids the toast simply offers no Undo. */
+  if (!petrel_changes_last_id (change->account, &change->last_op, NULL))
+    change->last_op = change->first_op;
 
   g_task_return_boolean (task, TRUE);
 }
@@ -875,6 +1187,32 @@ show_toast (PetrelWindow  *self,
       adw_toast_set_action_target_value (toast,
                                          g_variant_new_string (petrel_account_get_id (
                                            undo_account)));
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* A toast whose Undo takes back exactly @change (not whatever the account changed last, such
+ * as the next message being marked read meanwhile). */
+static void
+show_change_toast (PetrelWindow *self,
+                   Change       *change)
+{
+  AdwToast *toast = adw_toast_new (change->toast);
+
+  g_debug ("Change “%s”: queue ids %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+           change->toast, change->first_op, change->last_op);
+
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  if (change->last_op > change->first_op && change->kind != CHANGE_FOLDER_DELETE)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      g_clear_pointer (&self->last_undo, g_variant_unref);
+      self->last_undo = g_variant_ref_sink (g_variant_new ("(sxx)",
+                                                           petrel_account_get_id (
+                                                             change->account),
+                                                           change->first_op, change->last_op));
+      adw_toast_set_action_name (toast, "win.undo-change");
+      adw_toast_set_action_target_value (toast, self->last_undo);
     }
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
@@ -954,6 +1292,36 @@ start_replay (PetrelWindow  *self,
 
 static void run_next_change (PetrelWindow *self);
 
+/* The moved messages are gone from the store: select the one after them. The list may not have
+ * been read again yet; the message is found where it is now, and reselect_message() follows it
+ * when the list changes. */
+static void
+select_next_message (PetrelWindow *self,
+                     Change       *change)
+{
+  GtkSelectionModel *model = GTK_SELECTION_MODEL (self->message_selection);
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (model);
+  PetrelMessageList *list = current_list (self);
+  guint position = G_MAXUINT;
+
+  if (!gtk_bitset_is_empty (selected) || list == NULL)
+    return;
+
+  if (change->select_next != NULL)
+    position = petrel_message_list_find (list,
+                                         petrel_message_get_folder_path (change->select_next),
+                                         petrel_message_get_uid (change->select_next));
+  if (position != G_MAXUINT)
+    {
+      gtk_selection_model_select_item (model, position, TRUE);
+      gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u",
+                                  position);
+    }
+  else
+    /* Not read from the store: the row that takes the moved ones' place, once they left. */
+    self->select_after = change->select_after;
+}
+
 static void
 change_cb (GObject      *object,
            GAsyncResult *result,
@@ -970,9 +1338,13 @@ change_cb (GObject      *object,
         return;
       show_toast (self, error->message, NULL);
     }
-  else if (change->toast != NULL)
+  else
     {
-      show_toast (self, change->toast, change->account);
+      if (change->toast != NULL)
+        show_change_toast (self, change);
+      /* Like Geary: once moved messages leave the list, the next one is selected. */
+      if (change->select_after != G_MAXUINT)
+        select_next_message (self, change);
     }
 
   refresh_account (self, change->account);
@@ -1010,13 +1382,30 @@ change_new (PetrelWindow  *self,
   GtkBitsetIter iter;
   guint position;
 
+  PetrelMessageList *list = current_list (self);
+  /* A collapsed conversation row stands for its messages; starring stars the row's message. */
+  gboolean threads = list != NULL && petrel_message_list_get_conversations (list) &&
+                     !(kind == CHANGE_FLAGS && message == NULL);
+
   change->kind = kind;
   change->groups = g_ptr_array_new_with_free_func (folder_uids_free);
+  change->select_after = G_MAXUINT;
+  if (list != NULL)
+    change->list_folder = g_strdup (petrel_message_list_get_folder_path (list));
+  if (threads)
+    change->threads = g_array_new (FALSE, FALSE, sizeof (gint64));
+  change->all_folders = kind == CHANGE_FLAGS;
 
   if (message != NULL)
     {
       change->account = g_object_ref (petrel_message_get_account (message));
       change_add_message (change, message);
+      if (threads && petrel_message_get_conversation_id (message) != 0)
+        {
+          gint64 id = petrel_message_get_conversation_id (message);
+
+          g_array_append_val (change->threads, id);
+        }
       return change;
     }
 
@@ -1031,7 +1420,15 @@ change_new (PetrelWindow  *self,
       if (change->account == NULL)
         change->account = g_object_ref (petrel_message_get_account (item));
       if (petrel_message_get_account (item) == change->account)
-        change_add_message (change, item);
+        {
+          change_add_message (change, item);
+          if (change->threads != NULL && petrel_message_get_conversation_id (item) != 0)
+            {
+              gint64 id = petrel_message_get_conversation_id (item);
+
+              g_array_append_val (change->threads, id);
+            }
+        }
     }
 
   if (change->account == NULL)
@@ -1058,9 +1455,32 @@ static void
 queue_change (PetrelWindow *self,
               Change       *change)
 {
-  /* Moved messages leave the list: show none rather than one that is gone. */
-  if (change->kind != CHANGE_FLAGS)
+  /* Moved messages leave the list: show none rather than one that is gone, until the list
+   * has lost them and the row after them can be selected. */
+  if (change->kind == CHANGE_MOVE || change->kind == CHANGE_DELETE)
     {
+      g_autoptr(GtkBitset) selected =
+        gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->message_selection));
+
+      GListModel *model = G_LIST_MODEL (self->message_selection);
+      guint n = g_list_model_get_n_items (model);
+
+      /* Like Geary: the message below the moved ones (or above them at the end). */
+      if (!gtk_bitset_is_empty (selected))
+        {
+          guint next = gtk_bitset_get_maximum (selected) + 1;
+
+          if (next >= n && gtk_bitset_get_minimum (selected) > 0)
+            next = gtk_bitset_get_minimum (selected) - 1;
+          if (next < n && !gtk_bitset_contains (selected, next))
+            {
+              g_autoptr(PetrelMessage) item = g_list_model_get_item (model, next);
+
+              if (item != NULL && petrel_message_is_loaded (item))
+                change->select_next = g_object_ref (item);
+            }
+          change->select_after = gtk_bitset_get_minimum (selected);
+        }
       gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->message_selection));
       petrel_reader_show_message (self->reader, NULL);
     }
@@ -1116,6 +1536,27 @@ selection_any (PetrelWindow *self,
   return FALSE;
 }
 
+/* A collapsed conversation row is read when all of its messages are. */
+static gboolean
+conversation_read (PetrelMessage *message)
+{
+  return petrel_message_get_seen (message) &&
+         petrel_message_get_conversation_unread (message) == 0;
+}
+
+typedef gboolean (*MessageTest) (PetrelMessage *message);
+
+static MessageTest
+read_test (PetrelWindow *self)
+{
+  PetrelMessageList *list = current_list (self);
+
+  if (list != NULL && petrel_message_list_get_conversations (list))
+    return conversation_read;
+
+  return petrel_message_get_seen;
+}
+
 static void
 set_button_state (GtkButton  *button,
                   const char *icon_name,
@@ -1139,7 +1580,7 @@ update_message_actions (PetrelWindow *self)
   PetrelFolder *archive = find_role_folder (self, account, PETREL_STORE_FOLDER_ROLE_ARCHIVE);
   const char *folder = selection_folder (self);
   gboolean unstarred = any && selection_any (self, petrel_message_get_flagged, FALSE);
-  gboolean seen = any && selection_any (self, petrel_message_get_seen, TRUE);
+  gboolean seen = any && selection_any (self, read_test (self), TRUE);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.archive",
                                  any && archive != NULL &&
@@ -1184,6 +1625,21 @@ watch_message (PetrelWindow  *self,
                              G_CONNECT_SWAPPED);
 }
 
+/* Whether opening @message has something to mark read: a collapsed conversation is read when
+ * all its messages are. */
+static gboolean
+message_needs_reading (PetrelWindow  *self,
+                       PetrelMessage *message)
+{
+  PetrelMessageList *list = current_list (self);
+
+  if (!petrel_message_get_seen (message))
+    return TRUE;
+
+  return list != NULL && petrel_message_list_get_conversations (list) &&
+         petrel_message_get_conversation_unread (message) > 0;
+}
+
 /* Opening a message marks it read after a second, like other mail clients. */
 static gboolean
 mark_read_timeout_cb (gpointer user_data)
@@ -1194,7 +1650,7 @@ mark_read_timeout_cb (gpointer user_data)
 
   self->mark_read_id = 0;
   if (message == NULL || petrel_reader_get_message (self->reader) != message ||
-      petrel_message_get_seen (message) || petrel_message_get_folder_path (message) == NULL)
+      !message_needs_reading (self, message) || petrel_message_get_folder_path (message) == NULL)
     return G_SOURCE_REMOVE;
 
   change = change_new (self, CHANGE_FLAGS, message);
@@ -1212,7 +1668,7 @@ schedule_mark_read (PetrelWindow  *self,
   g_clear_handle_id (&self->mark_read_id, g_source_remove);
   g_clear_object (&self->mark_read_message);
 
-  if (message == NULL || petrel_message_get_seen (message))
+  if (message == NULL || !message_needs_reading (self, message))
     return;
 
   self->mark_read_message = g_object_ref (message);
@@ -1299,7 +1755,7 @@ toggle_unread_action (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   PetrelWindow *self = PETREL_WINDOW (widget);
-  gboolean mark_unread = selection_any (self, petrel_message_get_seen, TRUE);
+  gboolean mark_unread = selection_any (self, read_test (self), TRUE);
   Change *change = change_new (self, CHANGE_FLAGS, NULL);
 
   if (change == NULL)
@@ -1308,6 +1764,27 @@ toggle_unread_action (GtkWidget  *widget,
   /* Someone who marks the open message unread does not want it read again a second later. */
   g_clear_handle_id (&self->mark_read_id, g_source_remove);
   g_clear_object (&self->mark_read_message);
+
+  /* Marking a collapsed conversation read marks all of it; unread, only its row's message. */
+  if (!mark_unread && current_list (self) != NULL &&
+      petrel_message_list_get_conversations (current_list (self)))
+    {
+      GtkSelectionModel *model = GTK_SELECTION_MODEL (self->message_selection);
+      g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (model);
+      GtkBitsetIter iter;
+      guint position;
+
+      change->threads = g_array_new (FALSE, FALSE, sizeof (gint64));
+      for (gboolean more = gtk_bitset_iter_init_first (&iter, selected, &position); more;
+           more = gtk_bitset_iter_next (&iter, &position))
+        {
+          g_autoptr(PetrelMessage) item = g_list_model_get_item (G_LIST_MODEL (model), position);
+          gint64 id = item != NULL ? petrel_message_get_conversation_id (item) : 0;
+
+          if (id != 0 && petrel_message_get_account (item) == change->account)
+            g_array_append_val (change->threads, id);
+        }
+    }
 
   change->flag = g_strdup ("\\Seen");
   change->add = !mark_unread;
@@ -1361,6 +1838,29 @@ undo_action (GtkWidget  *widget,
           return;
         }
     }
+}
+
+/* The Undo of a toast: exactly that toast's change. */
+static void
+undo_change_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+  const char *id = NULL;
+  gint64 first_op, last_op;
+  PetrelAccountState *state;
+
+  g_variant_get (parameter, "(&sxx)", &id, &first_op, &last_op);
+  if (self->last_undo != NULL && g_variant_equal (self->last_undo, parameter))
+    g_clear_pointer (&self->last_undo, g_variant_unref);
+  state = find_state_by_id (self, id);
+  if (state == NULL)
+    return;
+
+  petrel_account_undo_range_async (petrel_account_state_get_account (state), first_op, last_op,
+                                   !petrel_account_state_get_demo (state), self->cancellable,
+                                   undo_cb, g_object_ref (self));
 }
 
 /* Move to…: the account's folders, the keyboard way of dragging messages to one. */
@@ -1454,6 +1954,1164 @@ on_move_row_activated_cb (GtkListBox    *box,
   queue_change (self, change);
 }
 
+/* New mail notifications (issue 8)
+ *
+ * After each store change of an account (a sync batch), a worker compares the inbox's newest
+ * UID with the one seen before; unread messages above it are new mail. The first check of an
+ * account only notes the UID: what was there at start is not news. A notification is sent when
+ * the window is not focused and the notifications setting is on; one per account, replaced by
+ * the next, so several messages make one grouped notification. Clicking it runs
+ * app.show-message, which opens the newest of them. */
+
+#define NOTIFY_MAX_LISTED 3
+
+typedef struct
+{
+  PetrelAccount *account;     /* owned */
+  char          *inbox;       /* owned */
+  gboolean       baseline;    /* no UID seen yet: only note the newest */
+  guint32        since;
+  guint32        max_uid;     /* out */
+  GPtrArray     *fresh;       /* out, owned; PetrelStoreMessage, newest first */
+} MailCheck;
+
+static void
+mail_check_free (MailCheck *check)
+{
+  g_clear_object (&check->account);
+  g_free (check->inbox);
+  g_clear_pointer (&check->fresh, g_ptr_array_unref);
+  g_free (check);
+}
+
+static void
+mail_check_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  MailCheck *check = task_data;
+  g_autoptr(PetrelStoreFolder) folder = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  GError *error = NULL;
+  PetrelStore *store;
+
+  store = petrel_account_get_store (check->account, &error);
+  if (store == NULL ||
+      (folder = petrel_store_get_folder_by_path (store, check->inbox, &error)) == NULL ||
+      !petrel_store_get_max_uid (store, folder->id, &check->max_uid, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  check->fresh = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+  if (!check->baseline && check->max_uid > check->since)
+    {
+      rows = petrel_store_list_messages (store, folder->id, 0, 50, &error);
+      if (rows == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      for (guint i = 0; i < rows->len; i++)
+        {
+          PetrelStoreMessage *row = g_ptr_array_index (rows, i);
+
+          if (row->uid > check->since && (row->flags & PETREL_STORE_FLAG_SEEN) == 0)
+            g_ptr_array_add (check->fresh, petrel_store_message_copy (row));
+        }
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static const char *
+sender_of (const PetrelStoreMessage *row)
+{
+  if (row->from_name != NULL && *row->from_name != '\0')
+    return row->from_name;
+  if (row->from_addr != NULL && *row->from_addr != '\0')
+    return row->from_addr;
+  return _("Unknown sender");
+}
+
+static const char *
+subject_of (const PetrelStoreMessage *row)
+{
+  return row->subject != NULL && *row->subject != '\0' ? row->subject : _("(No subject)");
+}
+
+static void
+notify_new_mail (PetrelWindow *self,
+                 MailCheck    *check)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *id = NULL;
+  g_autofree char *title = NULL;
+  const PetrelStoreMessage *newest;
+  guint n = check->fresh->len;
+
+  g_debug ("New mail in %s: %u (window %s)", petrel_account_get_id (check->account), n,
+           gtk_window_is_active (GTK_WINDOW (self)) ? "active" : "not active");
+  if (app == NULL || n == 0 || gtk_window_is_active (GTK_WINDOW (self)) ||
+      (self->settings != NULL && !g_settings_get_boolean (self->settings, "notifications")))
+    return;
+
+  newest = g_ptr_array_index (check->fresh, 0);
+  if (n == 1)
+    {
+      title = g_strdup (sender_of (newest));
+      g_string_append (body, subject_of (newest));
+    }
+  else
+    {
+      title = g_strdup_printf (ngettext ("%u new message", "%u new messages", n), n);
+      for (guint i = 0; i < n && i < NOTIFY_MAX_LISTED; i++)
+        {
+          const PetrelStoreMessage *row = g_ptr_array_index (check->fresh, i);
+
+          /* Translators: one line of a new-mail notification: sender, then subject */
+          g_string_append_printf (body, _("%s: %s"), sender_of (row), subject_of (row));
+          g_string_append_c (body, '\n');
+        }
+      if (n > NOTIFY_MAX_LISTED)
+        g_string_append_printf (body, ngettext ("and %u more", "and %u more",
+                                                n - NOTIFY_MAX_LISTED), n - NOTIFY_MAX_LISTED);
+      else
+        g_string_truncate (body, body->len - 1);
+    }
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body->str);
+  g_notification_set_default_action_and_target (notification, "app.show-message", "(ssu)",
+                                                petrel_account_get_id (check->account),
+                                                check->inbox, newest->uid);
+  /* One per account: newer mail replaces the notification rather than piling up. */
+  id = g_strdup_printf ("new-mail-%s", petrel_account_get_id (check->account));
+  g_application_send_notification (app, id, notification);
+}
+
+static void run_mail_check (PetrelWindow *self);
+
+static void
+mail_check_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (object);
+  MailCheck *check = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("Cannot look for new mail: %s", error->message);
+    }
+  else
+    {
+      g_hash_table_replace (self->inbox_uids,
+                            g_strdup (petrel_account_get_id (check->account)),
+                            GUINT_TO_POINTER (MAX (check->max_uid, check->since)));
+      notify_new_mail (self, check);
+    }
+
+  self->mail_check_running = FALSE;
+  run_mail_check (self);
+}
+
+static void
+run_mail_check (PetrelWindow *self)
+{
+  g_autoptr(PetrelAccount) account = NULL;
+  g_autoptr(GTask) task = NULL;
+  PetrelFolder *inbox;
+  MailCheck *check;
+  gpointer since;
+
+  if (self->mail_check_running || self->mail_checks->len == 0)
+    return;
+
+  account = g_ptr_array_steal_index (self->mail_checks, 0);
+  inbox = find_role_folder (self, account, PETREL_STORE_FOLDER_ROLE_INBOX);
+  if (inbox == NULL)
+    {
+      run_mail_check (self);
+      return;
+    }
+
+  check = g_new0 (MailCheck, 1);
+  check->account = g_object_ref (account);
+  check->inbox = g_strdup (petrel_folder_get_path (inbox));
+  check->baseline = !g_hash_table_lookup_extended (self->inbox_uids,
+                                                   petrel_account_get_id (account), NULL,
+                                                   &since);
+  check->since = check->baseline ? 0 : GPOINTER_TO_UINT (since);
+
+  self->mail_check_running = TRUE;
+  task = g_task_new (self, self->cancellable, mail_check_cb, NULL);
+  g_task_set_source_tag (task, run_mail_check);
+  g_task_set_task_data (task, check, (GDestroyNotify) mail_check_free);
+  g_task_run_in_thread (task, mail_check_thread);
+}
+
+static void
+queue_mail_check (PetrelWindow  *self,
+                  PetrelAccount *account)
+{
+  if (petrel_demo_is_demo (account))
+    return;
+
+  for (guint i = 0; i < self->mail_checks->len; i++)
+    {
+      if (g_ptr_array_index (self->mail_checks, i) == account)
+        return;
+    }
+
+  g_ptr_array_add (self->mail_checks, g_object_ref (account));
+  run_mail_check (self);
+}
+
+/* Opening a message from outside (a notification) */
+
+typedef struct
+{
+  PetrelAccount *account;   /* owned */
+  char          *folder;
+  guint32        uid;
+} WantedMessage;
+
+static void
+wanted_message_free (WantedMessage *wanted)
+{
+  g_clear_object (&wanted->account);
+  g_free (wanted->folder);
+  g_free (wanted);
+}
+
+static void
+show_message_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  WantedMessage *wanted = task_data;
+  g_autoptr(PetrelStoreFolder) folder = NULL;
+  PetrelStoreMessage *row = NULL;
+  GError *error = NULL;
+  PetrelStore *store;
+
+  store = petrel_account_get_store (wanted->account, &error);
+  if (store != NULL)
+    folder = petrel_store_get_folder_by_path (store, wanted->folder, &error);
+  if (folder != NULL)
+    row = petrel_store_get_message (store, folder->id, wanted->uid, &error);
+  if (row == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                     _("The message is no longer there"));
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, row, (GDestroyNotify) petrel_store_message_free);
+}
+
+static void
+show_message_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (object);
+  WantedMessage *wanted = g_task_get_task_data (G_TASK (result));
+  g_autoptr(PetrelStoreMessage) row = NULL;
+  g_autoptr(PetrelMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  guint position;
+
+  row = g_task_propagate_pointer (G_TASK (result), &error);
+  if (row == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message, NULL);
+      return;
+    }
+
+  message = petrel_message_new (wanted->account, wanted->folder, row);
+  position = self->folder_list != NULL
+    ? petrel_message_list_find (self->folder_list, petrel_message_get_folder_path (message),
+                                row->uid)
+    : G_MAXUINT;
+  if (position != G_MAXUINT)
+    {
+      gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->message_selection), position,
+                                       TRUE);
+      gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u",
+                                  position);
+    }
+  else
+    {
+      petrel_reader_show_message (self->reader, message);
+      watch_message (self, message);
+      schedule_mark_read (self, message);
+    }
+
+  if (adw_leaflet_get_folded (self->outer_leaflet))
+    adw_leaflet_set_visible_child (self->outer_leaflet, GTK_WIDGET (self->inner_leaflet));
+  if (adw_leaflet_get_folded (self->inner_leaflet))
+    adw_leaflet_set_visible_child (self->inner_leaflet, self->reader_pane);
+}
+
+/* Organising: drag and drop, the folder menu and their actions (issue 8)
+ *
+ * Every drop and every menu entry ends in one window action (win.move-to-folder,
+ * win.move-folder, win.create-folder, win.rename-folder, win.delete-folder,
+ * win.mark-folder-read), so the keyboard, the menus, drag and drop and the tests (over the
+ * application's D-Bus action export) all take the same path. */
+
+#define DRAG_MESSAGES "petrel-messages"
+#define DRAG_FOLDER_PREFIX "petrel-folder\n"
+
+static PetrelFolder *
+find_folder (PetrelWindow *self,
+             const char   *account_id,
+             const char   *path)
+{
+  PetrelAccountState *state = find_state_by_id (self, account_id);
+
+  if (state == NULL || path == NULL)
+    return NULL;
+
+  return petrel_folder_list_find (petrel_account_state_get_folders (state), path);
+}
+
+static Change *
+folder_change_new (PetrelWindow  *self,
+                   ChangeKind     kind,
+                   PetrelAccount *account,
+                   const char    *path)
+{
+  Change *change = g_new0 (Change, 1);
+
+  change->kind = kind;
+  change->account = g_object_ref (account);
+  change->groups = g_ptr_array_new_with_free_func (folder_uids_free);
+  change->select_after = G_MAXUINT;
+  change->path = g_strdup (path);
+
+  return change;
+}
+
+static const char *
+folder_basename (const char *path,
+                 const char *delimiter)
+{
+  const char *last;
+
+  if (delimiter == NULL || *delimiter == '\0')
+    return path;
+
+  last = g_strrstr (path, delimiter);
+  return last != NULL ? last + strlen (delimiter) : path;
+}
+
+/* Moves (or, with @copy, copies) the selected messages to @path of the account @account_id. */
+static void
+move_selection_to (PetrelWindow *self,
+                   const char   *account_id,
+                   const char   *path,
+                   gboolean      copy)
+{
+  Change *change = change_new (self, copy ? CHANGE_COPY : CHANGE_MOVE, NULL);
+  PetrelFolder *folder;
+  guint n;
+
+  if (change == NULL)
+    return;
+
+  folder = find_folder (self, account_id, path);
+  if (folder == NULL)
+    {
+      change_free (change);
+      return;
+    }
+  if (petrel_folder_get_account (folder) != change->account)
+    {
+      show_toast (self, _("Messages cannot be moved between accounts yet"), NULL);
+      change_free (change);
+      return;
+    }
+  if (!copy && g_strcmp0 (change->list_folder, path) == 0 && self->search_list == NULL)
+    {
+      change_free (change);
+      return;
+    }
+
+  n = change_count (change);
+  change->destination = g_strdup (path);
+  if (copy)
+    /* Translators: %u messages copied to the folder named by %s */
+    change->toast = g_strdup_printf (ngettext ("%u message copied to %s",
+                                               "%u messages copied to %s", n),
+                                     n, petrel_folder_get_label (folder));
+  else
+    /* Translators: %u messages moved to the folder named by %s */
+    change->toast = g_strdup_printf (ngettext ("%u message moved to %s",
+                                               "%u messages moved to %s", n),
+                                     n, petrel_folder_get_label (folder));
+  queue_change (self, change);
+}
+
+/* Makes the folder @path a subfolder of @new_parent ("" for the top level). */
+static void
+move_folder (PetrelWindow *self,
+             const char   *account_id,
+             const char   *path,
+             const char   *new_parent)
+{
+  PetrelFolder *folder = find_folder (self, account_id, path);
+  PetrelFolder *parent = NULL;
+  const char *delimiter;
+  g_autofree char *new_path = NULL;
+  g_autofree char *prefix = NULL;
+  Change *change;
+
+  if (folder == NULL || petrel_folder_get_role (folder) == PETREL_STORE_FOLDER_ROLE_INBOX)
+    return;
+
+  delimiter = petrel_folder_get_delimiter (folder);
+  if (new_parent != NULL && *new_parent != '\0')
+    {
+      parent = find_folder (self, account_id, new_parent);
+      if (parent == NULL)
+        return;
+    }
+
+  if (parent == NULL)
+    new_path = g_strdup (folder_basename (path, delimiter));
+  else if (delimiter == NULL || *delimiter == '\0')
+    {
+      show_toast (self, _("This server does not have subfolders"), NULL);
+      return;
+    }
+  else
+    new_path = g_strconcat (new_parent, delimiter, folder_basename (path, delimiter), NULL);
+
+  /* Into itself or one of its own subfolders, or where it already is. */
+  prefix = g_strconcat (path, delimiter != NULL ? delimiter : "", NULL);
+  if (g_strcmp0 (new_path, path) == 0 || g_strcmp0 (new_parent, path) == 0 ||
+      (new_parent != NULL && g_str_has_prefix (new_parent, prefix)))
+    return;
+
+  if (find_folder (self, account_id, new_path) != NULL)
+    {
+      show_toast (self, _("There is already a folder with that name there"), NULL);
+      return;
+    }
+
+  change = folder_change_new (self, CHANGE_FOLDER_RENAME, petrel_folder_get_account (folder),
+                              path);
+  change->new_path = g_steal_pointer (&new_path);
+  change->toast = parent != NULL
+    /* Translators: a folder %s was moved into the folder %s */
+    ? g_strdup_printf (_("“%s” moved to “%s”"), petrel_folder_get_label (folder),
+                       petrel_folder_get_label (parent))
+    : g_strdup_printf (_("“%s” moved to the top level"), petrel_folder_get_label (folder));
+  queue_change (self, change);
+}
+
+static void
+move_to_folder_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  const char *account_id, *path;
+  gboolean copy;
+
+  g_variant_get (parameter, "(&s&sb)", &account_id, &path, &copy);
+  move_selection_to (PETREL_WINDOW (user_data), account_id, path, copy);
+}
+
+static void
+move_folder_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  const char *account_id, *path, *parent;
+
+  g_variant_get (parameter, "(&s&s&s)", &account_id, &path, &parent);
+  move_folder (PETREL_WINDOW (user_data), account_id, path, parent);
+}
+
+static void
+create_folder_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  const char *account_id, *path;
+  PetrelAccountState *state;
+  Change *change;
+
+  g_variant_get (parameter, "(&s&s)", &account_id, &path);
+  state = find_state_by_id (self, account_id);
+  if (state == NULL || *path == '\0' || find_folder (self, account_id, path) != NULL)
+    return;
+
+  change = folder_change_new (self, CHANGE_FOLDER_CREATE,
+                              petrel_account_state_get_account (state), path);
+  /* Translators: %s is the new folder's name */
+  change->toast = g_strdup_printf (_("Folder “%s” created"), path);
+  queue_change (self, change);
+}
+
+static void
+rename_folder_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  const char *account_id, *path, *new_path;
+  PetrelFolder *folder;
+  Change *change;
+
+  g_variant_get (parameter, "(&s&s&s)", &account_id, &path, &new_path);
+  folder = find_folder (self, account_id, path);
+  if (folder == NULL || *new_path == '\0' || g_strcmp0 (path, new_path) == 0 ||
+      petrel_folder_get_role (folder) == PETREL_STORE_FOLDER_ROLE_INBOX)
+    return;
+  if (find_folder (self, account_id, new_path) != NULL)
+    {
+      show_toast (self, _("There is already a folder with that name there"), NULL);
+      return;
+    }
+
+  change = folder_change_new (self, CHANGE_FOLDER_RENAME, petrel_folder_get_account (folder),
+                              path);
+  change->new_path = g_strdup (new_path);
+  /* Translators: a folder was renamed; %s is its new name */
+  change->toast = g_strdup_printf (_("Folder renamed to “%s”"),
+                                   folder_basename (new_path,
+                                                    petrel_folder_get_delimiter (folder)));
+  queue_change (self, change);
+}
+
+static void
+delete_folder_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  const char *account_id, *path;
+  PetrelFolder *folder;
+  Change *change;
+
+  g_variant_get (parameter, "(&s&s)", &account_id, &path);
+  folder = find_folder (self, account_id, path);
+  if (folder == NULL || petrel_folder_get_role (folder) == PETREL_STORE_FOLDER_ROLE_INBOX)
+    return;
+
+  change = folder_change_new (self, CHANGE_FOLDER_DELETE, petrel_folder_get_account (folder),
+                              path);
+  /* Translators: %s is the deleted folder's name */
+  change->toast = g_strdup_printf (_("Folder “%s” deleted"), petrel_folder_get_label (folder));
+  queue_change (self, change);
+}
+
+static void
+mark_folder_read_activated (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  const char *account_id, *path;
+  PetrelFolder *folder;
+  Change *change;
+
+  g_variant_get (parameter, "(&s&s)", &account_id, &path);
+  folder = find_folder (self, account_id, path);
+  if (folder == NULL || petrel_folder_get_unread (folder) == 0)
+    return;
+
+  change = folder_change_new (self, CHANGE_FOLDER_READ, petrel_folder_get_account (folder),
+                              path);
+  /* Translators: %s is a folder's name */
+  change->toast = g_strdup_printf (_("All messages in “%s” marked read"),
+                                   petrel_folder_get_label (folder));
+  queue_change (self, change);
+}
+
+/* Folder dialogs */
+
+typedef struct
+{
+  PetrelWindow *window;      /* owned */
+  char         *account_id;
+  char         *path;        /* the folder (or the parent of a new one; "" for the top) */
+  GtkEditable  *entry;       /* borrowed: the name */
+  GtkDropDown  *dropdown;    /* borrowed: where to move it */
+  GPtrArray    *targets;     /* owned, char *: the dropdown's folder paths */
+} FolderDialog;
+
+static void
+folder_dialog_free (FolderDialog *data)
+{
+  g_clear_object (&data->window);
+  g_free (data->account_id);
+  g_free (data->path);
+  g_clear_pointer (&data->targets, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void
+folder_dialog_closure_free (gpointer  data,
+                            GClosure *closure)
+{
+  folder_dialog_free (data);
+}
+
+static void
+activate_window_action (PetrelWindow *self,
+                        const char   *name,
+                        GVariant     *parameter)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (self), name, parameter);
+}
+
+static void
+on_folder_dialog_response_cb (AdwMessageDialog *dialog,
+                              const char       *response,
+                              FolderDialog     *data)
+{
+  PetrelWindow *self = data->window;
+  PetrelFolder *folder = find_folder (self, data->account_id, data->path);
+  const char *delimiter = folder != NULL ? petrel_folder_get_delimiter (folder) : NULL;
+  g_autofree char *name = NULL;
+
+  if (data->entry != NULL)
+    name = g_strstrip (g_strdup (gtk_editable_get_text (data->entry)));
+
+  if (g_str_equal (response, "create") && name != NULL && *name != '\0')
+    {
+      g_autofree char *path = NULL;
+
+      path = *data->path == '\0' || delimiter == NULL || *delimiter == '\0'
+        ? g_strdup (name) : g_strconcat (data->path, delimiter, name, NULL);
+      activate_window_action (self, "create-folder",
+                              g_variant_new ("(ss)", data->account_id, path));
+    }
+  else if (g_str_equal (response, "rename") && name != NULL && *name != '\0' && folder != NULL)
+    {
+      const char *base = folder_basename (data->path, delimiter);
+      g_autofree char *parent = g_strndup (data->path, base - data->path);
+      g_autofree char *path = g_strconcat (parent, name, NULL);
+
+      activate_window_action (self, "rename-folder",
+                              g_variant_new ("(sss)", data->account_id, data->path, path));
+    }
+  else if (g_str_equal (response, "delete"))
+    {
+      activate_window_action (self, "delete-folder",
+                              g_variant_new ("(ss)", data->account_id, data->path));
+    }
+  else if (g_str_equal (response, "move") && data->dropdown != NULL)
+    {
+      guint chosen = gtk_drop_down_get_selected (data->dropdown);
+
+      if (chosen < data->targets->len)
+        activate_window_action (self, "move-folder",
+                                g_variant_new ("(sss)", data->account_id, data->path,
+                                               (const char *) g_ptr_array_index (data->targets,
+                                                                                 chosen)));
+    }
+}
+
+static FolderDialog *
+folder_dialog_new (PetrelWindow *self,
+                   GVariant     *parameter)
+{
+  FolderDialog *data = g_new0 (FolderDialog, 1);
+
+  data->window = g_object_ref (self);
+  g_variant_get (parameter, "(ss)", &data->account_id, &data->path);
+
+  return data;
+}
+
+static GtkWidget *
+folder_dialog_show (PetrelWindow *self,
+                    FolderDialog *data,
+                    const char   *heading,
+                    const char   *body,
+                    const char   *response,
+                    const char   *response_label,
+                    AdwResponseAppearance appearance,
+                    GtkWidget    *extra)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    response, response_label,
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response,
+                                              appearance);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), response);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  if (extra != NULL)
+    adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), extra);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_folder_dialog_response_cb), data,
+                         folder_dialog_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  return dialog;
+}
+
+static GtkWidget *
+name_entry (FolderDialog *data,
+            const char   *text)
+{
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Folder Name"), -1);
+  data->entry = GTK_EDITABLE (entry);
+
+  return entry;
+}
+
+static void
+new_folder_dialog_activated (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  FolderDialog *data = folder_dialog_new (self, parameter);
+  PetrelFolder *parent = find_folder (self, data->account_id, data->path);
+  g_autofree char *body = NULL;
+
+  if (parent != NULL)
+    /* Translators: %s is the folder the new one goes in */
+    body = g_strdup_printf (_("The new folder goes in “%s”."), petrel_folder_get_label (parent));
+  folder_dialog_show (self, data, _("New Folder"), body, "create", _("C_reate"),
+                      ADW_RESPONSE_SUGGESTED, name_entry (data, ""));
+  gtk_widget_grab_focus (GTK_WIDGET (data->entry));
+}
+
+static void
+rename_folder_dialog_activated (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  FolderDialog *data = folder_dialog_new (self, parameter);
+  PetrelFolder *folder = find_folder (self, data->account_id, data->path);
+
+  if (folder == NULL)
+    {
+      folder_dialog_free (data);
+      return;
+    }
+
+  folder_dialog_show (self, data, _("Rename Folder"), NULL, "rename", _("_Rename"),
+                      ADW_RESPONSE_SUGGESTED,
+                      name_entry (data, folder_basename (data->path,
+                                                         petrel_folder_get_delimiter (folder))));
+  gtk_widget_grab_focus (GTK_WIDGET (data->entry));
+}
+
+static void
+delete_folder_dialog_activated (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  FolderDialog *data = folder_dialog_new (self, parameter);
+  PetrelFolder *folder = find_folder (self, data->account_id, data->path);
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  guint total;
+
+  if (folder == NULL)
+    {
+      folder_dialog_free (data);
+      return;
+    }
+
+  total = petrel_folder_get_total (folder);
+  /* Translators: %s is a folder's name */
+  heading = g_strdup_printf (_("Delete “%s”?"), petrel_folder_get_label (folder));
+  body = g_strdup_printf (ngettext ("The folder, its subfolders and its %u message are deleted "
+                                    "on the server. This cannot be undone.",
+                                    "The folder, its subfolders and its %u messages are deleted "
+                                    "on the server. This cannot be undone.", total), total);
+  folder_dialog_show (self, data, heading, body, "delete", _("_Delete"),
+                      ADW_RESPONSE_DESTRUCTIVE, NULL);
+}
+
+static void
+add_move_targets (GListModel   *folders,
+                  const char   *moved,
+                  const char   *delimiter,
+                  GPtrArray    *paths,
+                  GtkStringList *labels,
+                  guint         depth)
+{
+  guint n = g_list_model_get_n_items (folders);
+  g_autofree char *prefix = g_strconcat (moved, delimiter != NULL ? delimiter : "", NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelFolder) folder = g_list_model_get_item (folders, i);
+      const char *path = petrel_folder_get_path (folder);
+      g_autofree char *label = NULL;
+
+      /* Not into itself or its own subfolders. */
+      if (g_strcmp0 (path, moved) == 0 || g_str_has_prefix (path, prefix))
+        continue;
+
+      label = g_strdup_printf ("%*s%s", (int) depth * 3, "", petrel_folder_get_label (folder));
+      g_ptr_array_add (paths, g_strdup (path));
+      gtk_string_list_append (labels, label);
+      add_move_targets (petrel_folder_get_children (folder), moved, delimiter, paths, labels,
+                        depth + 1);
+    }
+}
+
+/* "Move Folder To…": the keyboard way of dragging a folder onto another. */
+static void
+move_folder_dialog_activated (GSimpleAction *action,
+                              GVariant      *parameter,
+                              gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  FolderDialog *data = folder_dialog_new (self, parameter);
+  PetrelAccountState *state = find_state_by_id (self, data->account_id);
+  PetrelFolder *folder = find_folder (self, data->account_id, data->path);
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  g_autofree char *heading = NULL;
+  GtkWidget *dropdown;
+
+  if (state == NULL || folder == NULL)
+    {
+      folder_dialog_free (data);
+      return;
+    }
+
+  data->targets = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (data->targets, g_strdup (""));
+  gtk_string_list_append (labels, _("Top Level"));
+  add_move_targets (G_LIST_MODEL (petrel_account_state_get_folders (state)), data->path,
+                    petrel_folder_get_delimiter (folder), data->targets, labels, 0);
+
+  dropdown = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&labels)), NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("New Place"), -1);
+  data->dropdown = GTK_DROP_DOWN (dropdown);
+
+  /* Translators: %s is a folder's name */
+  heading = g_strdup_printf (_("Move “%s” To…"), petrel_folder_get_label (folder));
+  folder_dialog_show (self, data, heading, NULL, "move", _("_Move"), ADW_RESPONSE_SUGGESTED,
+                      dropdown);
+}
+
+/* The folder menu (right click, Menu key, Shift+F10). */
+
+static void
+unparent_menu (gpointer data)
+{
+  g_autoptr(GtkWidget) popover = data;
+
+  if (gtk_widget_get_parent (popover) != NULL)
+    gtk_widget_unparent (popover);
+}
+
+static void
+on_folder_menu_closed_cb (GtkPopover *popover)
+{
+  /* Unparented once the menu's action has run. */
+  g_idle_add_once (unparent_menu, g_object_ref (popover));
+}
+
+static void
+append_folder_item (GMenu        *menu,
+                    const char   *label,
+                    const char   *action,
+                    PetrelFolder *folder)
+{
+  g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+  g_menu_item_set_action_and_target_value (item, action,
+                                           g_variant_new ("(ss)",
+                                                          petrel_account_get_id (
+                                                            petrel_folder_get_account (folder)),
+                                                          petrel_folder_get_path (folder)));
+  g_menu_append_item (menu, item);
+}
+
+static void
+open_folder_menu (PetrelWindow *self,
+                  PetrelFolder *folder,
+                  GtkWidget    *anchor,
+                  double        x,
+                  double        y)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) first = g_menu_new ();
+  g_autoptr(GMenu) second = g_menu_new ();
+  gboolean inbox = petrel_folder_get_role (folder) == PETREL_STORE_FOLDER_ROLE_INBOX;
+  GtkWidget *popover;
+
+  append_folder_item (first, _("_New Folder…"), "win.new-folder-dialog", folder);
+  if (!inbox)
+    {
+      append_folder_item (first, _("_Rename…"), "win.rename-folder-dialog", folder);
+      append_folder_item (first, _("_Move Folder To…"), "win.move-folder-dialog", folder);
+    }
+  append_folder_item (first, _("Mark All as _Read"), "win.mark-folder-read", folder);
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (first));
+  if (!inbox)
+    {
+      append_folder_item (second, _("_Delete…"), "win.delete-folder-dialog", folder);
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (second));
+    }
+
+  /* On the list, not the row: rows are recycled while the menu is open. */
+  popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_widget_set_parent (popover, GTK_WIDGET (self->sidebar_view));
+  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
+  gtk_widget_set_halign (popover, GTK_ALIGN_START);
+  if (x >= 0 && y >= 0 && anchor != GTK_WIDGET (self->sidebar_view) &&
+      gtk_widget_translate_coordinates (anchor, GTK_WIDGET (self->sidebar_view), x, y, &x, &y))
+    gtk_popover_set_pointing_to (GTK_POPOVER (popover),
+                                 &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  g_signal_connect (popover, "closed", G_CALLBACK (on_folder_menu_closed_cb), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+}
+
+static PetrelFolder *
+expander_folder (GtkTreeExpander *expander)
+{
+  GtkTreeListRow *row = gtk_tree_expander_get_list_row (expander);
+  g_autoptr(GObject) item = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
+
+  return PETREL_IS_FOLDER (item) ? PETREL_FOLDER (item) : NULL;
+}
+
+static gpointer
+expander_item (GtkTreeExpander *expander)
+{
+  GtkTreeListRow *row = gtk_tree_expander_get_list_row (expander);
+
+  return row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
+}
+
+static void
+on_sidebar_row_pressed_cb (GtkGestureClick *gesture,
+                           int              n_press,
+                           double           x,
+                           double           y,
+                           PetrelWindow    *self)
+{
+  GtkWidget *expander = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  PetrelFolder *folder = expander_folder (GTK_TREE_EXPANDER (expander));
+
+  if (folder == NULL)
+    return;
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  open_folder_menu (self, folder, expander, x, y);
+}
+
+static gboolean
+folder_menu_key_cb (GtkWidget *widget,
+                    GVariant  *args,
+                    gpointer   user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  GtkTreeListRow *row = gtk_single_selection_get_selected_item (self->sidebar_selection);
+  g_autoptr(GObject) item = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
+
+  if (!PETREL_IS_FOLDER (item))
+    return FALSE;
+
+  open_folder_menu (self, PETREL_FOLDER (item), GTK_WIDGET (self->sidebar_view), -1, -1);
+  return TRUE;
+}
+
+/* Dragging messages and folders */
+
+static GdkContentProvider *
+on_message_drag_prepare_cb (GtkDragSource *source,
+                            double         x,
+                            double         y,
+                            PetrelWindow  *self)
+{
+  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+  PetrelMessage *message = petrel_message_row_get_message (PETREL_MESSAGE_ROW (row));
+  PetrelMessageList *list = current_list (self);
+  guint position;
+
+  if (message == NULL || list == NULL || !petrel_message_is_loaded (message))
+    return NULL;
+
+  /* Dragging a row that is not selected drags that row alone. */
+  position = petrel_message_list_find (list, petrel_message_get_folder_path (message),
+                                       petrel_message_get_uid (message));
+  if (position == G_MAXUINT)
+    return NULL;
+  if (!gtk_selection_model_is_selected (GTK_SELECTION_MODEL (self->message_selection), position))
+    gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->message_selection), position,
+                                     TRUE);
+
+  return gdk_content_provider_new_typed (G_TYPE_STRING, DRAG_MESSAGES);
+}
+
+static void
+on_drag_begin_cb (GtkDragSource *source,
+                  GdkDrag       *drag,
+                  PetrelWindow  *self)
+{
+  GtkWidget *widget = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+
+  gtk_drag_source_set_icon (source, paintable, 16, 16);
+}
+
+static GdkContentProvider *
+on_folder_drag_prepare_cb (GtkDragSource *source,
+                           double         x,
+                           double         y,
+                           PetrelWindow  *self)
+{
+  GtkWidget *expander = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+  PetrelFolder *folder = expander_folder (GTK_TREE_EXPANDER (expander));
+  g_autofree char *text = NULL;
+
+  if (folder == NULL || petrel_folder_get_role (folder) == PETREL_STORE_FOLDER_ROLE_INBOX)
+    return NULL;
+
+  text = g_strconcat (DRAG_FOLDER_PREFIX,
+                      petrel_account_get_id (petrel_folder_get_account (folder)), "\n",
+                      petrel_folder_get_path (folder), NULL);
+  return gdk_content_provider_new_typed (G_TYPE_STRING, text);
+}
+
+static GdkDragAction
+on_sidebar_drop_motion_cb (GtkDropTarget *target,
+                           double         x,
+                           double         y,
+                           PetrelWindow  *self)
+{
+  GdkModifierType state =
+    gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (target));
+
+  return (state & GDK_CONTROL_MASK) ? GDK_ACTION_COPY : GDK_ACTION_MOVE;
+}
+
+static gboolean
+on_sidebar_drop_cb (GtkDropTarget *target,
+                    const GValue  *value,
+                    double         x,
+                    double         y,
+                    PetrelWindow  *self)
+{
+  GtkWidget *expander = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  g_autoptr(GObject) item = expander_item (GTK_TREE_EXPANDER (expander));
+  const char *text = G_VALUE_HOLDS_STRING (value) ? g_value_get_string (value) : NULL;
+  GdkModifierType state =
+    gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (target));
+  PetrelAccount *account;
+  const char *path;
+
+  if (text == NULL || item == NULL)
+    return FALSE;
+
+  if (PETREL_IS_FOLDER (item))
+    {
+      account = petrel_folder_get_account (PETREL_FOLDER (item));
+      path = petrel_folder_get_path (PETREL_FOLDER (item));
+    }
+  else if (PETREL_IS_ACCOUNT_STATE (item))
+    {
+      account = petrel_account_state_get_account (PETREL_ACCOUNT_STATE (item));
+      path = "";
+    }
+  else
+    return FALSE;
+
+  if (g_str_equal (text, DRAG_MESSAGES) && *path != '\0')
+    {
+      activate_window_action (self, "move-to-folder",
+                              g_variant_new ("(ssb)", petrel_account_get_id (account), path,
+                                             (state & GDK_CONTROL_MASK) != 0));
+      return TRUE;
+    }
+
+  if (g_str_has_prefix (text, DRAG_FOLDER_PREFIX))
+    {
+      g_auto(GStrv) parts = g_strsplit (text + strlen (DRAG_FOLDER_PREFIX), "\n", 2);
+
+      if (g_strv_length (parts) != 2 || !g_str_equal (parts[0], petrel_account_get_id (account)))
+        {
+          show_toast (self, _("Folders cannot be moved between accounts"), NULL);
+          return FALSE;
+        }
+      activate_window_action (self, "move-folder",
+                              g_variant_new ("(sss)", parts[0], parts[1], path));
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Ctrl+Z: the change of the newest undo toast, even once the toast is gone. */
+static void
+undo_last_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  g_autoptr(GVariant) target = g_steal_pointer (&self->last_undo);
+
+  if (target != NULL)
+    gtk_widget_activate_action_variant (GTK_WIDGET (self), "win.undo-change", target);
+}
+
+static void sync_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter);
+
+/* win.sync for callers outside the window (the application's D-Bus action export). */
+static void
+sync_all_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  sync_action (GTK_WIDGET (user_data), "win.sync", NULL);
+}
+
+static const GActionEntry organise_actions[] = {
+  { "undo-last", undo_last_activated, NULL, NULL, NULL, { 0 } },
+  { "sync-all", sync_all_activated, NULL, NULL, NULL, { 0 } },
+  { "move-to-folder", move_to_folder_activated, "(ssb)", NULL, NULL, { 0 } },
+  { "move-folder", move_folder_activated, "(sss)", NULL, NULL, { 0 } },
+  { "create-folder", create_folder_activated, "(ss)", NULL, NULL, { 0 } },
+  { "rename-folder", rename_folder_activated, "(sss)", NULL, NULL, { 0 } },
+  { "delete-folder", delete_folder_activated, "(ss)", NULL, NULL, { 0 } },
+  { "mark-folder-read", mark_folder_read_activated, "(ss)", NULL, NULL, { 0 } },
+  { "new-folder-dialog", new_folder_dialog_activated, "(ss)", NULL, NULL, { 0 } },
+  { "rename-folder-dialog", rename_folder_dialog_activated, "(ss)", NULL, NULL, { 0 } },
+  { "delete-folder-dialog", delete_folder_dialog_activated, "(ss)", NULL, NULL, { 0 } },
+  { "move-folder-dialog", move_folder_dialog_activated, "(ss)", NULL, NULL, { 0 } },
+};
+
 /* Messages */
 
 static void
@@ -1461,7 +3119,14 @@ message_setup_cb (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
                   PetrelWindow             *self)
 {
-  gtk_list_item_set_child (item, petrel_message_row_new ());
+  GtkWidget *row = petrel_message_row_new ();
+  GtkDragSource *source = gtk_drag_source_new ();
+
+  gtk_drag_source_set_actions (source, GDK_ACTION_MOVE | GDK_ACTION_COPY);
+  g_signal_connect (source, "prepare", G_CALLBACK (on_message_drag_prepare_cb), self);
+  g_signal_connect (source, "drag-begin", G_CALLBACK (on_drag_begin_cb), self);
+  gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (source));
+  gtk_list_item_set_child (item, row);
 }
 
 /* The folder of a search result as the sidebar names it. */
@@ -1492,6 +3157,9 @@ message_bind_cb (GtkSignalListItemFactory *factory,
   if (self->search_list != NULL && petrel_message_is_loaded (message))
     folder_label = folder_label_for (self, message);
 
+  petrel_message_row_set_conversation (PETREL_MESSAGE_ROW (gtk_list_item_get_child (item)),
+                                       self->search_list == NULL && self->folder_list != NULL &&
+                                       petrel_message_list_get_conversations (self->folder_list));
   petrel_message_row_set_message (PETREL_MESSAGE_ROW (gtk_list_item_get_child (item)), message,
                                   folder_label);
 }
@@ -1701,18 +3369,7 @@ add_account_help_action (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter)
 {
-  GtkWidget *dialog;
-
-  dialog = adw_message_dialog_new (GTK_WINDOW (widget), _("Add an Account"), NULL);
-  adw_message_dialog_format_body_markup (
-    ADW_MESSAGE_DIALOG (dialog), "%s\n\n<tt>%s</tt>\n\n%s",
-    _("Petrel does not have an account assistant yet. In a terminal, run:"),
-    "petrel-cli account add --id work --email you@example.org --imap imap.example.org:993 "
-    "--imap-security tls --smtp smtp.example.org:465 --smtp-security tls --password-stdin",
-    _("with your server names. Type your password and press Ctrl+D. Petrel shows the new "
-      "account at once and replaces the demo mailbox."));
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_activate_action (widget, "app.add-account", NULL);
 }
 
 /* Window */
@@ -1733,6 +3390,11 @@ petrel_window_close_request (GtkWindow *window)
       g_settings_set_int (self->settings, "window-height", height);
       g_settings_set_boolean (self->settings, "window-maximized",
                               gtk_window_is_maximized (window));
+      if (self->folder != NULL &&
+          !petrel_demo_is_demo (petrel_folder_get_account (self->folder)))
+        g_settings_set (self->settings, "selected-folder", "(ss)",
+                        petrel_account_get_id (petrel_folder_get_account (self->folder)),
+                        petrel_folder_get_path (self->folder));
     }
 
   return GTK_WINDOW_CLASS (petrel_window_parent_class)->close_request (window);
@@ -1787,6 +3449,9 @@ petrel_window_dispose (GObject *object)
   g_clear_object (&self->accounts);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->inbox_uids, g_hash_table_unref);
+  g_clear_pointer (&self->last_undo, g_variant_unref);
+  g_clear_pointer (&self->mail_checks, g_ptr_array_unref);
 
   G_OBJECT_CLASS (petrel_window_parent_class)->dispose (object);
 }
@@ -1832,6 +3497,7 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_move_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_move_popover_map_cb);
 
+  petrel_window_compose_install_actions (widget_class);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
   gtk_widget_class_install_action (widget_class, "win.sync-account", "s", sync_account_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
@@ -1848,6 +3514,7 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-unread", NULL,
                                    toggle_unread_action);
   gtk_widget_class_install_action (widget_class, "win.undo", "s", undo_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-change", "(sxx)", undo_change_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -1857,6 +3524,8 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, 0, "win.previous-message",
                                        NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo-last",
+                                       NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Delete, 0, "win.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, 0, "win.archive", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "win.toggle-star", NULL);
@@ -1868,6 +3537,7 @@ petrel_window_init (PetrelWindow *self)
 {
   GtkListItemFactory *factory;
   GtkGesture *gesture;
+  GtkEventController *shortcuts;
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
 
@@ -1875,6 +3545,10 @@ petrel_window_init (PetrelWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->states = g_list_store_new (PETREL_TYPE_ACCOUNT_STATE);
+  self->select_after = G_MAXUINT;
+  self->conversations = TRUE;
+  self->inbox_uids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->mail_checks = g_ptr_array_new_with_free_func (g_object_unref);
 
   /* Without the installed schema (a bare build-tree run) the window simply forgets its size. */
   if (source != NULL)
@@ -1887,7 +3561,11 @@ petrel_window_init (PetrelWindow *self)
                                    g_settings_get_int (self->settings, "window-height"));
       if (g_settings_get_boolean (self->settings, "window-maximized"))
         gtk_window_maximize (GTK_WINDOW (self));
+      self->conversations = g_settings_get_boolean (self->settings, "conversations");
+      g_signal_connect_object (self->settings, "changed::conversations",
+                               G_CALLBACK (on_conversations_changed_cb), self, 0);
     }
+  petrel_reader_set_show_conversations (self->reader, self->conversations);
 
   /* Sidebar: accounts, each with its folder tree. */
   self->tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->states)), FALSE, TRUE,
@@ -1920,6 +3598,17 @@ petrel_window_init (PetrelWindow *self)
   gtk_list_view_set_model (self->message_view, GTK_SELECTION_MODEL (self->message_selection));
   g_signal_connect (self->message_view, "activate", G_CALLBACK (on_message_activate_cb), self);
   self->list_at_top = TRUE;
+
+  /* Organising: actions in the window's action group, so menus, drops and tests share them. */
+  g_action_map_add_action_entries (G_ACTION_MAP (self), organise_actions,
+                                   G_N_ELEMENTS (organise_actions), self);
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string (
+                                                            "Menu|<Shift>F10"),
+                                                          gtk_callback_action_new (
+                                                            folder_menu_key_cb, self, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self->sidebar_view), shortcuts);
 
   gesture = gtk_gesture_click_new ();
   g_signal_connect (gesture, "released", G_CALLBACK (on_sidebar_clicked_cb), self);
@@ -1956,4 +3645,79 @@ petrel_window_new (PetrelApplication *application)
   load_accounts (self, application);
 
   return self;
+}
+
+/**
+ * petrel_window_get_selected_message:
+ *
+ * Returns: (transfer none) (nullable): the message shown in the reading pane (for reply and
+ *   forward)
+ */
+PetrelMessage *
+petrel_window_get_selected_message (PetrelWindow *self)
+{
+  g_return_val_if_fail (PETREL_IS_WINDOW (self), NULL);
+
+  return petrel_reader_get_message (self->reader);
+}
+
+/**
+ * petrel_window_get_accounts:
+ *
+ * Returns: (transfer none): the real accounts (a #GListModel of #PetrelAccount; never the demo)
+ */
+GListModel *
+petrel_window_get_accounts (PetrelWindow *self)
+{
+  g_return_val_if_fail (PETREL_IS_WINDOW (self), NULL);
+
+  return G_LIST_MODEL (self->accounts);
+}
+
+/* Shows @toast (taking it) in the window's toast overlay. */
+void
+petrel_window_add_toast (PetrelWindow *self,
+                         AdwToast     *toast)
+{
+  g_return_if_fail (PETREL_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * petrel_window_show_message:
+ * @account_id: the account's id
+ * @folder_path: the message's folder
+ * @uid: its UID
+ *
+ * Shows that folder and opens that message (a new-mail notification was clicked).
+ */
+void
+petrel_window_show_message (PetrelWindow *self,
+                            const char   *account_id,
+                            const char   *folder_path,
+                            guint32       uid)
+{
+  PetrelFolder *folder;
+  WantedMessage *wanted;
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PETREL_IS_WINDOW (self));
+  g_return_if_fail (account_id != NULL && folder_path != NULL);
+
+  folder = find_folder (self, account_id, folder_path);
+  if (folder == NULL)
+    return;
+
+  select_folder (self, folder);
+
+  wanted = g_new0 (WantedMessage, 1);
+  wanted->account = g_object_ref (petrel_folder_get_account (folder));
+  wanted->folder = g_strdup (folder_path);
+  wanted->uid = uid;
+  task = g_task_new (self, self->cancellable, show_message_cb, NULL);
+  g_task_set_source_tag (task, petrel_window_show_message);
+  g_task_set_task_data (task, wanted, (GDestroyNotify) wanted_message_free);
+  g_task_run_in_thread (task, show_message_thread);
 }

@@ -21,6 +21,9 @@
 #include "model/petrel-demo.h"
 #include "model/petrel-folder-list.h"
 #include "model/petrel-message-list.h"
+#include "store/petrel-store-conversations.h"
+#include "sync/petrel-changes.h"
+#include "sync/petrel-sync.h"
 
 #define BASE_DATE ((gint64) 1770000000)   /* 2026-02-02 */
 
@@ -367,6 +370,168 @@ test_list_refresh (Fixture       *fixture,
   g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 308);
   g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, 307);
   g_assert_cmpuint (petrel_message_list_find (list, NULL, 250), ==, G_MAXUINT);
+}
+
+static void
+test_list_conversations (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) petrel_store_message_free);
+  g_autoptr(PetrelMessageList) list = NULL;
+  g_autoptr(PetrelMessageList) flat = NULL;
+  g_autoptr(PetrelMessage) first = NULL;
+  g_autoptr(PetrelMessage) second = NULL;
+  g_autoptr(PetrelMessage) third = NULL;
+  g_autoptr(PetrelStoreMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 sent = add_folder (fixture->store, "Sent", PETREL_STORE_FOLDER_ROLE_SENT);
+  guint count = 0;
+
+  /* INBOX: a thread of 1, 2 and 5 (5 unread, from Bo), a lone message 3, a thread of 4 whose
+   * reply (from us) is in Sent and newer than everything in INBOX. */
+  for (guint32 uid = 1; uid <= 5; uid++)
+    {
+      PetrelStoreMessage *message = make_message (fixture->inbox, uid, BASE_DATE + 60 * uid,
+                                                  uid == 5 ? 0 : PETREL_STORE_FLAG_SEEN);
+
+      if (uid == 2 || uid == 5)
+        message->in_reply_to = g_strdup ("<m1@example.org>");
+      if (uid == 5)
+        {
+          g_free (message->from_name);
+          message->from_name = g_strdup ("Bo Chan");
+        }
+      g_ptr_array_add (messages, message);
+    }
+  reply = make_message (sent, 1, BASE_DATE + 600, PETREL_STORE_FLAG_SEEN);
+  g_free (reply->message_id);
+  reply->message_id = g_strdup ("<r1@example.org>");
+  reply->in_reply_to = g_strdup ("<m4@example.org>");
+  g_free (reply->from_name);
+  reply->from_name = g_strdup ("Me Myself");
+  g_ptr_array_add (messages, g_steal_pointer (&reply));
+  petrel_store_upsert_messages (fixture->store, messages, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (petrel_store_count_folder_conversations (fixture->store, fixture->inbox, &count,
+                                                          &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count, ==, 3);
+
+  list = petrel_message_list_new_conversations (fixture->account, "INBOX");
+  g_assert_true (petrel_message_list_get_conversations (list));
+  g_assert_true (wait_until (list_loaded, list));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 3);
+
+  /* Newest first, each conversation as its newest message in the folder. */
+  first = get_message (G_LIST_MODEL (list), 0);
+  second = get_message (G_LIST_MODEL (list), 1);
+  third = get_message (G_LIST_MODEL (list), 2);
+  g_assert_cmpuint (petrel_message_get_uid (first), ==, 5);
+  g_assert_cmpuint (petrel_message_get_conversation_count (first), ==, 3);
+  g_assert_cmpuint (petrel_message_get_conversation_unread (first), ==, 1);
+  g_assert_cmpstr (petrel_message_get_participants (first), ==, "Ann Lee, Bo Chan");
+  g_assert_cmpuint (petrel_message_get_uid (second), ==, 4);
+  g_assert_cmpuint (petrel_message_get_conversation_count (second), ==, 2);
+  g_assert_cmpuint (petrel_message_get_conversation_unread (second), ==, 0);
+  g_assert_cmpstr (petrel_message_get_participants (second), ==, "Ann Lee, Me Myself");
+  g_assert_cmpuint (petrel_message_get_uid (third), ==, 3);
+  g_assert_cmpuint (petrel_message_get_conversation_count (third), ==, 1);
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (list), 3));
+
+  /* A new reply in INBOX replaces its thread's row and moves it to the top. */
+  add_messages (fixture, 10, 1, BASE_DATE + 6000);
+  {
+    g_autoptr(PetrelStoreMessage) late = make_message (fixture->inbox, 11, BASE_DATE + 7000, 0);
+    g_autoptr(GPtrArray) more = g_ptr_array_new ();
+
+    late->in_reply_to = g_strdup ("<m3@example.org>");
+    g_ptr_array_add (more, late);
+    petrel_store_upsert_messages (fixture->store, more, &error);
+    g_assert_no_error (error);
+  }
+  refresh_and_wait (list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 4);
+  {
+    g_autoptr(PetrelMessage) top = get_message (G_LIST_MODEL (list), 0);
+    g_autoptr(PetrelMessage) next = get_message (G_LIST_MODEL (list), 1);
+
+    g_assert_cmpuint (petrel_message_get_uid (top), ==, 11);
+    g_assert_cmpuint (petrel_message_get_conversation_count (top), ==, 2);
+    g_assert_cmpuint (petrel_message_get_conversation_unread (top), ==, 1);
+    g_assert_cmpuint (petrel_message_get_uid (next), ==, 10);
+  }
+
+  /* The flat list still has every message. */
+  flat = petrel_message_list_new (fixture->account, "INBOX");
+  g_assert_false (petrel_message_list_get_conversations (flat));
+  g_assert_true (wait_until (list_loaded, flat));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (flat)), ==, 7);
+}
+
+static void
+test_undo_range (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *description = NULL;
+  g_autoptr(PetrelStoreFolder) inbox = NULL;
+  g_autoptr(PetrelStoreFolder) archive_folder = NULL;
+  g_autoptr(PetrelStoreMessage) second = NULL;
+  gint64 archive = add_folder (fixture->store, "Archive", PETREL_STORE_FOLDER_ROLE_ARCHIVE);
+  gint64 before = -1, after_move = -1, after_flag = -1;
+  const guint32 first_uid = 1, second_uid = 2;
+  const char *seen[] = { "\\Seen", NULL };
+  guint total = 0, unread = 0;
+
+  add_messages (fixture, 1, 2, BASE_DATE);
+  /* Unread, so marking it read is a change. */
+  g_assert_true (petrel_store_update_flags (fixture->store, fixture->inbox, second_uid, 0, NULL,
+                                            0, &error));
+  g_assert_no_error (error);
+
+  /* A move, then (like opening the next message) a flag change: the toast of the move undoes
+   * the move only. */
+  g_assert_true (petrel_changes_last_id (fixture->account, &before, &error));
+  g_assert_true (petrel_changes_move (fixture->account, "INBOX", &first_uid, 1, "Archive",
+                                      &error));
+  g_assert_true (petrel_changes_last_id (fixture->account, &after_move, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (after_move, >, before);
+  g_assert_true (petrel_changes_set_flags (fixture->account, "INBOX", &second_uid, 1, seen, NULL,
+                                           &error));
+  g_assert_true (petrel_changes_last_id (fixture->account, &after_flag, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (after_flag, >, after_move);
+
+  petrel_account_undo_range_async (fixture->account, before, after_move, FALSE, NULL,
+                                   on_result_cb, &result);
+  g_assert_true (wait_until (result_ready, &result));
+  description = petrel_account_undo_finish (fixture->account, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (description);
+
+  g_assert_true (petrel_store_count_messages (fixture->store, fixture->inbox, &total, &unread,
+                                              &error));
+  g_assert_cmpuint (total, ==, 2);
+  g_assert_cmpuint (unread, ==, 0);
+  g_assert_true (petrel_store_count_messages (fixture->store, archive, &total, &unread, &error));
+  g_assert_cmpuint (total, ==, 0);
+  second = petrel_store_get_message (fixture->store, fixture->inbox, second_uid, &error);
+  g_assert_nonnull (second);
+  g_assert_true (second->flags & PETREL_STORE_FLAG_SEEN);
+
+  /* Nothing left in that range. */
+  g_clear_object (&result);
+  petrel_account_undo_range_async (fixture->account, before, after_move, FALSE, NULL,
+                                   on_result_cb, &result);
+  g_assert_true (wait_until (result_ready, &result));
+  g_clear_pointer (&description, g_free);
+  description = petrel_account_undo_finish (fixture->account, result, &error);
+  g_assert_null (description);
+  g_assert_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED);
 }
 
 static void
@@ -883,12 +1048,16 @@ main (int   argc,
               fixture_set_up, test_list_paging, fixture_tear_down);
   g_test_add ("/petrel/model/message-list/refresh", Fixture, NULL,
               fixture_set_up, test_list_refresh, fixture_tear_down);
+  g_test_add ("/petrel/model/message-list/conversations", Fixture, NULL,
+              fixture_set_up, test_list_conversations, fixture_tear_down);
   g_test_add ("/petrel/model/message-list/missing-folder", Fixture, NULL,
               fixture_set_up, test_list_missing_folder, fixture_tear_down);
   g_test_add ("/petrel/model/message-list/search", Fixture, NULL,
               fixture_set_up, test_list_search, fixture_tear_down);
   g_test_add ("/petrel/model/folder-list/tree", Fixture, NULL,
               fixture_set_up, test_folder_tree, fixture_tear_down);
+  g_test_add ("/petrel/model/account/undo-range", Fixture, NULL,
+              fixture_set_up, test_undo_range, fixture_tear_down);
   g_test_add_func ("/petrel/model/account-list", test_account_list);
   g_test_add_func ("/petrel/model/demo/small", test_demo_small);
   g_test_add_func ("/petrel/model/demo/errors", test_demo_errors);

@@ -31,6 +31,26 @@ def parse(path):
         return email.message_from_binary_file(f, policy=email.policy.default)
 
 
+def thread_subjects(paths, first):
+    """Subjects of the messages among PATHS (oldest first) in FIRST's conversation: linked to
+    it by Message-ID references or by the same subject without Re:/Fwd: prefixes."""
+    import re
+
+    def key(subject):
+        return re.sub(r'^(?:\s*(?:re|fwd?|aw|sv|wg)\s*(?:\[\d+\])?\s*:\s*)+', '',
+                      subject or '', flags=re.I).strip().lower()
+    msgs = [(p, parse(p)) for p in paths]
+    ids = {str(parse(first)['message-id'] or '')}
+    subjects = {key(str(parse(first)['subject']))}
+    found = [first]
+    for p, m in msgs:
+        refs = set(' '.join(str(m[h] or '') for h in ('in-reply-to', 'references')).split())
+        if p != first and (refs & ids or key(str(m['subject'])) in subjects):
+            ids.add(str(m['message-id'] or ''))
+            found.append(p)
+    return [str(parse(p)['subject']) for p in found]
+
+
 def demo_message(name):
     """(subject, a phrase of its text body, attachment names) of data/demo/NAME."""
     msg = parse(os.path.join(DEMO, name))
@@ -100,6 +120,9 @@ def main():
             oldest = sorted(files)[0]
             newest_subject = demo_message(os.path.join('INBOX', os.path.basename(newest)))[0]
             oldest_subject = demo_message(os.path.join('INBOX', os.path.basename(oldest)))[0]
+            # Conversations are on: the last row stands for the oldest message's conversation,
+            # under the subject of its newest Inbox message (linked by Message-ID or subject).
+            last_subjects = thread_subjects(sorted(files), oldest)
             row = app.wait_for(lambda: find(window, name=newest_subject, role='label'))
             ok.check(row is not None, 'the newest message comes first: “%s”' % newest_subject)
             petrelui.screenshot('main-window-inbox', crop=window)
@@ -194,9 +217,9 @@ def main():
             app.wait_for(lambda: find(window, name=newest_subject, role='label'))
             click_row(window, newest_subject)
             rawinput.pressKey('End')
-            ok.check(app.wait_for(lambda: find(window, name=oldest_subject, role='label'))
-                     is not None,
-                     'End scrolls to the oldest message: “%s”' % oldest_subject)
+            ok.check(app.wait_for(lambda: any(find(window, name=subject, role='label')
+                                              for subject in last_subjects)),
+                     'End scrolls to the oldest conversation: “%s”' % oldest_subject)
 
             ok.check(app.process.poll() is None, 'petrel still running after all this')
     return ok.finish()

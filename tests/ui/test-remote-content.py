@@ -152,6 +152,12 @@ def main():
             ok.check(bar is not None and '2 images or styles' in bar.name,
                      'the bar counts the blocked style sheet and tracking pixel: %r'
                      % (bar.name if bar else None))
+            ok.check(bar is not None and
+                     'It includes 1 tracking pixel, from 127.0.0.1.' in bar.name,
+                     'the bar names the tracking pixel and where it would report to')
+            ok.check(find(window, prefix='Always Show Remote Content From This Sender',
+                          role='push button')
+                     is not None, 'the bar offers to always load it for this sender')
             web = app.wait_for(lambda: [n for n in petrelui.walk(
                 window, lambda n: n.name == 'Message body' and n.roleName != 'text')])
             time.sleep(3)   # ample time for any request to go out

@@ -27,14 +27,17 @@
  *
  * Search lists run petrel_store_search() once (up to a limit) and hold all results.
  *
- * The list is flat. Each message carries its conversation's size (across folders) as
- * conversation-count, counted on the worker with petrel_store_list_conversation() and cached
- * per list (a long thread spans many pages). That costs a read of the whole thread once; a
- * store query counting conversation members, and one listing a folder's conversations newest
- * first (to collapse a thread into one row), do not exist yet.
+ * A folder list is flat, or (petrel_message_list_new_conversations()) lists the folder's
+ * conversations, one row each: the conversation's newest message in the folder
+ * (petrel_store_list_folder_conversations()), paged exactly like a flat list. Either way each
+ * message carries its conversation's size, unread count and senders (across folders), read on
+ * the worker with petrel_store_summarize_conversation() and cached per list (a long thread
+ * spans many pages).
  */
 
 #include "config.h"
+
+#include "store/petrel-store-conversations.h"
 
 #include "petrel-model-private.h"
 #include "petrel-message-list.h"
@@ -74,6 +77,7 @@ struct _PetrelMessageList
   char          *folder_path;   /* owned; nullable for a search over all folders */
   char          *query;         /* owned; non-NULL for a search */
   guint          limit;
+  gboolean       threaded;      /* one row per conversation */
 
   guint          n_items;
   GPtrArray     *pages;         /* owned; Page */
@@ -87,7 +91,7 @@ struct _PetrelMessageList
   gboolean       top_valid;
   guint32        top_uid;
 
-  GHashTable    *conversations; /* owned; conversation id → size, counted for earlier pages */
+  GHashTable    *conversations; /* owned; conversation id → PetrelStoreConversationSummary */
   GError        *error;         /* owned, nullable: why the last read failed */
   GCancellable  *cancellable;   /* owned; cancelled on dispose */
 };
@@ -269,6 +273,7 @@ typedef struct
   char          *folder_path;   /* owned, nullable */
   char          *query;         /* owned, nullable */
   guint          limit;
+  gboolean       threaded;
   guint          start;         /* JOB_LOAD */
   guint          len;           /* JOB_LOAD */
   guint          old_n;         /* JOB_REFRESH */
@@ -283,7 +288,7 @@ typedef struct
   guint          shift;         /* rows added at the top */
   GPtrArray     *rows;          /* owned; PetrelStoreMessage: the page, or the new top */
   GPtrArray     *snapshot_rows; /* owned; GPtrArray of PetrelStoreMessage per snapshot page */
-  GHashTable    *conversations; /* owned; conversation id → count: known ones in, all out */
+  GHashTable    *conversations; /* owned; id → PetrelStoreConversationSummary: known in, all out */
 } JobData;
 
 static void
@@ -300,24 +305,56 @@ job_data_free (JobData *data)
   g_free (data);
 }
 
+static GHashTable *
+summaries_new (void)
+{
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                (GDestroyNotify) petrel_store_conversation_summary_free);
+}
+
+static PetrelStoreConversationSummary *
+summary_copy (const PetrelStoreConversationSummary *summary)
+{
+  PetrelStoreConversationSummary *copy = g_memdup2 (summary, sizeof *summary);
+
+  copy->participants = g_strdup (summary->participants);
+  return copy;
+}
+
 static void
 count_conversations (PetrelStore *store,
                      GPtrArray   *rows,
-                     GHashTable  *counts)
+                     GHashTable  *summaries)
 {
   for (guint i = 0; rows != NULL && i < rows->len; i++)
     {
       const PetrelStoreMessage *row = g_ptr_array_index (rows, i);
-      g_autoptr(GPtrArray) members = NULL;
+      PetrelStoreConversationSummary *summary;
 
       if (row->conversation_id == 0 ||
-          g_hash_table_contains (counts, &row->conversation_id))
+          g_hash_table_contains (summaries, &row->conversation_id))
         continue;
 
-      members = petrel_store_list_conversation (store, row->conversation_id, NULL);
-      g_hash_table_insert (counts, g_memdup2 (&row->conversation_id, sizeof (gint64)),
-                           GUINT_TO_POINTER (members != NULL ? members->len : 0));
+      /* A failed read leaves the row without a count, not the page without rows. */
+      summary = petrel_store_summarize_conversation (store, row->conversation_id, NULL);
+      if (summary != NULL)
+        g_hash_table_insert (summaries, g_memdup2 (&row->conversation_id, sizeof (gint64)),
+                             summary);
     }
+}
+
+static GPtrArray *
+list_rows (PetrelStore  *store,
+           JobData      *data,
+           gint64        folder_id,
+           guint         offset,
+           guint         limit,
+           GError      **error)
+{
+  if (data->threaded)
+    return petrel_store_list_folder_conversations (store, folder_id, offset, limit, error);
+
+  return petrel_store_list_messages (store, folder_id, offset, limit, error);
 }
 
 static gboolean
@@ -348,12 +385,15 @@ refresh_folder (PetrelStore  *store,
   guint unread = 0;
 
   folder = petrel_store_get_folder_by_path (store, data->folder_path, error);
-  if (folder == NULL ||
-      !petrel_store_count_messages (store, folder->id, &total, &unread, error))
+  if (folder == NULL)
+    return FALSE;
+  if (data->threaded
+      ? !petrel_store_count_folder_conversations (store, folder->id, &total, error)
+      : !petrel_store_count_messages (store, folder->id, &total, &unread, error))
     return FALSE;
 
   data->new_n = total;
-  data->rows = petrel_store_list_messages (store, folder->id, 0, MIN (total, PAGE_SIZE), error);
+  data->rows = list_rows (store, data, folder->id, 0, MIN (total, PAGE_SIZE), error);
   if (data->rows == NULL)
     return FALSE;
   /* The count and the pages are separate reads: trust what the pages say. */
@@ -395,8 +435,7 @@ refresh_folder (PetrelStore  *store,
       GArray *uids = g_ptr_array_index (data->snapshot_uids, i);
       g_autoptr(GPtrArray) rows = NULL;
 
-      rows = petrel_store_list_messages (store, folder->id, page->start + data->shift, page->len,
-                                         error);
+      rows = list_rows (store, data, folder->id, page->start + data->shift, page->len, error);
       if (rows == NULL)
         return FALSE;
 
@@ -456,8 +495,7 @@ job_thread (GTask        *task,
 
       folder = petrel_store_get_folder_by_path (store, data->folder_path, &error);
       if (folder != NULL)
-        data->rows = petrel_store_list_messages (store, folder->id, data->start, data->len,
-                                                 &error);
+        data->rows = list_rows (store, data, folder->id, data->start, data->len, &error);
       ok = data->rows != NULL;
     }
 
@@ -493,13 +531,20 @@ fill_item (PetrelMessageList        *self,
            GHashTable               *conversations)
 {
   const char *folder_path = row->folder_path != NULL ? row->folder_path : self->folder_path;
+  const PetrelStoreConversationSummary *summary = NULL;
 
   if (folder_path == NULL)
     folder_path = "";
   petrel_message_update (item, folder_path, row);
-  _petrel_message_set_conversation_count (item,
-                                          GPOINTER_TO_UINT (g_hash_table_lookup (
-                                            conversations, &row->conversation_id)));
+  if (row->conversation_id != 0)
+    summary = g_hash_table_lookup (conversations, &row->conversation_id);
+  if (summary != NULL)
+    _petrel_message_set_conversation (item, summary->count, summary->unread,
+                                      summary->participants);
+  else
+    _petrel_message_set_conversation (item, 1, (row->flags & PETREL_STORE_FLAG_SEEN) ? 0 : 1,
+                                      row->from_name != NULL && *row->from_name != '\0'
+                                      ? row->from_name : row->from_addr);
 }
 
 static Page *
@@ -614,7 +659,8 @@ remember_conversations (PetrelMessageList *self,
 
   g_hash_table_iter_init (&iter, counted);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_replace (self->conversations, g_memdup2 (key, sizeof (gint64)), value);
+    g_hash_table_replace (self->conversations, g_memdup2 (key, sizeof (gint64)),
+                          summary_copy (value));
 }
 
 static void
@@ -700,7 +746,7 @@ run_next_job (PetrelMessageList *self)
     }
 
   data = g_new0 (JobData, 1);
-  data->conversations = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  data->conversations = summaries_new ();
   /* Sizes counted for earlier pages are reused: a long thread spans many pages. A refresh
    * counts again, as new mail may have joined. */
   if (job->kind == JOB_LOAD)
@@ -710,12 +756,14 @@ run_next_job (PetrelMessageList *self)
 
       g_hash_table_iter_init (&iter, self->conversations);
       while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_insert (data->conversations, g_memdup2 (key, sizeof (gint64)), value);
+        g_hash_table_insert (data->conversations, g_memdup2 (key, sizeof (gint64)),
+                             summary_copy (value));
     }
   data->account = g_object_ref (self->account);
   data->folder_path = g_strdup (self->folder_path);
   data->query = g_strdup (self->query);
   data->limit = self->limit;
+  data->threaded = self->threaded;
 
   if (job->kind == JOB_LOAD)
     {
@@ -885,7 +933,7 @@ static void
 petrel_message_list_init (PetrelMessageList *self)
 {
   self->pages = g_ptr_array_new_with_free_func ((GDestroyNotify) drop_page);
-  self->conversations = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->conversations = summaries_new ();
   self->cancellable = g_cancellable_new ();
   self->loading = TRUE;
   g_queue_init (&self->jobs);
@@ -913,6 +961,42 @@ petrel_message_list_new (PetrelAccount *account,
   petrel_message_list_refresh (self);
 
   return self;
+}
+
+/**
+ * petrel_message_list_new_conversations:
+ * @folder_path: the folder to list
+ *
+ * Like petrel_message_list_new(), with one row per conversation: its newest message in the
+ * folder, carrying the conversation's size, unread count and senders.
+ *
+ * Returns: (transfer full): the folder's conversations, newest first
+ */
+PetrelMessageList *
+petrel_message_list_new_conversations (PetrelAccount *account,
+                                       const char    *folder_path)
+{
+  PetrelMessageList *self;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (folder_path != NULL, NULL);
+
+  self = g_object_new (PETREL_TYPE_MESSAGE_LIST, NULL);
+  self->account = g_object_ref (account);
+  self->folder_path = g_strdup (folder_path);
+  self->threaded = TRUE;
+  petrel_message_list_refresh (self);
+
+  return self;
+}
+
+/* Whether the list has one row per conversation. */
+gboolean
+petrel_message_list_get_conversations (PetrelMessageList *self)
+{
+  g_return_val_if_fail (PETREL_IS_MESSAGE_LIST (self), FALSE);
+
+  return self->threaded;
 }
 
 /**

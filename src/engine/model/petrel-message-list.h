@@ -24,6 +24,8 @@ G_DECLARE_FINAL_TYPE (PetrelMessageList, petrel_message_list, PETREL, MESSAGE_LI
 
 PetrelMessageList *petrel_message_list_new            (PetrelAccount     *account,
                                                        const char        *folder_path);
+PetrelMessageList *petrel_message_list_new_conversations (PetrelAccount *account,
+                                                          const char    *folder_path);
 PetrelMessageList *petrel_message_list_new_for_search (PetrelAccount     *account,
                                                        const char        *query,
                                                        const char        *folder_path,
@@ -32,6 +34,7 @@ PetrelMessageList *petrel_message_list_new_for_search (PetrelAccount     *accoun
 PetrelAccount     *petrel_message_list_get_account     (PetrelMessageList *self);
 const char        *petrel_message_list_get_folder_path (PetrelMessageList *self);
 const char        *petrel_message_list_get_query       (PetrelMessageList *self);
+gboolean           petrel_message_list_get_conversations (PetrelMessageList *self);
 gboolean           petrel_message_list_get_loading     (PetrelMessageList *self);
 const GError      *petrel_message_list_get_error       (PetrelMessageList *self);
 guint              petrel_message_list_get_n_cached    (PetrelMessageList *self);

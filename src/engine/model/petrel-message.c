@@ -35,6 +35,8 @@ struct _PetrelMessage
   gboolean          body_present;
   gint64            conversation_id;
   guint             conversation_count;
+  guint             conversation_unread;
+  char             *participants;       /* owned, never NULL */
 };
 
 G_DEFINE_FINAL_TYPE (PetrelMessage, petrel_message, G_TYPE_OBJECT)
@@ -60,6 +62,8 @@ enum {
   PROP_HAS_ATTACHMENTS,
   PROP_CONVERSATION_ID,
   PROP_CONVERSATION_COUNT,
+  PROP_CONVERSATION_UNREAD,
+  PROP_PARTICIPANTS,
   N_PROPS
 };
 
@@ -114,6 +118,7 @@ petrel_message_finalize (GObject *object)
 
   g_clear_pointer (&self->folder_path, g_free);
   g_clear_pointer (&self->subject, g_free);
+  g_clear_pointer (&self->participants, g_free);
   g_clear_pointer (&self->from_name, g_free);
   g_clear_pointer (&self->from_address, g_free);
   g_clear_pointer (&self->to, g_free);
@@ -185,6 +190,12 @@ petrel_message_get_property (GObject    *object,
     case PROP_CONVERSATION_COUNT:
       g_value_set_uint (value, self->conversation_count);
       break;
+    case PROP_CONVERSATION_UNREAD:
+      g_value_set_uint (value, self->conversation_unread);
+      break;
+    case PROP_PARTICIPANTS:
+      g_value_set_string (value, self->participants);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -226,6 +237,11 @@ petrel_message_class_init (PetrelMessageClass *klass)
   /* Messages in the conversation across all folders (1 for a lone message; 0 = unknown). */
   properties[PROP_CONVERSATION_COUNT] =
     g_param_spec_uint ("conversation-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* Unread messages in the conversation across all folders. */
+  properties[PROP_CONVERSATION_UNREAD] =
+    g_param_spec_uint ("conversation-unread", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* The conversation's senders, oldest first, joined by ", " ("" when unknown). */
+  properties[PROP_PARTICIPANTS] = g_param_spec_string ("participants", NULL, NULL, "", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -234,6 +250,7 @@ static void
 petrel_message_init (PetrelMessage *self)
 {
   self->subject = g_strdup ("");
+  self->participants = g_strdup ("");
   self->from_name = g_strdup ("");
   self->from_address = g_strdup ("");
   self->to = g_strdup ("");
@@ -378,6 +395,48 @@ _petrel_message_set_conversation_count (PetrelMessage *self,
 
   self->conversation_count = count;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATION_COUNT]);
+}
+
+void
+_petrel_message_set_conversation (PetrelMessage *self,
+                                  guint          count,
+                                  guint          unread,
+                                  const char    *participants)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  _petrel_message_set_conversation_count (self, count);
+  if (self->conversation_unread != unread)
+    {
+      self->conversation_unread = unread;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATION_UNREAD]);
+    }
+  if (participants == NULL)
+    participants = "";
+  if (g_strcmp0 (self->participants, participants) != 0)
+    {
+      g_free (self->participants);
+      self->participants = g_strdup (participants);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PARTICIPANTS]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* Unread messages in the message's conversation, across folders (0 when not known). */
+guint
+petrel_message_get_conversation_unread (PetrelMessage *self)
+{
+  g_return_val_if_fail (PETREL_IS_MESSAGE (self), 0);
+
+  return self->conversation_unread;
+}
+
+/* The conversation's senders, oldest first, joined by ", "; "" when not known. */
+const char *
+petrel_message_get_participants (PetrelMessage *self)
+{
+  g_return_val_if_fail (PETREL_IS_MESSAGE (self), "");
+
+  return self->participants;
 }
 
 gboolean

@@ -74,6 +74,8 @@ gboolean          petrel_message_get_has_attachments   (PetrelMessage           
 gboolean          petrel_message_get_body_present      (PetrelMessage            *self);
 gint64            petrel_message_get_conversation_id   (PetrelMessage            *self);
 guint             petrel_message_get_conversation_count (PetrelMessage           *self);
+guint             petrel_message_get_conversation_unread (PetrelMessage          *self);
+const char       *petrel_message_get_participants      (PetrelMessage            *self);
 gboolean          petrel_message_same                  (PetrelMessage            *self,
                                                         PetrelMessage            *other);
 

@@ -20,5 +20,10 @@ GListStore *_petrel_folder_get_children_store (PetrelFolder *self);
 /* Sets the number of messages in the message's conversation (across folders). */
 void        _petrel_message_set_conversation_count (PetrelMessage *self,
                                                     guint          count);
+/* Sets the conversation's size, unread count and senders, for a collapsed conversation row. */
+void        _petrel_message_set_conversation       (PetrelMessage *self,
+                                                    guint          count,
+                                                    guint          unread,
+                                                    const char    *participants);
 
 G_END_DECLS

@@ -749,6 +749,127 @@ undo_replayed (PetrelAccount        *account,
   return petrel_store_replay_update (store, op, error);
 }
 
+/* Takes back @op, queued or replayed. */
+static gboolean
+undo_one (PetrelAccount        *account,
+          PetrelStore          *store,
+          PetrelStoreReplayOp  *op,
+          char                **out_description,
+          GError              **error)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *description = NULL;
+  gboolean ok;
+
+  object = parse_payload (op, error);
+  if (object == NULL)
+    return FALSE;
+  description = petrel_changes_describe (op);
+
+  if (g_strcmp0 (op->state, "done") == 0)
+    ok = undo_replayed (account, store, op, object, error);
+  else
+    {
+      ok = petrel_store_begin (store, error);
+      if (ok && !undo_queued (store, op, object, error))
+        {
+          petrel_store_rollback (store);
+          ok = FALSE;
+        }
+      else if (ok)
+        ok = petrel_store_commit (store, error);
+    }
+
+  if (ok && out_description != NULL)
+    *out_description = g_steal_pointer (&description);
+  return ok;
+}
+
+/**
+ * petrel_changes_last_id:
+ * @out_id: (out): the id of the newest change in the queue, 0 for none
+ *
+ * With petrel_changes_undo_ids(), lets a front end take back exactly the changes it made (an
+ * undo toast), not whatever change came last.
+ */
+gboolean
+petrel_changes_last_id (PetrelAccount  *account,
+                        gint64         *out_id,
+                        GError        **error)
+{
+  g_autoptr(GPtrArray) ops = NULL;
+  PetrelStore *store;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (out_id != NULL, FALSE);
+
+  store = store_for (account, error);
+  if (store == NULL || (ops = petrel_store_replay_list (store, error)) == NULL)
+    return FALSE;
+
+  *out_id = 0;
+  for (guint i = 0; i < ops->len; i++)
+    *out_id = MAX (*out_id, ((PetrelStoreReplayOp *) g_ptr_array_index (ops, i))->id);
+  return TRUE;
+}
+
+/**
+ * petrel_changes_undo_after:
+ * @first_id: changes with an id above this one…
+ * @last_id: …up to and including this one are taken back, newest first
+ * @out_description: (out) (optional): what was undone, for people
+ *
+ * Takes back the changes a front end made between two petrel_changes_last_id() calls, queued
+ * or replayed, whatever changes came after them. Changes already undone are skipped.
+ */
+gboolean
+petrel_changes_undo_after (PetrelAccount  *account,
+                           gint64          first_id,
+                           gint64          last_id,
+                           char          **out_description,
+                           GError        **error)
+{
+  g_autoptr(GPtrArray) ops = NULL;
+  PetrelStore *store;
+  guint undone = 0;
+
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
+
+  store = store_for (account, error);
+  if (store == NULL || (ops = petrel_store_replay_list (store, error)) == NULL)
+    return FALSE;
+
+  for (guint i = ops->len; i > 0; i--)
+    {
+      PetrelStoreReplayOp *op = g_ptr_array_index (ops, i - 1);
+      g_autofree char *description = NULL;
+
+      if (op->id <= first_id || op->id > last_id || g_strcmp0 (op->state, "undone") == 0)
+        continue;
+      if (!is_undoable_kind (op->kind))
+        {
+          g_autofree char *what = petrel_changes_describe (op);
+
+          g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
+                       _("This change cannot be undone: %s"), what);
+          return FALSE;
+        }
+      if (!undo_one (account, store, op, &description, error))
+        return FALSE;
+      if (out_description != NULL && *out_description == NULL)
+        *out_description = g_steal_pointer (&description);
+      undone++;
+    }
+
+  if (undone == 0)
+    {
+      g_set_error_literal (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
+                           _("There is nothing to undo"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 petrel_changes_undo (PetrelAccount  *account,
                      char          **out_description,
@@ -766,9 +887,6 @@ petrel_changes_undo (PetrelAccount  *account,
   for (guint i = ops->len; i > 0; i--)
     {
       PetrelStoreReplayOp *op = g_ptr_array_index (ops, i - 1);
-      g_autoptr(JsonObject) object = NULL;
-      g_autofree char *description = NULL;
-      gboolean ok;
 
       if (g_strcmp0 (op->state, "undone") == 0)
         continue;
@@ -781,28 +899,7 @@ petrel_changes_undo (PetrelAccount  *account,
           return FALSE;
         }
 
-      object = parse_payload (op, error);
-      if (object == NULL)
-        return FALSE;
-      description = petrel_changes_describe (op);
-
-      if (g_strcmp0 (op->state, "done") == 0)
-        ok = undo_replayed (account, store, op, object, error);
-      else
-        {
-          ok = petrel_store_begin (store, error);
-          if (ok && !undo_queued (store, op, object, error))
-            {
-              petrel_store_rollback (store);
-              ok = FALSE;
-            }
-          else if (ok)
-            ok = petrel_store_commit (store, error);
-        }
-
-      if (ok && out_description != NULL)
-        *out_description = g_steal_pointer (&description);
-      return ok;
+      return undo_one (account, store, op, out_description, error);
     }
 
   g_set_error_literal (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,

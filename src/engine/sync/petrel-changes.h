@@ -62,6 +62,17 @@ gboolean petrel_changes_undo          (PetrelAccount       *account,
                                        char               **out_description,
                                        GError             **error);
 
+/* Exactly the changes made between two petrel_changes_last_id() calls (ids in
+ * (@first_id, @last_id]), newest first: what an undo toast takes back. */
+gboolean petrel_changes_last_id       (PetrelAccount       *account,
+                                       gint64              *out_id,
+                                       GError             **error);
+gboolean petrel_changes_undo_after    (PetrelAccount       *account,
+                                       gint64               first_id,
+                                       gint64               last_id,
+                                       char               **out_description,
+                                       GError             **error);
+
 /* Queued changes, oldest first (PetrelStoreReplayOp; state "pending", "failed" or "done"). */
 GPtrArray *petrel_changes_list_pending (PetrelAccount      *account,
                                         GError            **error);
