@@ -1952,7 +1952,7 @@ test_script_starttls (void)
   struct { const Step *steps; guint n; const char *text; } cases[] = {
     { injection, G_N_ELEMENTS (injection), NULL },
     { no_starttls, G_N_ELEMENTS (no_starttls), "does not offer STARTTLS" },
-    { refused, G_N_ELEMENTS (refused), "Not now" },
+    { refused, G_N_ELEMENTS (refused), "answered BAD" },   /* its text is not shown */
     { preauth, G_N_ELEMENTS (preauth), "pre-authenticated" },
   };
 

@@ -46,6 +46,9 @@ class Tap:
         self.failed = 0
         self.todo_failed = 0
         self.start = time.monotonic()
+        # Figures for build-aux/reliability-report, printed by finish() as one TAP comment
+        # `# figures-json: {...}`: scenarios, cut_offsets, crash_points, lost, duplicates, ...
+        self.figures = {}
 
     def check(self, cond, what, detail=None, todo=None):
         self.n += 1
@@ -75,6 +78,8 @@ class Tap:
     def finish(self):
         self.note('%s: %d checks, %d failed, %d known defects (TODO), %.1f s' % (
             self.name, self.n, self.failed, self.todo_failed, time.monotonic() - self.start))
+        self.note('figures-json: ' + json.dumps(dict(self.figures, test=self.name,
+                                                     checks=self.n, failed=self.failed)))
         print('1..%d' % self.n, flush=True)
         return 1 if self.failed else 0
 

@@ -159,7 +159,16 @@ class ScriptedImap:
         if f == 'bye-greeting':
             c.send(b'* BYE [ALERT] Too many connections, go away\r\n')
             return
-        c.send(b'* OK [CAPABILITY ' + self.CAPS + b'] scripted server ready\r\n')
+        if f == 'preauth':
+            # Plaintext PREAUTH to a client that wants STARTTLS: it must not carry on unencrypted.
+            c.send(b'* PREAUTH [CAPABILITY IMAP4rev1] PHISHING-PREAUTH logged in\r\n')
+        elif f in ('alert-greeting', 'bye-after-starttls'):
+            # Unauthenticated text before TLS that a client must not show as the server's word.
+            c.send(b'* OK [ALERT] PHISHING-ALERT your mailbox is locked, call +1 555 0100\r\n'
+                   if f == 'alert-greeting' else
+                   b'* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n')
+        else:
+            c.send(b'* OK [CAPABILITY ' + self.CAPS + b'] scripted server ready\r\n')
         while True:
             line = c.readline()
             self.commands.append(line)
@@ -180,8 +189,17 @@ class ScriptedImap:
         c.send(tag + b' OK ' + text + b'\r\n')
 
     def _cmd_capability(self, c, tag, line, uid):
-        c.send(b'* CAPABILITY ' + self.CAPS + b'\r\n')
+        if self.fault in ('alert-greeting', 'bye-after-starttls'):
+            c.send(b'* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n')
+        else:
+            c.send(b'* CAPABILITY ' + self.CAPS + b'\r\n')
         self._ok(c, tag)
+
+    def _cmd_starttls(self, c, tag, line, uid):
+        if self.fault == 'bye-after-starttls':
+            c.send(b'* BYE [ALERT] PHISHING-BYE your password expired, call +1 555 0100\r\n')
+            raise ConnectionError('bye')
+        c.send(tag + b' BAD [ALERT] PHISHING-BAD no TLS here\r\n')
 
     def _login_ok(self, c, tag):
         f = self.fault

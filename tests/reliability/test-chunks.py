@@ -116,6 +116,7 @@ def main():
             p.stop()
         servers.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    t.figures.setdefault('scenarios', len(cases))
     return t.finish()
 
 

@@ -75,6 +75,8 @@ def main():
             """Server and cache agree, every message exactly once."""
             ids = {f: R.server_message_ids(m, f) for f in FOLDERS}
             seen = [i for f in FOLDERS for i in ids[f].values()]
+            figures['lost'] += len(set(all_ids) - set(seen))
+            figures['duplicates'] += len(seen) - len(set(seen))
             ok = t.check(sorted(seen) == sorted(all_ids),
                          '%s: every message exactly once on the server (%d)' % (label, len(seen)),
                          'missing %s\ndoubled %s' % (
@@ -111,7 +113,7 @@ def main():
                     (before, after))
 
         rounds = [0]
-        figures = {'rounds': 0, 'fired': 0, 'consistent': 0}
+        figures = {'rounds': 0, 'fired': 0, 'consistent': 0, 'lost': 0, 'duplicates': 0}
 
         def one_round(label, rule):
             rounds[0] += 1
@@ -176,6 +178,8 @@ def main():
 
         t.note('figures: %(rounds)d replay rounds (3 messages, 2 moves each), %(fired)d cuts '
                'fired, %(consistent)d rounds consistent afterwards' % figures)
+        t.figures.update(scenarios=figures['rounds'], cut_offsets=len(PATTERN_CUTS) + N_RANDOM,
+                         lost=figures['lost'], duplicates=figures['duplicates'])
         m.logout()
     finally:
         if proxy is not None:

@@ -176,6 +176,7 @@ def main():
         t.note('figures: %d offsets planned, %d cuts fired, %d exit-1 failures, %d one-line '
                'readable errors, %d stores sound, %d recovered to the uncut result' %
                (len(plan), fired, exit1, clean_line, sound, recovered))
+        t.figures.update(scenarios=len(plan), cut_offsets=len(plan), recovered=recovered)
         m.logout()
     finally:
         for p in proxies:

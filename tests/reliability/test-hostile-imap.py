@@ -196,6 +196,7 @@ def main():
         t.note('figures: %(faults)d hostile-server faults, %(failed cleanly)d failed cleanly, '
                '%(tolerated)d tolerated with exit 0, %(slow)d waited for the server to close'
                % figures)
+        t.figures.update(scenarios=figures['faults'])
     finally:
         for srv in servers.values():
             srv.close()

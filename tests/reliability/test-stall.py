@@ -133,6 +133,7 @@ def main():
             p.stop()
         servers.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    t.figures.setdefault('scenarios', len(scenarios))
     return t.finish()
 
 

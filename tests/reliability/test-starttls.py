@@ -7,6 +7,8 @@
 #     STARTTLS response injection) → refused;
 # and in every case the proxy's transcript shows no credential in the clear: no LOGIN or
 # AUTHENTICATE/AUTH command before TLS, and the password in no form (raw, SASL PLAIN, LOGIN).
+# Then a scripted server greets with a plaintext PREAUTH, with an [ALERT], or answers STARTTLS
+# with BYE [ALERT]: refused, nothing shown, no credential, no mailbox command in plain text.
 # An unmodified run through the same proxy is the control: it works and goes TLS.
 #
 # Copyright 2026 The Petrel authors
@@ -21,6 +23,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reliability as R  # noqa: E402
+import scripted_imap as S  # noqa: E402
 
 
 def secret_forms(user):
@@ -90,6 +93,7 @@ def main():
             imap_proxy.transcript(None)
             imap_proxy.clear()
             fired = [e for e in imap_proxy.events() if e.startswith(('strip', 'inject'))]
+            t.figures['scenarios'] = t.figures.get('scenarios', 0) + (not expect_ok)
             if expect_ok:
                 t.check(r.status == 0, 'IMAP %s: sync works' % label, r.describe())
                 t.check(tls_started(path), 'IMAP %s: the session went TLS' % label)
@@ -118,6 +122,7 @@ def main():
             smtp_proxy.transcript(None)
             smtp_proxy.clear()
             fired = [e for e in smtp_proxy.events() if e.startswith(('strip', 'inject'))]
+            t.figures['scenarios'] = t.figures.get('scenarios', 0) + (not expect_ok)
             items = [i for i in (R.outbox(d, 'alice') or []) if i['subject'] == subject]
             state = items[0]['state'] if items else None
             delivered = R.server_subjects(servers, bob).count(subject)
@@ -134,6 +139,8 @@ def main():
                 err = (items[0]['error'] or '') if items else ''
                 t.check(re.search(r'(?i)tls|secur|encrypt', err + r.stderr),
                         'SMTP %s: the reason says it is about TLS' % label, (err, r.stderr))
+                t.check('server said' not in err + r.stderr,
+                        'SMTP %s: no text the server sent unencrypted is shown' % label, err)
                 t.note('SMTP %s: %s' % (label, err))
                 if items:
                     R.cli(d, 'outbox', 'cancel', 'alice', items[0]['id'])
@@ -162,6 +169,34 @@ def main():
         smtp_case('injection after 220 Ready',
                   {'inject_after': 'Ready to start TLS\r\n',
                    'inject': '250-localhost\r\n250 AUTH PLAIN LOGIN\r\n'})
+
+        # -- a scripted server: plaintext PREAUTH, an [ALERT] greeting, BYE [ALERT] in answer
+        # to STARTTLS, a BYE greeting. The account wants STARTTLS: none of this may be used or
+        # shown.
+        for fault, marker in (('preauth', 'PHISHING'), ('alert-greeting', 'PHISHING'),
+                              ('bye-after-starttls', 'PHISHING'),
+                              ('bye-greeting', 'Too many connections')):
+            srv = S.ScriptedImap(fault)
+            try:
+                ds = os.path.join(tmp, 'scripted-' + fault)
+                R.add_account(ds, 'alice', alice, srv.port, servers.smtp_port, servers.ca_file,
+                              imap_security='starttls')
+                r = R.cli(ds, 'sync', 'alice', timeout=60)
+                rl = R.cli(ds, '--json', 'folders', 'alice')
+            finally:
+                srv.close()
+            t.figures['scenarios'] = t.figures.get('scenarios', 0) + 1
+            sent = [x.split(b' ')[1].upper() if len(x.split(b' ')) > 1 else x
+                    for x in srv.commands]
+            t.check(r.clean_failure(), 'IMAP %s: refused with one line' % fault, r.describe())
+            t.check(marker not in r.stderr + rl.stderr + rl.stdout.decode(errors='replace'),
+                    'IMAP %s: the unauthenticated server text is not shown' % fault, r.stderr)
+            t.check(not any(c in (b'LOGIN', b'AUTHENTICATE', b'SELECT', b'EXAMINE', b'LIST',
+                                  b'STATUS', b'FETCH') for c in sent),
+                    'IMAP %s: no credential sent, no mailbox touched in plain text' % fault, sent)
+            t.check(rl.json() == [] or rl.status != 0,
+                    'IMAP %s: no folder learnt from the plaintext session' % fault, rl.stdout)
+            t.note('IMAP %s: %s' % (fault, r.stderr.strip()))
     finally:
         for p in (imap_proxy, smtp_proxy):
             if p is not None:

@@ -29,6 +29,7 @@
 
 #include <string.h>
 
+#include "debug/petrel-crash-hook.h"
 #include "imap/petrel-imap-client-private.h"
 #include "imap/petrel-imap-parser.h"
 
@@ -874,6 +875,7 @@ write_cb (GObject      *object,
       return;
     }
   touch (self);
+  petrel_crash_point (PETREL_CRASH_NET_WRITE);
 
   if (self->write_queue.length > 0)
     petrel_imap_client_start_write (self);
@@ -1047,6 +1049,15 @@ set_capabilities (PetrelImapClient *self,
     }
 }
 
+/* Before STARTTLS (or the TLS handshake) completes on a connection that must be encrypted,
+ * anyone on the path can write the server's lines: their text is never shown to the person
+ * (an [ALERT], a BYE or a refusal could be a phishing message), only logged (issue #10). */
+static gboolean
+is_unprotected (PetrelImapClient *self)
+{
+  return self->security != PETREL_IMAP_SECURITY_NONE && !petrel_imap_client_is_tls (self);
+}
+
 static void
 handle_status_code (PetrelImapClient   *self,
                     PetrelImapResponse *response)
@@ -1063,7 +1074,11 @@ handle_status_code (PetrelImapClient   *self,
       break;
 
     case PETREL_IMAP_CODE_ALERT:
-      g_signal_emit (self, signals[SIGNAL_ALERT], 0, petrel_imap_response_get_text (response));
+      if (is_unprotected (self))
+        g_debug ("%s: S: [ALERT] before TLS, not shown: %s", self->host,
+                 petrel_imap_response_get_text (response));
+      else
+        g_signal_emit (self, signals[SIGNAL_ALERT], 0, petrel_imap_response_get_text (response));
       break;
 
     case PETREL_IMAP_CODE_HIGHESTMODSEQ:
@@ -1188,6 +1203,12 @@ handle_greeting (PetrelImapClient   *self,
     }
 
   g_debug ("%s: S: greeting %s", self->host, petrel_imap_response_get_name (response));
+  if (type == PETREL_IMAP_RESPONSE_TYPE_BYE && is_unprotected (self))
+    {
+      petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_BYE,
+                                                  "%s refused the connection", self->host));
+      return;
+    }
   if (type == PETREL_IMAP_RESPONSE_TYPE_BYE)
     {
       petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_BYE,
@@ -1219,7 +1240,11 @@ handle_untagged (PetrelImapClient   *self,
       if (type == PETREL_IMAP_RESPONSE_TYPE_BYE)
         {
           g_debug ("%s: S: BYE %s", self->host, petrel_imap_response_get_text (response));
-          if (self->bye == NULL)
+          if (self->bye == NULL && is_unprotected (self))
+            self->bye = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_BYE,
+                                     "%s closed the connection before it was encrypted",
+                                     self->host);
+          else if (self->bye == NULL)
             self->bye = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_BYE,
                                      "%s closed the connection: %s", self->host,
                                      petrel_imap_response_get_text (response));
@@ -1773,13 +1798,14 @@ starttls_done (PetrelImapClient   *self,
 {
   if (petrel_imap_response_get_response_type (response) != PETREL_IMAP_RESPONSE_TYPE_OK)
     {
-      GError *error = _petrel_imap_cmd_response_error (cmd, response);
-
-      /* Never fall back to a plain connection. */
-      g_prefix_error (&error, "STARTTLS refused by %s: ", self->host);
-      error->domain = PETREL_IMAP_ERROR;
-      error->code = PETREL_IMAP_ERROR_TLS;
-      connect_return_error (self, error);
+      /* Never fall back to a plain connection. The answer's text came unencrypted: logged,
+       * not shown. */
+      g_debug ("%s: S: STARTTLS refused: %s", self->host,
+               petrel_imap_response_get_text (response));
+      connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_TLS,
+                                               "STARTTLS refused by %s (the server answered %s)",
+                                               self->host,
+                                               petrel_imap_response_get_name (response)));
       return;
     }
   /* The reader stops after this line and checks nothing follows; the handshake starts when the

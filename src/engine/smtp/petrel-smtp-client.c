@@ -21,6 +21,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "debug/petrel-crash-hook.h"
 #include "smtp/petrel-smtp-client.h"
 #include "smtp/petrel-smtp-private.h"
 
@@ -525,6 +526,7 @@ op_write_cb (GObject      *object,
     }
 
   op->out_offset += written;
+  petrel_crash_point (PETREL_CRASH_NET_WRITE);
   op_write_chunk (task);
 }
 
@@ -1099,12 +1101,22 @@ connect_starttls_cb (GTask *task)
 
   if (op->reply->code != 220)
     {
-      g_autoptr(GError) error = _petrel_smtp_reply_to_error (op->reply, NULL);
+      g_autofree char *text = _petrel_smtp_reply_dup_text (op->reply);
+      g_autofree char *code = NULL;
 
+      /* The reply came unencrypted, so anyone on the path may have written it: its text is
+       * logged, never shown, only its codes (issue #10). */
+      g_debug ("%s: STARTTLS refused: %u %s", self->host, op->reply->code, text);
+      if (op->reply->enhanced != NULL)
+        code = g_strdup_printf ("%u %s", op->reply->code, op->reply->enhanced);
+      else
+        code = g_strdup_printf ("%u", op->reply->code);
       op_return_error (task,
                        g_error_new (PETREL_SMTP_ERROR, PETREL_SMTP_ERROR_TLS,
-                                    _("The server %s refused to start encryption: %s"),
-                                    self->host, error->message),
+                                    /* Translators: the first %s is a host name, the second an
+                                     * SMTP reply code such as "454 4.7.0" */
+                                    _("The server %s refused to start encryption (reply %s)"),
+                                    self->host, code),
                        TRUE);
       return;
     }
