@@ -85,7 +85,7 @@ def main():
         for i in range(5):
             p = subprocess.Popen([CLI, '--data-dir', d, 'sync', 'alice'],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.2, 1.5))
+            time.sleep(rng.uniform(0.05, 0.5))
             if p.poll() is None:
                 p.send_signal(signal.SIGKILL)
                 kills += 1

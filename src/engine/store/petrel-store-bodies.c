@@ -81,11 +81,13 @@ ensure_folder_dir (PetrelStore  *self,
   return TRUE;
 }
 
-/* Writes @bytes to a new temporary file in @dir and fsyncs it. */
+/* Writes @bytes to a new temporary file in @dir and, unless @sync is FALSE (the batch's
+ * commit syncs them all at once), fsyncs it. */
 static char *
 write_temp_file (const char  *dir,
                  guint32      uid,
                  GBytes      *bytes,
+                 gboolean     sync,
                  GError     **error)
 {
   g_autofree char *tmp_path = NULL;
@@ -121,7 +123,7 @@ write_temp_file (const char  *dir,
       len -= written;
     }
 
-  if (fsync (fd) != 0)
+  if (sync && fsync (fd) != 0)
     {
       set_errno_error (error, errno, "Cannot write", tmp_path);
       goto failed;
@@ -142,6 +144,24 @@ failed:
   g_unlink (tmp_path);
 
   return NULL;
+}
+
+static gboolean
+fsync_path (const char  *path,
+            GError     **error)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0 || fsync (fd) != 0)
+    {
+      set_errno_error (error, errno, "Cannot write", path);
+      if (fd >= 0)
+        close (fd);
+      return FALSE;
+    }
+  close (fd);
+
+  return TRUE;
 }
 
 /**
@@ -176,6 +196,7 @@ petrel_store_set_body (PetrelStore         *self,
   g_autofree char *text = NULL;
   g_autofree char *preview = NULL;
   g_autofree char *names = NULL;
+  gboolean in_batch;
   gint64 id;
   int rc;
 
@@ -187,7 +208,10 @@ petrel_store_set_body (PetrelStore         *self,
   if (!ensure_folder_dir (self, folder_id, &dir, error))
     return FALSE;
 
-  tmp_path = write_temp_file (dir, uid, raw, error);
+  /* Inside a batch (petrel_store_begin()), one syncfs() before its commit replaces a
+   * thousand fsync()s, each of which waited for the disk (#4). */
+  in_batch = _petrel_store_in_batch (self);
+  tmp_path = write_temp_file (dir, uid, raw, !in_batch, error);
   if (tmp_path == NULL)
     return FALSE;
 
@@ -200,6 +224,12 @@ petrel_store_set_body (PetrelStore         *self,
 
   if (!_petrel_store_write_begin (self, &write, error))
     goto failed;
+  if (!in_batch)
+    ;
+  else if (self->tx_depth > 1)
+    self->needs_syncfs = TRUE;
+  else if (fsync_path (tmp_path, error) == FALSE)
+    goto failed;   /* the batch ended meanwhile: sync this one alone */
 
   stmt = _petrel_store_prepare (write.conn,
                                 "SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2",
@@ -251,19 +281,9 @@ petrel_store_set_body (PetrelStore         *self,
     goto failed_renamed;
   g_clear_pointer (&stmt, sqlite3_reset);
 
-  stmt = _petrel_store_prepare (write.conn,
-                                "UPDATE messages_fts SET body = ?2, attachments = ?3"
-                                " WHERE rowid = ?1",
-                                error);
-  if (stmt == NULL)
+  /* Indexed at the outermost commit, with the rest of the batch. */
+  if (!_petrel_store_fts_stage (write.conn, id, text, names, error))
     goto failed_renamed;
-
-  sqlite3_bind_int64 (stmt, 1, id);
-  sqlite3_bind_text (stmt, 2, text, -1, SQLITE_STATIC);
-  _petrel_store_bind_text (stmt, 3, names);
-  if (!_petrel_store_step_done (write.conn, stmt, error))
-    goto failed_renamed;
-  g_clear_pointer (&stmt, sqlite3_reset);
 
   if (!_petrel_store_write_commit (&write, error))
     goto failed_renamed;
@@ -536,6 +556,10 @@ copy_body_state (PetrelStoreConn  *conn,
   g_autofree char *attachments = NULL;
   int rc;
 
+  /* The source's text may still be staged in this transaction. */
+  if (!_petrel_store_fts_flush (conn, error))
+    return FALSE;
+
   stmt = _petrel_store_prepare (conn,
                                 "UPDATE messages SET body_present = 1, body_path = ?3,"
                                 " body_size = ?4,"
@@ -633,7 +657,7 @@ link_or_copy (const char  *src_path,
     }
 
   bytes = g_bytes_new_take (g_steal_pointer (&contents), len);
-  tmp_path = write_temp_file (dst_dir, dst_uid, bytes, error);
+  tmp_path = write_temp_file (dst_dir, dst_uid, bytes, TRUE, error);
   if (tmp_path == NULL)
     return FALSE;
 

@@ -149,6 +149,24 @@ store_upsert_message (PetrelStoreConn     *conn,
   return TRUE;
 }
 
+static gboolean
+set_defer_fts (PetrelStoreConn  *conn,
+               gboolean          defer,
+               GError          **error)
+{
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+
+  stmt = _petrel_store_prepare (conn,
+                                "UPDATE store_flags SET value = ?1 WHERE name = 'defer_fts'",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int (stmt, 1, defer);
+
+  return _petrel_store_step_done (conn, stmt, error);
+}
+
 /**
  * petrel_store_upsert_message:
  * @message: (inout): a summary; @folder_id and @uid identify it
@@ -191,6 +209,9 @@ petrel_store_upsert_messages (PetrelStore  *self,
                               GError      **error)
 {
   g_auto(PetrelStoreWrite) write = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  gint64 max_id;
+  int rc;
 
   g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
   g_return_val_if_fail (messages != NULL, FALSE);
@@ -199,11 +220,44 @@ petrel_store_upsert_messages (PetrelStore  *self,
   if (!_petrel_store_write_begin (self, &write, error))
     return FALSE;
 
+  /* New rows are indexed together at the end (see migration 4): they are exactly those above
+   * the highest id now, as SQLite gives a new row the highest id plus one. */
+  if (!set_defer_fts (write.conn, TRUE, error))
+    return FALSE;
+
+  stmt = _petrel_store_prepare (write.conn, "SELECT coalesce (max (id), 0) FROM messages", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _petrel_store_set_error (error, write.conn->db, rc, "Cannot store messages");
+      return FALSE;
+    }
+  max_id = sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, sqlite3_reset);
+
   for (guint i = 0; i < messages->len; i++)
     {
       if (!store_upsert_message (write.conn, g_ptr_array_index (messages, i), error))
         return FALSE;
     }
+
+  stmt = _petrel_store_prepare (write.conn,
+                                "INSERT INTO messages_fts (rowid, subject, from_name, from_addr,"
+                                " to_text, cc_text, body, attachments)"
+                                " SELECT id, subject, from_name, from_addr, to_text, cc_text,"
+                                "  NULL, attachment_names FROM messages WHERE id > ?1",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, max_id);
+  if (!_petrel_store_step_done (write.conn, stmt, error))
+    return FALSE;
+  g_clear_pointer (&stmt, sqlite3_reset);
+
+  if (!set_defer_fts (write.conn, FALSE, error))
+    return FALSE;
 
   return _petrel_store_write_commit (&write, error);
 }

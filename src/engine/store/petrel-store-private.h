@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 typedef struct {
   sqlite3    *db;
   GHashTable *stmts;   /* const char *sql (a literal, by address) → sqlite3_stmt *, owned */
+  guint       fts_staged;  /* rows in temp.fts_stage (an upper bound after a rollback) */
 } PetrelStoreConn;
 
 struct _PetrelStore {
@@ -26,12 +27,16 @@ struct _PetrelStore {
   char             *dir;               /* owned */
   char             *db_path;           /* owned */
   char             *messages_dir;      /* owned */
+  char             *clean_path;        /* owned: the clean-shutdown marker, store.db-clean */
+  gboolean          opened;            /* open succeeded: a close may leave the marker */
+  char             *read_only_uri;     /* owned, nullable: opened read-only, the disk is full */
 
   GRecMutex         write_lock;
   PetrelStoreConn  *writer;            /* owned, guarded by write_lock */
   guint             tx_depth;          /* guarded by write_lock */
   gpointer          tx_owner;          /* GThread * inside a transaction; atomic */
   GPtrArray        *pending_unlinks;   /* char *, files to remove at the outer commit; guarded */
+  gboolean          needs_syncfs;      /* message files written unsynced in this batch; guarded */
   GArray           *unlink_marks;      /* guint, pending_unlinks->len at each depth; guarded */
 
   GMutex            pool_lock;
@@ -68,6 +73,14 @@ gboolean       _petrel_store_write_begin     (PetrelStore       *self,
 gboolean       _petrel_store_write_commit    (PetrelStoreWrite  *write,
                                               GError           **error);
 void           _petrel_store_write_abort     (PetrelStoreWrite  *write);
+gboolean       _petrel_store_fts_stage       (PetrelStoreConn   *conn,
+                                              gint64             id,
+                                              const char        *body,
+                                              const char        *attachments,
+                                              GError           **error);
+gboolean       _petrel_store_fts_flush       (PetrelStoreConn   *conn,
+                                              GError           **error);
+gboolean       _petrel_store_in_batch        (PetrelStore       *self);
 void           _petrel_store_queue_unlink    (PetrelStore       *self,
                                               char              *path);
 void           _petrel_store_queue_rmdir     (PetrelStore       *self,

@@ -5,11 +5,19 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* syncfs() */
+#define _GNU_SOURCE 1
+
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "debug/petrel-crash-hook.h"
 #include "petrel-store-private.h"
 
 /* How long to wait for another process (petrel-cli beside the app) to release the database. */
@@ -48,6 +56,16 @@ _petrel_store_set_error (GError     **error,
                          const char  *what)
 {
   const char *detail = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+  int sys_errno = db != NULL ? sqlite3_system_errno (db) : 0;
+
+  /* SQLite reports a full disk met while growing the -shm or -wal file as an I/O error;
+   * the errno behind it tells (#10). */
+  if ((rc & 0xff) == SQLITE_IOERR && (sys_errno == ENOSPC
+#ifdef EDQUOT
+                                      || sys_errno == EDQUOT
+#endif
+                                      ))
+    rc = SQLITE_FULL;
 
   switch (rc & 0xff)
     {
@@ -59,7 +77,7 @@ _petrel_store_set_error (GError     **error,
 
     case SQLITE_FULL:
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FULL,
-                   "%s: disk full", what);
+                   "%s: disk full; free some space and try again", what);
       break;
 
     case SQLITE_IOERR:
@@ -236,21 +254,25 @@ conn_pragma (PetrelStoreConn  *conn,
   return TRUE;
 }
 
+/* @uri: a read-only URI (read_only_uri()), or NULL to open @path read-write */
 static PetrelStoreConn *
 conn_open (const char  *path,
+           const char  *uri,
            gboolean     create,
            GError     **error)
 {
   g_autoptr(PetrelStoreConn) conn = g_new0 (PetrelStoreConn, 1);
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE;
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE;
   int rc;
 
-  if (create)
-    flags |= SQLITE_OPEN_CREATE;
+  if (uri != NULL)
+    flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+  else
+    flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 
   conn->stmts = g_hash_table_new_full (NULL, NULL, NULL, finalize_stmt);
 
-  rc = sqlite3_open_v2 (path, &conn->db, flags, NULL);
+  rc = sqlite3_open_v2 (uri != NULL ? uri : path, &conn->db, flags, NULL);
   if (rc != SQLITE_OK)
     {
       g_autofree char *what = g_strdup_printf ("Cannot open %s", path);
@@ -261,6 +283,15 @@ conn_open (const char  *path,
 
   sqlite3_extended_result_codes (conn->db, 1);
   sqlite3_busy_timeout (conn->db, BUSY_TIMEOUT_MS);
+
+  if (uri == NULL)
+    {
+      int persist = 1;
+
+      /* Keep store.db-wal and -shm when the last connection closes (#10): on a disk with no
+       * byte left, a store whose -shm must be created anew cannot even be read. */
+      sqlite3_file_control (conn->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    }
 
   return g_steal_pointer (&conn);
 }
@@ -367,6 +398,76 @@ store_check_integrity (PetrelStore  *self,
   return TRUE;
 }
 
+/* The clean-state marker (#4). Checking every table at each open costs ~90 ms on a
+ * 100,000-message cache, paid by every petrel-cli run. So after each commit, after a checked
+ * open and at close, the store records the identity of store.db and store.db-wal (inode, size,
+ * modification time) in store.db-clean; an open skips the check only when both files are still
+ * exactly those. A process killed while writing, an edited, restored or truncated copy, a
+ * failed write: all change a file and mean a check. SQLite's journaling keeps a process killed
+ * between commits from damaging the database; the check is there for damage from outside,
+ * which changes the files. An open needs to write nothing, so a full disk does not stop it. */
+static char *
+describe_db_files (PetrelStore *self)
+{
+  g_autofree char *wal_path = g_strconcat (self->db_path, "-wal", NULL);
+  struct stat db, wal;
+
+  if (stat (self->db_path, &db) != 0)
+    return NULL;
+  if (stat (wal_path, &wal) != 0)
+    memset (&wal, 0, sizeof wal);
+
+  return g_strdup_printf ("petrel-clean 2 %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                          " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT ".%09ld"
+                          " %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+                          ".%09ld\n",
+                          (guint64) db.st_dev, (guint64) db.st_ino, (gint64) db.st_size,
+                          (gint64) db.st_mtim.tv_sec, (long) db.st_mtim.tv_nsec,
+                          (guint64) wal.st_ino, (gint64) wal.st_size,
+                          (gint64) wal.st_mtim.tv_sec, (long) wal.st_mtim.tv_nsec);
+}
+
+/* TRUE when the files are exactly as this store or another left them after a commit. */
+static gboolean
+clean_marker_matches (PetrelStore *self)
+{
+  g_autofree char *recorded = NULL;
+  g_autofree char *now = NULL;
+
+  if (!g_file_get_contents (self->clean_path, &recorded, NULL, NULL))
+    return FALSE;
+
+  now = describe_db_files (self);
+
+  return now != NULL && strcmp (now, recorded) == 0;
+}
+
+static void
+leave_clean_marker (PetrelStore *self)
+{
+  g_autofree char *description = describe_db_files (self);
+  gsize len;
+  int fd;
+
+  if (description == NULL)
+    return;
+
+  /* No fsync: a marker lost in a power cut only costs one check; a partial one matches
+   * nothing. */
+  fd = open (self->clean_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  len = strlen (description);
+  if (write (fd, description, len) != (gssize) len)
+    {
+      close (fd);
+      g_unlink (self->clean_path);
+      return;
+    }
+  if (close (fd) != 0)
+    g_unlink (self->clean_path);
+}
+
 static gboolean
 store_migrate (PetrelStore  *self,
                GError      **error)
@@ -385,6 +486,10 @@ store_migrate (PetrelStore  *self,
                    self->db_path, version, PETREL_STORE_SCHEMA_VERSION);
       return FALSE;
     }
+
+  /* Read-only on a full disk: an older schema reads the same; the upgrade waits. */
+  if (self->read_only_uri != NULL)
+    return TRUE;
 
   for (int target = version + 1; target <= PETREL_STORE_SCHEMA_VERSION; target++)
     {
@@ -433,7 +538,8 @@ static PetrelStoreConn *
 store_open_reader (PetrelStore  *self,
                    GError      **error)
 {
-  g_autoptr(PetrelStoreConn) conn = conn_open (self->db_path, FALSE, error);
+  g_autoptr(PetrelStoreConn) conn = conn_open (self->db_path, self->read_only_uri, FALSE,
+                                               error);
 
   if (conn == NULL)
     return NULL;
@@ -463,6 +569,13 @@ _petrel_store_read_begin (PetrelStore      *self,
       g_rec_mutex_lock (&self->write_lock);
       read->conn = self->writer;
       read->is_writer = TRUE;
+      /* Reads inside our own transaction see the staged body text too. */
+      if (!_petrel_store_fts_flush (self->writer, error))
+        {
+          g_rec_mutex_unlock (&self->write_lock);
+          read->conn = NULL;
+          return FALSE;
+        }
       return TRUE;
     }
 
@@ -506,6 +619,114 @@ _petrel_store_read_end (PetrelStoreRead *read)
     }
 
   read->conn = NULL;
+}
+
+/* Body text enters the full-text index through a staging table (#4). FTS5 (SQLite 3.40)
+ * writes its pending terms to disk as a new segment at every statement savepoint, so one
+ * UPDATE of messages_fts per message made a segment per message, and merging them cost more
+ * than parsing the mail. Staged rows go in with one statement pair per transaction: at the
+ * outermost commit, or before anything on this connection reads the index. The temporary
+ * table is part of the transaction, so a rollback takes staged rows with it. */
+static const char fts_stage_create[] =
+  "CREATE TEMP TABLE IF NOT EXISTS fts_stage ("
+  "  id INTEGER PRIMARY KEY,"
+  "  body TEXT,"
+  "  attachments TEXT"
+  ")";
+
+gboolean
+_petrel_store_fts_stage (PetrelStoreConn  *conn,
+                         gint64            id,
+                         const char       *body,
+                         const char       *attachments,
+                         GError          **error)
+{
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+
+  stmt = _petrel_store_prepare (conn,
+                                "INSERT OR REPLACE INTO temp.fts_stage (id, body, attachments)"
+                                " VALUES (?1, ?2, ?3)",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_text (stmt, 2, body, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, attachments, -1, SQLITE_STATIC);
+  if (!_petrel_store_step_done (conn, stmt, error))
+    return FALSE;
+
+  conn->fts_staged++;
+
+  return TRUE;
+}
+
+gboolean
+_petrel_store_fts_flush (PetrelStoreConn  *conn,
+                         GError          **error)
+{
+  static const char * const sql[] = {
+    "DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM temp.fts_stage)",
+    /* A message deleted since it was staged has no row to join: it stays out. */
+    "INSERT INTO messages_fts (rowid, subject, from_name, from_addr, to_text, cc_text, body,"
+    "                          attachments)"
+    "  SELECT m.id, m.subject, m.from_name, m.from_addr, m.to_text, m.cc_text, s.body,"
+    "         s.attachments"
+    "  FROM temp.fts_stage s JOIN messages m ON m.id = s.id",
+    "DELETE FROM temp.fts_stage",
+  };
+
+  if (conn->fts_staged == 0)
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
+    {
+      g_autoptr(PetrelStoreStmt) stmt = _petrel_store_prepare (conn, sql[i], error);
+
+      if (stmt == NULL || !_petrel_store_step_done (conn, stmt, error))
+        return FALSE;
+    }
+
+  conn->fts_staged = 0;
+
+  return TRUE;
+}
+
+/* TRUE when this thread is inside a batch (petrel_store_begin()). */
+gboolean
+_petrel_store_in_batch (PetrelStore *self)
+{
+  return g_atomic_pointer_get (&self->tx_owner) == (gpointer) g_thread_self ();
+}
+
+/* Makes the message files written in this batch durable before the rows saying they are
+ * there commit: one syncfs() for all of them (as dpkg does for the files it unpacks). */
+static gboolean
+store_sync_files (PetrelStore  *self,
+                  GError      **error)
+{
+  int fd;
+
+  if (!self->needs_syncfs)
+    return TRUE;
+
+  fd = open (self->messages_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || syncfs (fd) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, PETREL_STORE_ERROR,
+                   saved_errno == ENOSPC ? PETREL_STORE_ERROR_FULL : PETREL_STORE_ERROR_IO,
+                   "Cannot write the message files in %s: %s", self->messages_dir,
+                   g_strerror (saved_errno));
+      if (fd >= 0)
+        close (fd);
+      return FALSE;
+    }
+  close (fd);
+  self->needs_syncfs = FALSE;
+
+  return TRUE;
 }
 
 static void
@@ -555,6 +776,9 @@ _petrel_store_write_begin (PetrelStore       *self,
   write->conn = NULL;
   write->active = FALSE;
 
+  if (!petrel_store_check_writable (self, error))
+    return FALSE;
+
   g_rec_mutex_lock (&self->write_lock);
 
   if (!_petrel_store_exec (self->writer,
@@ -601,15 +825,29 @@ _petrel_store_write_commit (PetrelStoreWrite  *write,
 
   if (self->tx_depth == 1)
     {
-      rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
-      if (rc != SQLITE_OK)
+      g_autoptr(GError) flush_error = NULL;
+
+      if (!store_sync_files (self, &flush_error) ||
+          !_petrel_store_fts_flush (self->writer, &flush_error))
+        {
+          rc = SQLITE_ERROR;
+          g_propagate_error (error, g_steal_pointer (&flush_error));
+          if (!sqlite3_get_autocommit (db))
+            sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+        }
+      else if ((rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
         {
           _petrel_store_set_error (error, db, rc, "Cannot save changes to the mail cache");
           if (!sqlite3_get_autocommit (db))
             sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
         }
+      self->writer->fts_staged = 0;
+      self->needs_syncfs = FALSE;
 
+      petrel_crash_point (PETREL_CRASH_STORE_COMMIT);
       store_finish_outer (self, rc == SQLITE_OK);
+      if (rc == SQLITE_OK)
+        leave_clean_marker (self);
     }
   else
     {
@@ -646,6 +884,8 @@ _petrel_store_write_abort (PetrelStoreWrite *write)
       /* An I/O error or a full disk may already have rolled the transaction back. */
       if (!sqlite3_get_autocommit (db))
         sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      self->writer->fts_staged = 0;
+      self->needs_syncfs = FALSE;
       store_finish_outer (self, FALSE);
     }
   else
@@ -681,22 +921,40 @@ static void
 petrel_store_finalize (GObject *object)
 {
   PetrelStore *self = (PetrelStore *) object;
+  gboolean clean = self->opened;
 
   if (self->writer != NULL)
     {
       if (self->tx_depth > 0 && !sqlite3_get_autocommit (self->writer->db))
-        sqlite3_exec (self->writer->db, "ROLLBACK", NULL, NULL, NULL);
+        {
+          sqlite3_exec (self->writer->db, "ROLLBACK", NULL, NULL, NULL);
+          clean = FALSE;
+        }
       else
-        sqlite3_exec (self->writer->db, "PRAGMA optimize", NULL, NULL, NULL);
+        {
+          /* analysis_limit keeps a first ANALYZE of 100,000 rows to milliseconds. */
+          sqlite3_exec (self->writer->db, "PRAGMA analysis_limit = 400; PRAGMA optimize",
+                        NULL, NULL, NULL);
+          /* Also here, before the close: a process may end before that is done. */
+          if (clean && self->read_only_uri == NULL)
+            leave_clean_marker (self);
+        }
     }
 
   g_clear_pointer (&self->idle_readers, g_ptr_array_unref);
   g_clear_pointer (&self->writer, conn_close);
+
+  /* As the last connection, SQLite checkpointed the WAL into store.db and emptied it. */
+  if (clean && self->clean_path != NULL && self->read_only_uri == NULL)
+    leave_clean_marker (self);
+
   g_clear_pointer (&self->pending_unlinks, g_ptr_array_unref);
   g_clear_pointer (&self->unlink_marks, g_array_unref);
   g_clear_pointer (&self->dir, g_free);
   g_clear_pointer (&self->db_path, g_free);
   g_clear_pointer (&self->messages_dir, g_free);
+  g_clear_pointer (&self->clean_path, g_free);
+  g_clear_pointer (&self->read_only_uri, g_free);
   g_rec_mutex_clear (&self->write_lock);
   g_mutex_clear (&self->pool_lock);
 
@@ -721,6 +979,58 @@ petrel_store_init (PetrelStore *self)
   self->unlink_marks = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
+/* How to read the cache when it cannot be written: without a WAL to take into account, as an
+ * immutable file (no -shm needed, nothing written); otherwise read-only, which works when the
+ * -shm is there (it is kept, see conn_open()). */
+static char *
+read_only_uri (PetrelStore *self)
+{
+  g_autofree char *wal_path = g_strconcat (self->db_path, "-wal", NULL);
+  g_autofree char *escaped = g_uri_escape_string (self->db_path, "/", FALSE);
+  struct stat wal;
+  gboolean wal_empty = stat (wal_path, &wal) != 0 || wal.st_size == 0;
+
+  return g_strdup_printf ("file:%s?%s", escaped, wal_empty ? "immutable=1" : "mode=ro");
+}
+
+static gboolean
+store_open_writer (PetrelStore  *self,
+                   GError      **error)
+{
+  g_autofree char *first = NULL;
+
+  self->writer = conn_open (self->db_path, self->read_only_uri, TRUE, error);
+  if (self->writer == NULL)
+    return FALSE;
+
+  /* The first statement is where a file that is not a database shows up. */
+  if (self->read_only_uri != NULL)
+    {
+      if (!conn_query_text (self->writer, "PRAGMA user_version", &first, error) ||
+          !conn_pragma (self->writer, "PRAGMA query_only = ON", error))
+        return FALSE;
+    }
+  else
+    {
+      if (!conn_query_text (self->writer, "PRAGMA journal_mode = WAL", &first, error))
+        return FALSE;
+
+      if (g_strcmp0 (first, "wal") != 0)
+        g_debug ("%s: journal mode is %s, not WAL; readers will wait for writers",
+                 self->db_path, first);
+
+      if (!conn_pragma (self->writer, "PRAGMA synchronous = NORMAL", error) ||
+          !conn_pragma (self->writer, "PRAGMA foreign_keys = ON", error) ||
+          !conn_pragma (self->writer, "PRAGMA journal_size_limit = 4194304", error))
+        return FALSE;
+    }
+
+  /* Nothing is staged without a write, so a read-only store needs no staging table. */
+  return conn_pragma (self->writer, "PRAGMA cache_size = -16000", error) &&
+         conn_pragma (self->writer, "PRAGMA temp_store = MEMORY", error) &&
+         (self->read_only_uri != NULL || conn_pragma (self->writer, fts_stage_create, error));
+}
+
 /**
  * petrel_store_open:
  * @account_dir: the account's data directory
@@ -728,8 +1038,9 @@ petrel_store_init (PetrelStore *self)
  *
  * Opens the account's cache, creating `store.db` (WAL, `synchronous=NORMAL`, foreign keys on)
  * and `messages/` if needed, checks the database (`PRAGMA quick_check` of every table but the
- * full-text index, whose damage surfaces as %PETREL_STORE_ERROR_CORRUPT from searches) and
- * runs the numbered schema migrations. A damaged database gives %PETREL_STORE_ERROR_CORRUPT,
+ * full-text index, whose damage surfaces as %PETREL_STORE_ERROR_CORRUPT from searches) unless
+ * the last close was clean and left the file unchanged (store.db-clean), and runs the
+ * numbered schema migrations. A damaged database gives %PETREL_STORE_ERROR_CORRUPT,
  * one written by a newer Petrel %PETREL_STORE_ERROR_TOO_NEW, an unusable directory
  * %PETREL_STORE_ERROR_IO.
  *
@@ -740,7 +1051,9 @@ petrel_store_open (const char  *account_dir,
                    GError     **error)
 {
   g_autoptr(PetrelStore) self = NULL;
-  g_autofree char *journal_mode = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) ro_error = NULL;
+  gboolean was_clean;
 
   g_return_val_if_fail (account_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -749,6 +1062,8 @@ petrel_store_open (const char  *account_dir,
   self->dir = g_strdup (account_dir);
   self->db_path = g_build_filename (account_dir, "store.db", NULL);
   self->messages_dir = g_build_filename (account_dir, "messages", NULL);
+  self->clean_path = g_build_filename (account_dir, "store.db-clean", NULL);
+  was_clean = clean_marker_matches (self);
 
   if (g_mkdir_with_parents (self->messages_dir, 0700) != 0)
     {
@@ -760,29 +1075,38 @@ petrel_store_open (const char  *account_dir,
       return NULL;
     }
 
-  self->writer = conn_open (self->db_path, TRUE, error);
-  if (self->writer == NULL)
-    return NULL;
+  if (!store_open_writer (self, &local_error))
+    {
+      /* On a disk with no byte left the cache can still be read (#10). */
+      if (!g_error_matches (local_error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FULL))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
 
-  /* The first statement is where a file that is not a database shows up. */
-  if (!conn_query_text (self->writer, "PRAGMA journal_mode = WAL", &journal_mode, error))
-    return NULL;
+      g_debug ("%s: %s; opening it read-only", self->db_path, local_error->message);
+      g_clear_pointer (&self->writer, conn_close);
+      self->read_only_uri = read_only_uri (self);
+      if (!store_open_writer (self, &ro_error))
+        {
+          g_debug ("%s: cannot read it either: %s", self->db_path, ro_error->message);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_clear_error (&local_error);
+    }
 
-  if (g_strcmp0 (journal_mode, "wal") != 0)
-    g_debug ("%s: journal mode is %s, not WAL; readers will wait for writers",
-             self->db_path, journal_mode);
-
-  if (!conn_pragma (self->writer, "PRAGMA synchronous = NORMAL", error) ||
-      !conn_pragma (self->writer, "PRAGMA foreign_keys = ON", error) ||
-      !conn_pragma (self->writer, "PRAGMA cache_size = -16000", error) ||
-      !conn_pragma (self->writer, "PRAGMA temp_store = MEMORY", error))
-    return NULL;
-
-  if (!store_check_integrity (self, error))
+  if (was_clean)
+    g_debug ("%s is as it was left: no integrity check", self->db_path);
+  else if (!store_check_integrity (self, error))
     return NULL;
 
   if (!store_migrate (self, error))
     return NULL;
+
+  self->opened = TRUE;
+  if (!was_clean && self->read_only_uri == NULL)
+    leave_clean_marker (self);
 
   return g_steal_pointer (&self);
 }
@@ -798,6 +1122,31 @@ petrel_store_get_directory (PetrelStore *self)
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
 
   return self->dir;
+}
+
+/**
+ * petrel_store_check_writable:
+ *
+ * Whether changes can be saved. On a disk with no byte left petrel_store_open() still opens
+ * the cache, read-only; then this fails with %PETREL_STORE_ERROR_FULL, as every write would.
+ * Lets a caller refuse early, before it asks a server for anything.
+ */
+gboolean
+petrel_store_check_writable (PetrelStore  *self,
+                             GError      **error)
+{
+  g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->read_only_uri != NULL)
+    {
+      g_set_error_literal (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FULL,
+                           "Cannot save changes to the mail cache: disk full; free some space "
+                           "and try again");
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /**

@@ -49,7 +49,7 @@ typedef enum {
 } PetrelStoreError;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define PETREL_STORE_SCHEMA_VERSION 3
+#define PETREL_STORE_SCHEMA_VERSION 4
 
 #define PETREL_TYPE_STORE (petrel_store_get_type ())
 
@@ -83,6 +83,8 @@ GQuark       petrel_store_error_quark        (void);
 PetrelStore *petrel_store_open               (const char   *account_dir,
                                               GError      **error);
 const char  *petrel_store_get_directory      (PetrelStore  *self);
+gboolean     petrel_store_check_writable    (PetrelStore  *self,
+                                             GError      **error);
 
 gboolean     petrel_store_begin              (PetrelStore  *self,
                                               GError      **error);

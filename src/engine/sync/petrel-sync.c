@@ -197,8 +197,10 @@ connect_client (SyncRun  *run,
 
       if (provider == NULL)
         return FALSE;
-      petrel_oauth2_get_access_token_async (config, petrel_account_get_credentials (run->account),
-                                            run->cancellable, _petrel_wait_cb, &wait);
+      petrel_oauth2_get_access_token_for_key_async (config,
+                                                    petrel_account_get_secret_key (run->account),
+                                                    petrel_account_get_credentials (run->account),
+                                                    run->cancellable, _petrel_wait_cb, &wait);
       token = petrel_oauth2_get_access_token_finish (_petrel_wait_for (&wait), error);
       _petrel_wait_clear (&wait);
       if (token == NULL)
@@ -475,12 +477,11 @@ bracket_id (const char *id)
   return g_strdup_printf ("<%s>", id);
 }
 
+/* What the FETCH itself says; message_add_summary() adds what the header block says. */
 static PetrelStoreMessage *
 message_from_fetch (gint64                 folder_id,
-                    const PetrelImapFetch *fetch,
-                    GBytes                *header)
+                    const PetrelImapFetch *fetch)
 {
-  g_autoptr(PetrelMimeSummary) summary = NULL;
   PetrelStoreMessage *message = petrel_store_message_new ();
 
   message->folder_id = folder_id;
@@ -491,7 +492,16 @@ message_from_fetch (gint64                 folder_id,
   message->size = (gint64) fetch->rfc822_size;
   message->has_attachments = fetch->body != NULL && part_is_attachment (fetch->body);
 
-  summary = header != NULL ? petrel_mime_summary_new_from_bytes (header, fetch->internaldate)
+  return message;
+}
+
+static void
+message_add_summary (PetrelStoreMessage *message,
+                     GBytes             *header)
+{
+  g_autoptr(PetrelMimeSummary) summary = NULL;
+
+  summary = header != NULL ? petrel_mime_summary_new_from_bytes (header, message->internal_date)
                            : NULL;
   if (summary != NULL)
     {
@@ -513,18 +523,198 @@ message_from_fetch (gint64                 folder_id,
         }
     }
   if (message->date == 0)
-    message->date = fetch->internaldate;
-
-  return message;
+    message->date = message->internal_date;
 }
+
+/* ---- storing beside fetching ------------------------------------------------------------
+ *
+ * Parsing headers and bodies, writing message files and committing batches takes about as
+ * long as receiving them (#4). So a sync hands each fetched batch to a store thread and asks
+ * for the next one at once: the network, the IMAP parser and the store work at the same
+ * time. At most STORE_QUEUE_MAX batches wait, which bounds the memory held. The first failure
+ * (a full disk…) stops the thread from storing more and the sync from asking for more; a
+ * folder's sync state is recorded only after the thread has stored everything it covers. */
+
+#define STORE_QUEUE_MAX 2
+
+typedef gboolean (*StoreJobFunc) (PetrelStore  *store,
+                                  gpointer      data,
+                                  GError      **error);
 
 typedef struct
 {
-  SyncRun   *run;
+  StoreJobFunc    func;   /* NULL: the thread ends */
+  gpointer        data;   /* owned */
+  GDestroyNotify  free_func;
+} StoreJob;
+
+typedef struct
+{
+  PetrelStore *store;     /* borrowed */
+  GThread     *thread;
+  GMutex       lock;
+  GCond        cond;
+  GQueue       jobs;      /* StoreJob, guarded by lock */
+  guint        pending;   /* jobs queued or running, guarded by lock */
+  GError      *error;     /* the first failure, guarded by lock */
+} StoreWorker;
+
+static void
+store_job_free (StoreJob *job)
+{
+  if (job->free_func != NULL)
+    job->free_func (job->data);
+  g_free (job);
+}
+
+static gpointer
+store_worker_thread (gpointer user_data)
+{
+  StoreWorker *worker = user_data;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      StoreJob *job;
+      gboolean failed;
+
+      g_mutex_lock (&worker->lock);
+      while (g_queue_is_empty (&worker->jobs))
+        g_cond_wait (&worker->cond, &worker->lock);
+      job = g_queue_pop_head (&worker->jobs);
+      failed = worker->error != NULL;
+      g_mutex_unlock (&worker->lock);
+
+      if (job->func == NULL)
+        {
+          store_job_free (job);
+          return NULL;
+        }
+
+      /* After a failure the rest is dropped: it would be fetched again by the next sync. */
+      if (!failed)
+        job->func (worker->store, job->data, &error);
+      store_job_free (job);
+
+      g_mutex_lock (&worker->lock);
+      if (error != NULL && worker->error == NULL)
+        worker->error = g_steal_pointer (&error);
+      worker->pending--;
+      g_cond_broadcast (&worker->cond);
+      g_mutex_unlock (&worker->lock);
+    }
+}
+
+static StoreWorker *
+store_worker_new (PetrelStore *store)
+{
+  StoreWorker *worker = g_new0 (StoreWorker, 1);
+
+  worker->store = store;
+  g_mutex_init (&worker->lock);
+  g_cond_init (&worker->cond);
+  g_queue_init (&worker->jobs);
+  worker->thread = g_thread_new ("petrel-sync-store", store_worker_thread, worker);
+
+  return worker;
+}
+
+/* Queues a job, first waiting while STORE_QUEUE_MAX are queued. FALSE (and the job freed)
+ * once an earlier job has failed; that error comes from store_worker_drain(). */
+static gboolean
+store_worker_push (StoreWorker    *worker,
+                   StoreJobFunc    func,
+                   gpointer        data,
+                   GDestroyNotify  free_func)
+{
+  StoreJob *job = g_new0 (StoreJob, 1);
+  gboolean ok;
+
+  job->func = func;
+  job->data = data;
+  job->free_func = free_func;
+
+  g_mutex_lock (&worker->lock);
+  while (worker->error == NULL && worker->pending > STORE_QUEUE_MAX)
+    g_cond_wait (&worker->cond, &worker->lock);
+  ok = worker->error == NULL;
+  if (ok)
+    {
+      worker->pending++;
+      g_queue_push_tail (&worker->jobs, job);
+      g_cond_broadcast (&worker->cond);
+    }
+  g_mutex_unlock (&worker->lock);
+
+  if (!ok)
+    store_job_free (job);
+
+  return ok;
+}
+
+/* Waits until every queued job is done; fails with the first job's failure, which stays. */
+static gboolean
+store_worker_drain (StoreWorker  *worker,
+                    GError      **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&worker->lock);
+  while (worker->pending > 0)
+    g_cond_wait (&worker->cond, &worker->lock);
+  ok = worker->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_error_copy (worker->error));
+  g_mutex_unlock (&worker->lock);
+
+  return ok;
+}
+
+static void
+store_worker_free (StoreWorker *worker)
+{
+  StoreJob *quit = g_new0 (StoreJob, 1);
+
+  /* The end marker goes after every queued job, which therefore still runs (or is dropped
+   * after a failure) before the thread ends. */
+  g_mutex_lock (&worker->lock);
+  g_queue_push_tail (&worker->jobs, quit);
+  g_cond_broadcast (&worker->cond);
+  g_mutex_unlock (&worker->lock);
+  g_thread_join (worker->thread);
+
+  g_clear_error (&worker->error);
+  g_mutex_clear (&worker->lock);
+  g_cond_clear (&worker->cond);
+  g_free (worker);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StoreWorker, store_worker_free)
+
+typedef struct
+{
   gint64     folder_id;
   GPtrArray *messages;   /* owned, PetrelStoreMessage */
   GError    *error;      /* first per-message problem, kept for the log only */
 } HeaderBatch;
+
+static void
+header_batch_free (HeaderBatch *batch)
+{
+  g_clear_pointer (&batch->messages, g_ptr_array_unref);
+  g_clear_error (&batch->error);
+  g_free (batch);
+}
+
+static gboolean
+store_header_batch (PetrelStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  HeaderBatch *batch = data;
+
+  return petrel_store_upsert_messages (store, batch->messages, error);
+}
 
 static void
 on_header_fetched_cb (PetrelImapClient      *client,
@@ -535,6 +725,7 @@ on_header_fetched_cb (PetrelImapClient      *client,
   HeaderBatch *batch = user_data;
   const PetrelImapFetchSection *section;
   g_autoptr(GBytes) header = NULL;
+  PetrelStoreMessage *message;
 
   if ((fetch->items & PETREL_IMAP_FETCH_UID) == 0 || fetch->uid == 0)
     return;
@@ -543,7 +734,12 @@ on_header_fetched_cb (PetrelImapClient      *client,
   if (section != NULL && section->value != NULL && !petrel_imap_value_is_nil (section->value))
     header = petrel_imap_value_load_bytes (section->value, batch->error ? NULL : &batch->error);
 
-  g_ptr_array_add (batch->messages, message_from_fetch (batch->folder_id, fetch, header));
+  message = message_from_fetch (batch->folder_id, fetch);
+
+  /* Parsed here, on the fetching thread, while the store thread writes the previous batch:
+   * that splits the work evenly between the two (#4). */
+  message_add_summary (message, header);
+  g_ptr_array_add (batch->messages, message);
 }
 
 static gint
@@ -565,6 +761,8 @@ fetch_headers (SyncRun     *run,
                GError     **error)
 {
   const char *items = run->condstore ? HEADER_ITEMS_MODSEQ : HEADER_ITEMS;
+  g_autoptr(StoreWorker) worker = store_worker_new (run->store);
+  g_autoptr(GError) fetch_error = NULL;
 
   report (run, PETREL_SYNC_PHASE_HEADERS, path, 0, uids->len);
 
@@ -572,34 +770,46 @@ fetch_headers (SyncRun     *run,
     {
       guint n = MIN (HEADER_BATCH, uids->len - start);
       g_autoptr(PetrelImapSeqSet) set = NULL;
-      HeaderBatch batch = { run, folder_id, NULL, NULL };
+      HeaderBatch *batch = g_new0 (HeaderBatch, 1);
       PetrelWait wait = { run->context, NULL };
       gboolean ok;
 
       set = petrel_imap_seqset_new_from_array (&g_array_index (uids, guint32, start), n);
-      batch.messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+      batch->folder_id = folder_id;
+      batch->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
 
       petrel_imap_client_uid_fetch_async (run->client, set, items, 0,
                                           PETREL_IMAP_FETCH_OPTION_NONE,
-                                          on_header_fetched_cb, &batch, NULL,
+                                          on_header_fetched_cb, batch, NULL,
                                           run->cancellable, _petrel_wait_cb, &wait);
-      ok = petrel_imap_client_uid_fetch_finish (run->client, _petrel_wait_for (&wait), NULL, error);
+      ok = petrel_imap_client_uid_fetch_finish (run->client, _petrel_wait_for (&wait), NULL,
+                                                &fetch_error);
       _petrel_wait_clear (&wait);
 
-      if (batch.error != NULL)
+      if (batch->error != NULL)
+        g_debug ("A header in “%s” could not be read: %s", path, batch->error->message);
+
+      if (!ok)
         {
-          g_debug ("A header in “%s” could not be read: %s", path, batch.error->message);
-          g_clear_error (&batch.error);
+          header_batch_free (batch);
+          break;
         }
 
-      if (ok)
-        ok = petrel_store_upsert_messages (run->store, batch.messages, error);
-
-      g_ptr_array_unref (batch.messages);
-      if (!ok)
-        return FALSE;
+      /* The batch is stored on the store thread while the next one is fetched. */
+      if (!store_worker_push (worker, store_header_batch, batch,
+                              (GDestroyNotify) header_batch_free))
+        break;
 
       report (run, PETREL_SYNC_PHASE_HEADERS, path, start + n, uids->len);
+    }
+
+  /* A store failure (say, a full disk) explains more than the fetch it interrupted. */
+  if (!store_worker_drain (worker, error))
+    return FALSE;
+  if (fetch_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&fetch_error));
+      return FALSE;
     }
 
   return TRUE;
@@ -607,14 +817,16 @@ fetch_headers (SyncRun     *run,
 
 typedef struct
 {
-  guint32  uid;
-  GBytes  *raw;
+  guint32         uid;
+  GBytes         *raw;
+  PetrelMimeBody *body;   /* parsed as it arrives, on the fetching thread */
 } BodyItem;
 
 static void
 body_item_free (BodyItem *item)
 {
   g_clear_pointer (&item->raw, g_bytes_unref);
+  g_clear_pointer (&item->body, petrel_mime_body_free);
   g_free (item);
 }
 
@@ -649,17 +861,20 @@ on_body_fetched_cb (PetrelImapClient      *client,
   item = g_new0 (BodyItem, 1);
   item->uid = fetch->uid;
   item->raw = raw;
+  /* Parsing here, while the store thread writes the previous batch, splits the work of a
+   * sync evenly between the two threads (#4). */
+  item->body = petrel_mime_body_new_from_bytes (raw);
   g_ptr_array_add (batch->items, item);
 }
 
 static gboolean
-store_body (PetrelStore  *store,
-            gint64        folder_id,
-            guint32       uid,
-            GBytes       *raw,
-            GError      **error)
+store_body (PetrelStore     *store,
+            gint64           folder_id,
+            guint32          uid,
+            GBytes          *raw,
+            PetrelMimeBody  *body,
+            GError         **error)
 {
-  g_autoptr(PetrelMimeBody) body = petrel_mime_body_new_from_bytes (raw);
   g_autoptr(GPtrArray) names = g_ptr_array_new_null_terminated (4, NULL, TRUE);
 
   for (guint i = 0; body->attachments != NULL && i < body->attachments->len; i++)
@@ -712,7 +927,7 @@ fetch_bodies_of (SyncRun     *run,
         {
           BodyItem *item = g_ptr_array_index (batch.items, i);
 
-          ok = store_body (run->store, folder_id, item->uid, item->raw, error);
+          ok = store_body (run->store, folder_id, item->uid, item->raw, item->body, error);
         }
       if (ok)
         ok = petrel_store_commit (run->store, error);
@@ -726,72 +941,146 @@ fetch_bodies_of (SyncRun     *run,
   return ok;
 }
 
-/* Bodies not cached yet, newest first, until none is left or the server has none of them. */
+typedef struct
+{
+  gint64     folder_id;
+  GPtrArray *items;      /* owned, BodyItem */
+  guint     *stored;     /* atomic counter, borrowed */
+} BodyJob;
+
+static void
+body_job_free (BodyJob *job)
+{
+  g_clear_pointer (&job->items, g_ptr_array_unref);
+  g_free (job);
+}
+
+static gboolean
+store_body_job (PetrelStore  *store,
+                gpointer      data,
+                GError      **error)
+{
+  BodyJob *job = data;
+  gboolean ok;
+
+  ok = petrel_store_begin (store, error);
+  for (guint i = 0; ok && i < job->items->len; i++)
+    {
+      BodyItem *item = g_ptr_array_index (job->items, i);
+
+      ok = store_body (store, job->folder_id, item->uid, item->raw, item->body, error);
+    }
+  if (ok)
+    ok = petrel_store_commit (store, error);
+  else
+    petrel_store_rollback (store);
+  if (ok)
+    g_atomic_int_add (job->stored, job->items->len);
+
+  return ok;
+}
+
+/* Bodies not cached yet, newest first, until none is left or the server has none of them.
+ * Each batch is stored on a store thread while the next one is fetched. */
 static gboolean
 fetch_bodies (SyncRun     *run,
               const char  *path,
               gint64       folder_id,
               GError     **error)
 {
+  g_autoptr(StoreWorker) worker = NULL;
+  g_autoptr(GHashTable) asked = g_hash_table_new (NULL, NULL);
+  g_autoptr(GArray) uids = NULL;
+  g_autoptr(GError) fetch_error = NULL;
   guint total, unread;
-  guint64 done = 0;
-  g_autoptr(GHashTable) missing = g_hash_table_new (NULL, NULL);
+  guint stored = 0;
 
   if (!petrel_store_count_messages (run->store, folder_id, &total, &unread, error))
     return FALSE;
 
-  for (;;)
+  uids = petrel_store_list_uids_without_body (run->store, folder_id, G_MAXINT, error);
+  if (uids == NULL)
+    return FALSE;
+  if (uids->len == 0)
+    return TRUE;
+
+  worker = store_worker_new (run->store);
+  report (run, PETREL_SYNC_PHASE_BODIES, path, 0, total);
+
+  while (uids->len > 0 && fetch_error == NULL)
     {
-      g_autoptr(GArray) uids = NULL;
-      g_autoptr(GArray) wanted = g_array_new (FALSE, FALSE, sizeof (guint32));
-      guint stored = 0;
+      g_autoptr(GArray) still = NULL;
 
-      uids = petrel_store_list_uids_without_body (run->store, folder_id,
-                                                  BODY_BATCH + g_hash_table_size (missing),
-                                                  error);
-      if (uids == NULL)
-        return FALSE;
-
-      /* Leave out messages the server did not return last time (expunged meanwhile). */
-      for (guint i = 0; i < uids->len && wanted->len < BODY_BATCH; i++)
+      for (guint start = 0; start < uids->len; start += BODY_BATCH)
         {
-          guint32 uid = g_array_index (uids, guint32, i);
+          guint n = MIN (BODY_BATCH, uids->len - start);
+          g_autoptr(PetrelImapSeqSet) set = NULL;
+          BodyBatch batch = { NULL, NULL };
+          PetrelWait wait = { run->context, NULL };
+          BodyJob *job;
+          gboolean ok;
 
-          if (!g_hash_table_contains (missing, GUINT_TO_POINTER (uid)))
-            g_array_append_val (wanted, uid);
-        }
-      if (wanted->len == 0)
-        break;
+          for (guint i = start; i < start + n; i++)
+            g_hash_table_add (asked, GUINT_TO_POINTER (g_array_index (uids, guint32, i)));
 
-      if (done == 0)
-        report (run, PETREL_SYNC_PHASE_BODIES, path, 0, total);
+          set = petrel_imap_seqset_new_from_array (&g_array_index (uids, guint32, start), n);
+          batch.items = g_ptr_array_new_with_free_func ((GDestroyNotify) body_item_free);
 
-      if (!fetch_bodies_of (run, path, folder_id, wanted, &stored, error))
-        return FALSE;
+          petrel_imap_client_uid_fetch_async (run->client, set, "(UID BODY.PEEK[])", 0,
+                                              PETREL_IMAP_FETCH_OPTION_NONE,
+                                              on_body_fetched_cb, &batch, NULL,
+                                              run->cancellable, _petrel_wait_cb, &wait);
+          ok = petrel_imap_client_uid_fetch_finish (run->client, _petrel_wait_for (&wait), NULL,
+                                                    &fetch_error);
+          _petrel_wait_clear (&wait);
 
-      if (stored < wanted->len)
-        {
-          g_autoptr(GArray) still = petrel_store_list_uids_without_body (run->store, folder_id,
-                                                                         G_MAXINT, error);
-          if (still == NULL)
-            return FALSE;
-          for (guint i = 0; i < wanted->len; i++)
-            g_hash_table_add (missing, GUINT_TO_POINTER (g_array_index (wanted, guint32, i)));
-          /* Those just stored are not missing. */
-          for (guint i = 0; i < wanted->len; i++)
+          if (batch.error != NULL)
             {
-              guint32 uid = g_array_index (wanted, guint32, i);
-              gboolean without = FALSE;
-
-              for (guint j = 0; j < still->len && !without; j++)
-                without = g_array_index (still, guint32, j) == uid;
-              if (!without)
-                g_hash_table_remove (missing, GUINT_TO_POINTER (uid));
+              g_debug ("A message in “%s” could not be read: %s", path, batch.error->message);
+              g_clear_error (&batch.error);
             }
+
+          if (!ok)
+            {
+              g_ptr_array_unref (batch.items);
+              break;
+            }
+
+          job = g_new0 (BodyJob, 1);
+          job->folder_id = folder_id;
+          job->items = batch.items;
+          job->stored = &stored;
+          if (!store_worker_push (worker, store_body_job, job, (GDestroyNotify) body_job_free))
+            break;
+
+          report (run, PETREL_SYNC_PHASE_BODIES, path, g_atomic_int_get (&stored), total);
         }
 
-      done += stored;
-      report (run, PETREL_SYNC_PHASE_BODIES, path, done, total);
+      if (!store_worker_drain (worker, error))
+        return FALSE;
+      if (fetch_error != NULL)
+        break;
+      report (run, PETREL_SYNC_PHASE_BODIES, path, g_atomic_int_get (&stored), total);
+
+      /* What is still missing and was not asked for yet (what the server did not return
+       * was expunged meanwhile: it is not asked for again). */
+      still = petrel_store_list_uids_without_body (run->store, folder_id, G_MAXINT, error);
+      if (still == NULL)
+        return FALSE;
+      g_array_set_size (uids, 0);
+      for (guint i = 0; i < still->len; i++)
+        {
+          guint32 uid = g_array_index (still, guint32, i);
+
+          if (!g_hash_table_contains (asked, GUINT_TO_POINTER (uid)))
+            g_array_append_val (uids, uid);
+        }
+    }
+
+  if (fetch_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&fetch_error));
+      return FALSE;
     }
 
   return TRUE;
@@ -1231,7 +1520,9 @@ run_sync (SyncRun     *run,
   gboolean found = only_folder == NULL;
   guint refused = 0;
 
-  if (!connect_client (run, error))
+  /* A cache that cannot be written (a full disk) could not record what the server says, nor
+   * that a queued change was replayed: ask the server nothing (#10). */
+  if (!petrel_store_check_writable (run->store, error) || !connect_client (run, error))
     return FALSE;
 
   /* Local changes first, so the server state read below already includes them. */
@@ -1423,7 +1714,8 @@ petrel_sync_fetch_body (PetrelAccount  *account,
   wait.context = run.context;
 
   local = petrel_store_get_folder_by_path (run.store, folder, error);
-  if (local == NULL || !connect_client (&run, error))
+  if (local == NULL || !petrel_store_check_writable (run.store, error) ||
+      !connect_client (&run, error))
     goto out;
 
   petrel_imap_client_select_async (run.client, folder, TRUE, FALSE, NULL, NULL, NULL, NULL,
