@@ -135,6 +135,135 @@ describe_probe_error (const GError *error)
   return g_strdup (error->message);
 }
 
+/* A new config for the account named by --id, --email and --name. */
+static PetrelAccountConfig *
+config_new_from_args (CliArgs *args)
+{
+  PetrelAccountConfig *config = petrel_account_config_new (cli_args_value (args, "id"));
+  const char *name = cli_args_value (args, "name");
+
+  petrel_account_config_set_email_address (config, cli_args_value (args, "email"));
+  if (name != NULL)
+    petrel_account_config_set_display_name (config, name);
+  return config;
+}
+
+static void
+config_set_server (PetrelAccountConfig      *config,
+                   PetrelAccountServer       server,
+                   const char               *host,
+                   guint16                   port,
+                   PetrelConnectionSecurity  security)
+{
+  if (server == PETREL_ACCOUNT_SERVER_IMAP)
+    {
+      petrel_account_config_set_imap_host (config, host);
+      petrel_account_config_set_imap_port (config, port);
+      petrel_account_config_set_imap_security (config, security);
+    }
+  else
+    {
+      petrel_account_config_set_smtp_host (config, host);
+      petrel_account_config_set_smtp_port (config, port);
+      petrel_account_config_set_smtp_security (config, security);
+    }
+}
+
+/* The login name (nullable) of both servers and the CA file given with --ca-file (nullable,
+ * relative to the working directory); fails when there is no such file. */
+static gboolean
+config_set_login (PetrelAccountConfig  *config,
+                  const char           *user,
+                  const char           *ca_file,
+                  GError              **error)
+{
+  if (user != NULL)
+    {
+      petrel_account_config_set_imap_user (config, user);
+      petrel_account_config_set_smtp_user (config, user);
+    }
+  if (ca_file != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (ca_file);
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       _("The CA file “%s” does not exist"), ca_file);
+          return FALSE;
+        }
+      petrel_account_config_set_ca_file (config, path);
+    }
+  return TRUE;
+}
+
+/* Whether CONFIG may be added: it is valid and no account has its id yet. */
+static gboolean
+config_check_new (CliGlobals           *globals,
+                  PetrelAccountConfig  *config,
+                  GError              **error)
+{
+  g_autoptr(PetrelAccountConfig) existing = NULL;
+  const char *id = petrel_account_config_get_id (config);
+
+  if (!petrel_account_config_validate (config, error))
+    return FALSE;
+  existing = petrel_account_config_load (globals->data_dir, id, NULL);
+  if (existing != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("An account with the id “%s” exists already"), id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Saves CONFIG with PASSWORD, or with no password when CREDENTIALS hold its secret already:
+ * keyring first, then the files; nothing is left behind when a step fails. */
+static PetrelAccount *
+create_account (CliGlobals           *globals,
+                PetrelAccountConfig  *config,
+                const char           *password,
+                PetrelCredentials    *credentials,
+                GError              **error)
+{
+  PetrelAccount *account;
+  CliWait wait;
+
+  cli_wait_init (&wait);
+  petrel_account_create_async (globals->data_dir, config, password, credentials, NULL,
+                               cli_wait_callback, &wait);
+  account = petrel_account_create_finish (cli_wait_run (&wait), error);
+  cli_wait_clear (&wait);
+  return account;
+}
+
+/* Prints the account just added: its id, address and OAuth2 provider (nullable) with --json,
+ * else TEXT. */
+static void
+emit_added (CliGlobals *globals,
+            const char *id,
+            const char *email,
+            const char *provider_id,
+            const char *text)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, id);
+  json_builder_set_member_name (builder, "email");
+  json_builder_add_string_value (builder, email);
+  if (provider_id != NULL)
+    {
+      json_builder_set_member_name (builder, "oauth2");
+      json_builder_add_string_value (builder, provider_id);
+    }
+  json_builder_end_object (builder);
+  cli_emit_object (globals, builder, text);
+}
+
 /* A real login to both servers before anything is saved (issue 7). */
 static gboolean
 test_login (CliGlobals           *globals,
@@ -323,16 +452,14 @@ account_add_oauth2 (CliGlobals *globals,
 {
   g_autoptr(PetrelOAuth2Provider) provider = NULL;
   g_autoptr(PetrelAccountConfig) config = NULL;
-  g_autoptr(PetrelAccountConfig) existing = NULL;
   g_autoptr(PetrelAccount) account = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(PetrelAccount) created = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   const char *provider_id = cli_args_value (args, "oauth2");
   const char *id = cli_args_value (args, "id");
   const char *email = cli_args_value (args, "email");
   const char *user;
-  const char *ca_file;
 
   if (id == NULL || email == NULL)
     return cli_usage (ADD_SYNOPSIS, _("--%s is required"), id == NULL ? "id" : "email");
@@ -360,53 +487,20 @@ account_add_oauth2 (CliGlobals *globals,
       petrel_oauth2_provider_get_server_host (provider, PETREL_ACCOUNT_SERVER_SMTP) == NULL)
     return cli_fail_message (_("The OAuth2 provider “%s” names no mail servers"), provider_id);
 
-  config = petrel_account_config_new (id);
-  petrel_account_config_set_email_address (config, email);
-  if (cli_args_value (args, "name") != NULL)
-    petrel_account_config_set_display_name (config, cli_args_value (args, "name"));
+  config = config_new_from_args (args);
   for (PetrelAccountServer server = PETREL_ACCOUNT_SERVER_IMAP;
        server <= PETREL_ACCOUNT_SERVER_SMTP; server++)
-    {
-      const char *host = petrel_oauth2_provider_get_server_host (provider, server);
-      guint16 port = petrel_oauth2_provider_get_server_port (provider, server);
-      PetrelConnectionSecurity security =
-        petrel_oauth2_provider_get_server_security (provider, server);
-
-      if (server == PETREL_ACCOUNT_SERVER_IMAP)
-        {
-          petrel_account_config_set_imap_host (config, host);
-          petrel_account_config_set_imap_port (config, port);
-          petrel_account_config_set_imap_security (config, security);
-        }
-      else
-        {
-          petrel_account_config_set_smtp_host (config, host);
-          petrel_account_config_set_smtp_port (config, port);
-          petrel_account_config_set_smtp_security (config, security);
-        }
-    }
+    config_set_server (config, server,
+                       petrel_oauth2_provider_get_server_host (provider, server),
+                       petrel_oauth2_provider_get_server_port (provider, server),
+                       petrel_oauth2_provider_get_server_security (provider, server));
   /* Providers log in with the address. */
   user = cli_args_value (args, "user") != NULL ? cli_args_value (args, "user") : email;
-  petrel_account_config_set_imap_user (config, user);
-  petrel_account_config_set_smtp_user (config, user);
   petrel_account_config_set_auth_mechanism (config, PETREL_AUTH_MECHANISM_OAUTH2);
   petrel_account_config_set_oauth2_provider (config, provider_id);
-  ca_file = cli_args_value (args, "ca-file");
-  if (ca_file != NULL)
-    {
-      g_autoptr(GFile) file = g_file_new_for_commandline_arg (ca_file);
-      g_autofree char *path = g_file_get_path (file);
-
-      if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return cli_fail_message (_("The CA file “%s” does not exist"), ca_file);
-      petrel_account_config_set_ca_file (config, path);
-    }
-
-  if (!petrel_account_config_validate (config, &error))
+  if (!config_set_login (config, user, cli_args_value (args, "ca-file"), &error) ||
+      !config_check_new (globals, config, &error))
     return cli_fail (error);
-  existing = petrel_account_config_load (globals->data_dir, id, NULL);
-  if (existing != NULL)
-    return cli_fail_message (_("An account with the id “%s” exists already"), id);
   if (globals->offline)
     return cli_fail_message ("%s", _("Signing in needs the network, but --offline was given"));
 
@@ -427,35 +521,17 @@ account_add_oauth2 (CliGlobals *globals,
     }
 
   /* No password: the refresh token is in the keyring already. */
-  {
-    g_autoptr(PetrelAccount) created = NULL;
-    CliWait wait;
+  created = create_account (globals, config, NULL, petrel_account_get_credentials (account),
+                            &error);
+  if (created == NULL)
+    {
+      forget_sign_in (account);
+      return cli_fail (error);
+    }
 
-    cli_wait_init (&wait);
-    petrel_account_create_async (globals->data_dir, config, NULL,
-                                 petrel_account_get_credentials (account), NULL,
-                                 cli_wait_callback, &wait);
-    created = petrel_account_create_finish (cli_wait_run (&wait), &error);
-    cli_wait_clear (&wait);
-    if (created == NULL)
-      {
-        forget_sign_in (account);
-        return cli_fail (error);
-      }
-  }
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, id);
-  json_builder_set_member_name (builder, "email");
-  json_builder_add_string_value (builder, email);
-  json_builder_set_member_name (builder, "oauth2");
-  json_builder_add_string_value (builder, provider_id);
-  json_builder_end_object (builder);
   text = g_strdup_printf (_("Added account “%s” (%s), signed in with %s"), id, email,
                           petrel_oauth2_provider_get_name (provider));
-  cli_emit_object (globals, builder, text);
+  emit_added (globals, id, email, provider_id, text);
 
   return CLI_EXIT_OK;
 }
@@ -541,19 +617,16 @@ account_add (CliGlobals  *globals,
   g_autoptr(GError) error = NULL;
   g_autoptr(CliArgs) args = NULL;
   g_autoptr(PetrelAccountConfig) config = NULL;
-  g_autoptr(PetrelAccountConfig) existing = NULL;
   g_autoptr(PetrelAccount) account = NULL;
   g_autofree char *imap_host = NULL;
   g_autofree char *smtp_host = NULL;
   g_autofree char *password = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *text = NULL;
   PetrelConnectionSecurity imap_security, smtp_security;
   guint16 imap_port = 0, smtp_port = 0;
-  CliWait wait;
   const char *id;
+  const char *email;
   const char *user;
-  const char *ca_file;
 
   args = cli_args_parse (specs, argc - 1, argv + 1, &error);
   if (args == NULL)
@@ -613,42 +686,17 @@ account_add (CliGlobals  *globals,
     return cli_usage (ADD_SYNOPSIS, "%s", error->message);
 
   id = cli_args_value (args, "id");
+  email = cli_args_value (args, "email");
   user = cli_args_value (args, "user");
-  ca_file = cli_args_value (args, "ca-file");
 
-  config = petrel_account_config_new (id);
-  petrel_account_config_set_email_address (config, cli_args_value (args, "email"));
-  if (cli_args_value (args, "name") != NULL)
-    petrel_account_config_set_display_name (config, cli_args_value (args, "name"));
-  petrel_account_config_set_imap_host (config, imap_host);
-  petrel_account_config_set_imap_port (config, imap_port);
-  petrel_account_config_set_imap_security (config, imap_security);
-  petrel_account_config_set_smtp_host (config, smtp_host);
-  petrel_account_config_set_smtp_port (config, smtp_port);
-  petrel_account_config_set_smtp_security (config, smtp_security);
+  config = config_new_from_args (args);
+  config_set_server (config, PETREL_ACCOUNT_SERVER_IMAP, imap_host, imap_port, imap_security);
+  config_set_server (config, PETREL_ACCOUNT_SERVER_SMTP, smtp_host, smtp_port, smtp_security);
   if (found != NULL && user == NULL)
     user = petrel_autoconfig_result_get_user (found, PETREL_ACCOUNT_SERVER_IMAP);
-  if (user != NULL)
-    {
-      petrel_account_config_set_imap_user (config, user);
-      petrel_account_config_set_smtp_user (config, user);
-    }
-  if (ca_file != NULL)
-    {
-      g_autoptr(GFile) file = g_file_new_for_commandline_arg (ca_file);
-      g_autofree char *path = g_file_get_path (file);
-
-      if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return cli_fail_message (_("The CA file “%s” does not exist"), ca_file);
-      petrel_account_config_set_ca_file (config, path);
-    }
-
-  if (!petrel_account_config_validate (config, &error))
+  if (!config_set_login (config, user, cli_args_value (args, "ca-file"), &error) ||
+      !config_check_new (globals, config, &error))
     return cli_fail (error);
-
-  existing = petrel_account_config_load (globals->data_dir, id, NULL);
-  if (existing != NULL)
-    return cli_fail_message (_("An account with the id “%s” exists already"), id);
 
   password = read_password_stdin (&error);
   if (password == NULL)
@@ -667,25 +715,13 @@ account_add (CliGlobals  *globals,
         }
     }
 
-  /* Keyring first, then the files; nothing is left behind when a step fails. */
-  cli_wait_init (&wait);
-  petrel_account_create_async (globals->data_dir, config, password, NULL, NULL,
-                               cli_wait_callback, &wait);
+  account = create_account (globals, config, password, NULL, &error);
   petrel_credentials_secret_free (g_steal_pointer (&password));
-  account = petrel_account_create_finish (cli_wait_run (&wait), &error);
-  cli_wait_clear (&wait);
   if (account == NULL)
     return cli_fail (error);
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, id);
-  json_builder_set_member_name (builder, "email");
-  json_builder_add_string_value (builder, cli_args_value (args, "email"));
-  json_builder_end_object (builder);
-  text = g_strdup_printf (_("Added account “%s” (%s)"), id, cli_args_value (args, "email"));
-  cli_emit_object (globals, builder, text);
+  text = g_strdup_printf (_("Added account “%s” (%s)"), id, email);
+  emit_added (globals, id, email, NULL, text);
 
   return CLI_EXIT_OK;
 }

@@ -7,69 +7,24 @@
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import json
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
-import petrel_servers  # noqa: E402
-
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, what), flush=True)
-        if not cond:
-            self.failed += 1
-            if detail is not None:
-                for line in str(detail).splitlines()[:20]:
-                    print('#   ' + line, flush=True)
-        return cond
-
-    def finish(self):
-        print('1..%d' % self.n, flush=True)
-        return 1 if self.failed else 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest as C  # noqa: E402
+from clitest import cli  # noqa: E402
 
 
-def cli(data_dir, *args, stdin=b'', env=None):
-    e = dict(os.environ)
-    e.update(env or {})
-    return subprocess.run([CLI, '--data-dir', data_dir] + list(args), input=stdin, env=e,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-
-
-def add(data_dir, servers, user, account_id, *extra, password=None, ca=True, imap_port=None,
-        smtp_port=None, globals_=()):
-    args = list(globals_) + [
-        'account', 'add', '--id', account_id, '--email', user['email'],
-        '--imap', '127.0.0.1:%d' % (imap_port or servers.imap_port),
-        '--imap-security', 'starttls',
-        '--smtp', '127.0.0.1:%d' % (smtp_port or servers.smtps_port), '--smtp-security', 'tls',
-        '--user', user['user'], '--password-stdin'] + list(extra)
-    if ca:
-        args += ['--ca-file', servers.ca_file]
-    return cli(data_dir, *args, stdin=(password or user['password']).encode())
+def add(data_dir, servers, user, account_id, *extra, **kw):
+    """IMAP with STARTTLS, SMTP with implicit TLS: the other way round from the other tests."""
+    return C.add_account(data_dir, servers, user, account_id, *extra, imap_security='starttls',
+                         smtp_security='tls', **kw)
 
 
 def listed(data_dir):
-    r = cli(data_dir, '--json', 'account', 'list')
-    return [json.loads(x)['id'] for x in r.stdout.decode().splitlines() if x.strip()]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    return [a['id'] for a in C.json_lines(cli(data_dir, '--json', 'account', 'list'))]
 
 
 def one_line(r):
@@ -78,18 +33,16 @@ def one_line(r):
 
 
 def main():
-    t = Tap()
-    try:
-        servers = petrel_servers.TestServers().start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    t = C.Tap()
+    servers = C.start_servers()
+    if servers is None:
         return 77
 
     d = tempfile.mkdtemp(prefix='petrel-account-')
     alice = servers.user(0)
     try:
         # -- the contract: plain `account add` needs no server (offline set-up)
-        dead = free_port()
+        dead = C.free_port()
         r = add(d, servers, alice, 'offline', imap_port=dead, smtp_port=dead,
                 globals_=('--offline',))
         t.check(r.returncode == 0, 'plain account add works with no server and --offline',
@@ -127,7 +80,7 @@ def main():
         t.check('untrusted' not in listed(d), 'and nothing is saved')
 
         # -- SMTP down, IMAP fine: still nothing saved, and only SMTP is blamed
-        r = add(d, servers, alice, 'nosmtp', '--test', smtp_port=free_port())
+        r = add(d, servers, alice, 'nosmtp', '--test', smtp_port=C.free_port())
         err = r.stderr.decode()
         t.check(r.returncode == 1 and 'SMTP' in err and 'IMAP' not in err,
                 'one server down: only that one is reported', err)

@@ -5,63 +5,35 @@
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import imaplib
-import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import petrel_servers  # noqa: E402
-
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, what), flush=True)
-        if not cond:
-            self.failed += 1
-            if detail is not None:
-                for line in str(detail).splitlines()[:20]:
-                    print('#   ' + line, flush=True)
-        return cond
-
-    def finish(self):
-        print('1..%d' % self.n, flush=True)
-        return 1 if self.failed else 0
+import clitest as C  # noqa: E402
+from clitest import petrel_servers  # noqa: E402
 
 
 class Cli:
     def __init__(self, data_dir):
         self.data_dir = data_dir
 
-    def __call__(self, *args, stdin=None):
-        return subprocess.run([CLI, '--data-dir', self.data_dir] + list(args), input=stdin,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    def __call__(self, *args, stdin=b''):
+        return C.cli(self.data_dir, *args, stdin=stdin)
 
     def json(self, *args):
         r = self('--json', *args)
         if r.returncode != 0:
             raise AssertionError('%s: %s' % (args, r.stderr.decode()))
-        return [json.loads(x) for x in r.stdout.decode().splitlines() if x.strip()]
+        return C.json_lines(r)
 
 
 class Server:
     """A second, independent IMAP connection: what the server really holds."""
 
     def __init__(self, servers, user):
-        self.m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port,
-                                   ssl_context=servers.ssl_context())
-        self.m.login(user['user'], user['password'])
+        self.m = C.imap_login(servers, user)
 
     def messages(self, folder):
         typ, _ = self.m.select('"%s"' % folder, readonly=True)
@@ -106,11 +78,9 @@ def by_subject(rows, subject):
 
 
 def main():
-    t = Tap()
-    try:
-        servers = petrel_servers.TestServers().start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    t = C.Tap()
+    servers = C.start_servers()
+    if servers is None:
         return 77
 
     data_dir = tempfile.mkdtemp(prefix='petrel-changes-')
@@ -129,11 +99,7 @@ def main():
         srv.m.create('Projects%sOld' % d)
         srv.m.append('Projects', None, None, b'Subject: in projects\r\n\r\nx\r\n')
 
-        r = cli('account', 'add', '--id', 'alice', '--email', alice['email'],
-                '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
-                '--smtp', '127.0.0.1:%d' % servers.smtp_port, '--smtp-security', 'starttls',
-                '--user', alice['user'], '--ca-file', servers.ca_file, '--password-stdin',
-                stdin=alice['password'].encode())
+        r = C.add_account(data_dir, servers, alice, 'alice')
         assert r.returncode == 0, r.stderr
         r = cli('sync', 'alice')
         t.check(r.returncode == 0, 'initial sync', r.stderr.decode())

@@ -7,8 +7,6 @@
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import imaplib
-import json
 import os
 import random
 import re
@@ -19,30 +17,20 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
-import petrel_servers  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest as C  # noqa: E402
+from clitest import CLI  # noqa: E402
 
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
 SEED = int(os.environ.get('PETREL_CRASH_SEED', '20261122'))
 
 
 def main():
-    n = failed = 0
+    t = C.Tap()
+    check = t.check
     rng = random.Random(SEED)
 
-    def check(cond, what, detail=None):
-        nonlocal n, failed
-        n += 1
-        print('%s %d - %s' % ('ok' if cond else 'not ok', n, what), flush=True)
-        if not cond:
-            failed += 1
-            if detail is not None:
-                print('#   %s' % (detail,), flush=True)
-
-    try:
-        servers = petrel_servers.TestServers().start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    servers = C.start_servers()
+    if servers is None:
         return 77
 
     d = tempfile.mkdtemp(prefix='petrel-crash-')
@@ -50,8 +38,7 @@ def main():
     db = os.path.join(d, 'accounts', 'alice', 'store.db')
 
     def cli(*args):
-        return subprocess.run([CLI, '--data-dir', d] + list(args), capture_output=True,
-                              timeout=600)
+        return C.cli(d, *args, timeout=600)
 
     def integrity():
         con = sqlite3.connect(db)
@@ -61,8 +48,7 @@ def main():
             con.close()
 
     def local_uids(folder):
-        r = cli('--json', 'list', 'alice', folder)
-        return [json.loads(x)['uid'] for x in r.stdout.decode().splitlines() if x.strip()]
+        return [x['uid'] for x in C.json_lines(cli('--json', 'list', 'alice', folder))]
 
     def server_uids(m, folder):
         m.select('"%s"' % folder, readonly=True)
@@ -71,14 +57,7 @@ def main():
 
     try:
         servers.seed('alice', 'INBOX', count=3000, seed=SEED)
-        r = subprocess.run([CLI, '--data-dir', d, 'account', 'add', '--id', 'alice',
-                            '--email', alice['email'],
-                            '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
-                            '--smtp', '127.0.0.1:%d' % servers.smtp_port,
-                            '--smtp-security', 'starttls', '--user', alice['user'],
-                            '--ca-file', servers.ca_file, '--password-stdin'],
-                           input=alice['password'].encode(), capture_output=True)
-        assert r.returncode == 0, r.stderr
+        C.add_account(d, servers, alice, 'alice', check=True)
 
         # -- kill -9 during the first sync, five times at random moments
         kills = 0
@@ -97,8 +76,7 @@ def main():
 
         r = cli('sync', 'alice')
         check(r.returncode == 0, 'the next sync completes', r.stderr.decode())
-        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-        m.login(alice['user'], alice['password'])
+        m = C.imap_login(servers, alice)
         lu = local_uids('INBOX')
         su = server_uids(m, 'INBOX')
         check(sorted(lu) == su and len(lu) == len(set(lu)),
@@ -137,8 +115,7 @@ def main():
         m.logout()
     finally:
         servers.stop()
-    print('1..%d' % n)
-    return 1 if failed else 0
+    return t.finish()
 
 
 if __name__ == '__main__':

@@ -24,32 +24,12 @@ import threading
 import urllib.parse
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
-import petrel_servers  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest as C  # noqa: E402
+from clitest import CLI, cli  # noqa: E402
 
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
 CLIENT_ID = 'petrel-cli-test'
 USER = 'alice'
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, what), flush=True)
-        if not cond:
-            self.failed += 1
-            if detail is not None:
-                for line in str(detail).splitlines()[:20]:
-                    print('#   ' + line, flush=True)
-        return cond
-
-    def finish(self):
-        print('1..%d' % self.n, flush=True)
-        return 1 if self.failed else 0
 
 
 class Auth:
@@ -155,13 +135,6 @@ def make_handler(auth):
     return Handler
 
 
-def cli(data_dir, *args, stdin=b'', env=None):
-    e = dict(os.environ)
-    e.update(env or {})
-    return subprocess.run([CLI, '--data-dir', data_dir] + list(args), input=stdin, env=e,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-
-
 def files_contain(root, needle):
     for dirpath, _, names in os.walk(root):
         for name in names:
@@ -175,16 +148,13 @@ def files_contain(root, needle):
 
 
 def main():
-    t = Tap()
+    t = C.Tap()
     auth = Auth()
     httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), make_handler(auth))
     base = 'http://127.0.0.1:%d' % httpd.server_address[1]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        servers = petrel_servers.TestServers(
-            args=['--oauth2-introspection', base + '/introspect']).start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    servers = C.start_servers(args=['--oauth2-introspection', base + '/introspect'])
+    if servers is None:
         httpd.shutdown()
         return 77
 

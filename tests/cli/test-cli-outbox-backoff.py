@@ -8,56 +8,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 import datetime
-import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
-import petrel_servers  # noqa: E402
-
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, what), flush=True)
-        if not cond:
-            self.failed += 1
-            if detail is not None:
-                for line in str(detail).splitlines()[:20]:
-                    print('#   ' + line, flush=True)
-        return cond
-
-    def finish(self):
-        print('1..%d' % self.n, flush=True)
-        return 1 if self.failed else 0
-
-
-def cli(data_dir, *args, stdin=b''):
-    return subprocess.run([CLI, '--data-dir', data_dir] + [str(a) for a in args], input=stdin,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest as C  # noqa: E402
+from clitest import cli  # noqa: E402
 
 
 def add_account(data_dir, servers, user, account_id, smtp_port):
-    return cli(data_dir, 'account', 'add', '--id', account_id, '--email', user['email'],
-               '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
-               '--smtp', '127.0.0.1:%d' % smtp_port, '--smtp-security', 'starttls',
-               '--user', user['user'], '--ca-file', servers.ca_file, '--password-stdin',
-               stdin=user['password'].encode())
+    return C.add_account(data_dir, servers, user, account_id, smtp_port=smtp_port)
 
 
 def outbox(data_dir, account_id):
-    r = cli(data_dir, '--json', 'outbox', account_id)
-    return [json.loads(x) for x in r.stdout.decode().splitlines() if x.strip()]
+    return C.json_lines(cli(data_dir, '--json', 'outbox', account_id))
 
 
 def item(data_dir, account_id, subject):
@@ -75,18 +41,10 @@ def seconds_until(iso):
     return (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def main():
-    t = Tap()
-    try:
-        servers = petrel_servers.TestServers().start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    t = C.Tap()
+    servers = C.start_servers()
+    if servers is None:
         return 77
 
     d = tempfile.mkdtemp(prefix='petrel-backoff-')
@@ -135,7 +93,7 @@ def main():
                     '%s: delivered exactly once' % code)
 
         # -- the server cannot be reached at all
-        dead = free_port()
+        dead = C.free_port()
         r = add_account(d, servers, alice, 'dead', dead)
         t.check(r.returncode == 0, 'account add with the SMTP server down', r.stderr.decode())
         r = send(d, 'dead', bob, 'backoff refused')

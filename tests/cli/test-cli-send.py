@@ -9,56 +9,20 @@
 import email
 import email.policy
 import hashlib
-import imaplib
-import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
-import petrel_servers  # noqa: E402
-
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, what), flush=True)
-        if not cond:
-            self.failed += 1
-            if detail is not None:
-                for line in str(detail).splitlines()[:20]:
-                    print('#   ' + line, flush=True)
-        return cond
-
-    def finish(self):
-        print('1..%d' % self.n, flush=True)
-        return 1 if self.failed else 0
-
-
-def cli(data_dir, *args, stdin=b'', env=None):
-    e = dict(os.environ)
-    e.update(env or {})
-    return subprocess.run([CLI, '--data-dir', data_dir] + list(args), input=stdin, env=e,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-
-
-def jl(r):
-    return [json.loads(x) for x in r.stdout.decode().splitlines() if x.strip()]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest as C  # noqa: E402
+from clitest import cli, json_lines as jl  # noqa: E402
 
 
 def mailbox(servers, user, folder='INBOX'):
     """Every message of a user's folder, parsed, with its raw bytes and flags."""
-    m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-    m.login(user['user'], user['password'])
+    m = C.imap_login(servers, user)
     typ, _ = m.select('"%s"' % folder, readonly=True)
     out = []
     if typ == 'OK':
@@ -78,20 +42,14 @@ def with_subject(msgs, subject):
 
 
 def add_account(data_dir, servers, user, account_id, password=None):
-    return cli(data_dir, 'account', 'add', '--id', account_id, '--email', user['email'],
-               '--name', user.get('name') or user['user'],
-               '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
-               '--smtp', '127.0.0.1:%d' % servers.smtp_port, '--smtp-security', 'starttls',
-               '--user', user['user'], '--ca-file', servers.ca_file, '--password-stdin',
-               stdin=(password or user['password']).encode())
+    return C.add_account(data_dir, servers, user, account_id, password=password,
+                         name=user.get('name') or user['user'])
 
 
 def main():
-    t = Tap()
-    try:
-        servers = petrel_servers.TestServers().start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    t = C.Tap()
+    servers = C.start_servers()
+    if servers is None:
         return 77
 
     d = tempfile.mkdtemp(prefix='petrel-send-')
@@ -189,8 +147,7 @@ def main():
                 'and it is gone from the outbox')
 
         # -- reply
-        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-        m.login(alice['user'], alice['password'])
+        m = C.imap_login(servers, alice)
         m.append('INBOX', None, None,
                  b'From: Bob <%s>\r\nTo: %s\r\nSubject: question\r\n'
                  b'Message-ID: <q1@example.test>\r\nReferences: <q0@example.test>\r\n\r\n'
@@ -212,8 +169,7 @@ def main():
         t.check(orig and '\\Answered' in orig[0]['flags'], 'the original is marked answered')
 
         # -- reply-all, forward (inline and as attachment), HTML alternative
-        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-        m.login(alice['user'], alice['password'])
+        m = C.imap_login(servers, alice)
         m.append('INBOX', None, None,
                  b'From: Bob <%s>\r\nTo: %s\r\nCc: %s, %s\r\nSubject: Re: plans\r\n'
                  b'Message-ID: <p1@example.test>\r\nMIME-Version: 1.0\r\n'

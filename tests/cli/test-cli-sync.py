@@ -12,8 +12,6 @@
 
 import email
 import email.policy
-import imaplib
-import json
 import os
 import re
 import subprocess
@@ -21,10 +19,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
-import petrel_servers  # noqa: E402
-
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest as C  # noqa: E402
+from clitest import imap_login, json_lines  # noqa: E402
 
 HOSTILE = [
     # No Message-ID, no Date, 8-bit UTF-8 in a header, a bare LF body.
@@ -74,43 +71,8 @@ HOSTILE = [
 ]
 
 
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, what), flush=True)
-        if not cond:
-            self.failed += 1
-            if detail is not None:
-                for line in str(detail).splitlines()[:20]:
-                    print('#   ' + line, flush=True)
-        return cond
-
-    def finish(self):
-        print('1..%d' % self.n, flush=True)
-        return 1 if self.failed else 0
-
-
-def cli(data_dir, *args, stdin=None, check=False):
-    r = subprocess.run([CLI, '--data-dir', data_dir] + list(args), input=stdin,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
-    if check and r.returncode != 0:
-        raise AssertionError('%s failed (%d): %s' % (' '.join(args), r.returncode,
-                                                     r.stderr.decode(errors='replace')))
-    return r
-
-
-def json_lines(r):
-    return [json.loads(line) for line in r.stdout.decode().splitlines() if line.strip()]
-
-
-def imap_login(servers, user):
-    m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-    m.login(user['user'], user['password'])
-    return m
+def cli(data_dir, *args, stdin=b'', check=False):
+    return C.cli(data_dir, *args, stdin=stdin, check=check, timeout=600)
 
 
 def server_messages(m, folder):
@@ -156,7 +118,7 @@ def compare_folder(t, data_dir, m, folder, what):
 
 
 def main():
-    t = Tap()
+    t = C.Tap()
 
     # -- usage and exit codes, no server needed
     with tempfile.TemporaryDirectory(prefix='petrel-cli-') as d:
@@ -172,10 +134,8 @@ def main():
         r = cli(d, '--json', 'account', 'list')
         t.check(r.returncode == 0 and r.stdout == b'', 'account list with no accounts is empty')
 
-    try:
-        servers = petrel_servers.TestServers().start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    servers = C.start_servers()
+    if servers is None:
         return 77
 
     data_dir = tempfile.mkdtemp(prefix='petrel-cli-data-')
@@ -194,14 +154,13 @@ def main():
                      b'From: p@example.test\r\nSubject: project %d\r\nMessage-ID: <p%d@x>\r\n\r\n'
                      b'body %d\r\n' % (i, i, i))
 
-        add = ['account', 'add', '--id', 'alice', '--email', alice['email'],
-               '--name', 'Alice Liddell',
-               '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
-               '--smtp', '127.0.0.1:%d' % servers.smtp_port, '--smtp-security', 'starttls',
-               '--user', alice['user'], '--ca-file', servers.ca_file, '--password-stdin']
-        r = cli(data_dir, *add, stdin=alice['password'].encode() + b'\n')
+        def add(account_id, **kw):
+            return C.add_account(data_dir, servers, alice, account_id, name='Alice Liddell',
+                                 **kw)
+
+        r = add('alice', password=alice['password'] + '\n')
         t.check(r.returncode == 0, 'account add', r.stderr.decode())
-        r = cli(data_dir, *add, stdin=alice['password'].encode())
+        r = add('alice')
         t.check(r.returncode == 1, 'adding the same id again fails with exit 1')
         rows = json_lines(cli(data_dir, '--json', 'account', 'list', check=True))
         t.check([a['id'] for a in rows] == ['alice'] and rows[0]['email'] == alice['email'],
@@ -216,19 +175,14 @@ def main():
         t.check(not leaked, 'the password is in no file under the data dir', leaked)
 
         # A second account whose CA is not trusted, and one with a wrong password.
-        bad_ca = list(add)
-        bad_ca[bad_ca.index('alice')] = 'noca'
-        del bad_ca[bad_ca.index('--ca-file'):bad_ca.index('--ca-file') + 2]
-        cli(data_dir, *bad_ca, stdin=alice['password'].encode(), check=True)
+        add('noca', ca=False, check=True)
         r = cli(data_dir, 'sync', 'noca')
         err = r.stderr.decode()
         t.check(r.returncode == 1 and 'certificate' in err.lower(),
                 'sync with an untrusted certificate fails and says why', err)
         cli(data_dir, 'account', 'remove', 'noca', check=True)
 
-        wrong = list(add)
-        wrong[wrong.index('alice')] = 'wrongpw'
-        cli(data_dir, *wrong, stdin=b'not the password', check=True)
+        add('wrongpw', password='not the password', check=True)
         r = cli(data_dir, 'sync', 'wrongpw')
         t.check(r.returncode == 1 and len(r.stderr.decode().strip().splitlines()) == 1,
                 'sync with a wrong password fails with one line on stderr', r.stderr.decode())
@@ -343,9 +297,7 @@ def main():
         compare_folder(t, data_dir, m, 'INBOX', 'after a no-change sync')
 
         # -- a headers-only cache still finds body words, by asking the server
-        add2 = list(add)
-        add2[add2.index('alice')] = 'lite'
-        cli(data_dir, *add2, stdin=alice['password'].encode(), check=True)
+        add('lite', check=True)
         r = cli(data_dir, 'sync', 'lite', '--headers-only')
         t.check(r.returncode == 0, 'sync --headers-only', r.stderr.decode())
         r = cli(data_dir, '--json', 'list', 'lite', 'INBOX', '--limit', '1')

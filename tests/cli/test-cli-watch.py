@@ -5,7 +5,6 @@
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import imaplib
 import json
 import os
 import selectors
@@ -16,42 +15,24 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
-import petrel_servers  # noqa: E402
-
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest as C  # noqa: E402
+from clitest import CLI  # noqa: E402
 
 
 def main():
-    n = failed = 0
+    t = C.Tap()
+    check = t.check
 
-    def check(cond, what, detail=None):
-        nonlocal n, failed
-        n += 1
-        print('%s %d - %s' % ('ok' if cond else 'not ok', n, what), flush=True)
-        if not cond:
-            failed += 1
-            if detail is not None:
-                print('#   %r' % (detail,), flush=True)
-
-    try:
-        servers = petrel_servers.TestServers().start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    servers = C.start_servers()
+    if servers is None:
         return 77
 
     d = tempfile.mkdtemp(prefix='petrel-watch-')
     alice, bob = servers.user(0), servers.user(1)
     proc = None
     try:
-        r = subprocess.run([CLI, '--data-dir', d, 'account', 'add', '--id', 'alice',
-                            '--email', alice['email'],
-                            '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
-                            '--smtp', '127.0.0.1:%d' % servers.smtp_port,
-                            '--smtp-security', 'starttls', '--user', alice['user'],
-                            '--ca-file', servers.ca_file, '--password-stdin'],
-                           input=alice['password'].encode(), capture_output=True)
-        assert r.returncode == 0, r.stderr
+        C.add_account(d, servers, alice, 'alice', check=True)
 
         proc = subprocess.Popen([CLI, '--data-dir', d, 'watch', 'alice'],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -86,8 +67,7 @@ def main():
               ev['folder'] == 'INBOX' and ev['account'] == 'alice',
               'a message delivered over SMTP is reported as new', ev)
 
-        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-        m.login(alice['user'], alice['password'])
+        m = C.imap_login(servers, alice)
         m.select('INBOX')
         uid = ev['uid'] if ev else 1
         m.uid('STORE', str(uid), '+FLAGS', '(\\Flagged)')
@@ -106,8 +86,7 @@ def main():
               'an expunge elsewhere is reported', ev)
 
         # Other folders are looked at every PETREL_POLL_INTERVAL seconds.
-        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-        m.login(alice['user'], alice['password'])
+        m = C.imap_login(servers, alice)
         m.append('Archive', None, None, b'Subject: filed away\r\n\r\nold news\r\n')
         m.logout()
         ev = next_event()
@@ -126,8 +105,7 @@ def main():
             proc.kill()
             proc.wait()
         servers.stop()
-    print('1..%d' % n)
-    return 1 if failed else 0
+    return t.finish()
 
 
 if __name__ == '__main__':

@@ -141,6 +141,12 @@ probe_return_if_done (GTask *task)
                          (GDestroyNotify) petrel_account_probe_result_unref);
 }
 
+static const char *
+server_name (PetrelAccountServer server)
+{
+  return server == PETREL_ACCOUNT_SERVER_IMAP ? "IMAP" : "SMTP";
+}
+
 /* Records the failure of one server; a refused certificate becomes PETREL_TLS_ERROR with the
  * certificate, whatever the protocol client made of it. */
 static void
@@ -164,10 +170,59 @@ probe_fail (ProbeData           *data,
       data->result->failures[server] = g_steal_pointer (&failure);
     }
 
-  g_debug ("Probing the %s server failed: %s",
-           server == PETREL_ACCOUNT_SERVER_IMAP ? "IMAP" : "SMTP", error->message);
+  g_debug ("Probing the %s server failed: %s", server_name (server), error->message);
   g_clear_error (&data->result->errors[server]);
   data->result->errors[server] = error;
+}
+
+/* Ends the test of one server, a failure when ERROR (taken) is set; the task returns once
+ * both servers are done. */
+static void
+probe_server_done (GTask               *task,
+                   PetrelAccountServer  server,
+                   GError              *error)
+{
+  if (error != NULL)
+    probe_fail (g_task_get_task_data (task), server, error);
+  probe_return_if_done (task);
+}
+
+/* Whether the login test may send the secret to SERVER (a password never goes over an
+ * unencrypted connection unless the config allows it); if not, that server has failed. */
+static gboolean
+probe_may_send_secret (GTask               *task,
+                       PetrelAccountServer  server)
+{
+  ProbeData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (petrel_account_config_get_auth_mechanism (data->config) != PETREL_AUTH_MECHANISM_PASSWORD ||
+      petrel_account_config_may_send_password (data->config, server, &error))
+    return TRUE;
+
+  probe_server_done (task, server, error);
+  return FALSE;
+}
+
+/* Checks the certificate of a new TLS connection to SERVER with the account's trust, keeping
+ * the check to explain a refusal. */
+static void
+probe_attach_trust (ProbeData            *data,
+                    PetrelAccountServer   server,
+                    GTlsClientConnection *connection,
+                    const char           *host,
+                    guint16               port)
+{
+  g_clear_object (&data->checks[server]);
+  data->checks[server] = petrel_tls_trust_attach (data->trust, connection, host, port);
+}
+
+static void
+probe_logged_in (PetrelAccountServer  server,
+                 const char          *host,
+                 guint16              port)
+{
+  g_debug ("Logged in to %s at %s:%u", server_name (server), host, port);
 }
 
 /* ---- IMAP --------------------------------------------------------------------------------- */
@@ -192,12 +247,8 @@ on_imap_tls_connection_created_cb (PetrelImapClient     *client,
                                    GTlsClientConnection *connection,
                                    gpointer              user_data)
 {
-  ProbeData *data = user_data;
-
-  g_clear_object (&data->checks[PETREL_ACCOUNT_SERVER_IMAP]);
-  data->checks[PETREL_ACCOUNT_SERVER_IMAP] =
-    petrel_tls_trust_attach (data->trust, connection, petrel_imap_client_get_host (client),
-                             petrel_imap_client_get_port (client));
+  probe_attach_trust (user_data, PETREL_ACCOUNT_SERVER_IMAP, connection,
+                      petrel_imap_client_get_host (client), petrel_imap_client_get_port (client));
 }
 
 static void
@@ -209,7 +260,7 @@ probe_imap_logout_cb (GObject      *object,
 
   /* Logged in is what counts; a server that drops the line at LOGOUT is no failure. */
   petrel_imap_client_logout_finish (PETREL_IMAP_CLIENT (object), result, NULL);
-  probe_return_if_done (task);
+  probe_server_done (task, PETREL_ACCOUNT_SERVER_IMAP, NULL);
 }
 
 static void
@@ -224,13 +275,12 @@ probe_imap_connect_cb (GObject      *object,
 
   if (!petrel_imap_client_connect_finish (PETREL_IMAP_CLIENT (object), result, &error))
     {
-      probe_fail (data, PETREL_ACCOUNT_SERVER_IMAP, error);
-      probe_return_if_done (task);
+      probe_server_done (task, PETREL_ACCOUNT_SERVER_IMAP, error);
       return;
     }
 
-  g_debug ("Logged in to IMAP at %s:%u", petrel_imap_client_get_host (data->imap),
-           petrel_imap_client_get_port (data->imap));
+  probe_logged_in (PETREL_ACCOUNT_SERVER_IMAP, petrel_imap_client_get_host (data->imap),
+                   petrel_imap_client_get_port (data->imap));
   cancellable = g_task_get_cancellable (task);
   petrel_imap_client_logout_async (data->imap, cancellable, probe_imap_logout_cb,
                                    g_steal_pointer (&task));
@@ -264,13 +314,8 @@ probe_imap (GTask      *task,
   PetrelAccountConfig *config = data->config;
   GError *error = NULL;
 
-  if (petrel_account_config_get_auth_mechanism (config) == PETREL_AUTH_MECHANISM_PASSWORD &&
-      !petrel_account_config_may_send_password (config, PETREL_ACCOUNT_SERVER_IMAP, &error))
-    {
-      probe_fail (data, PETREL_ACCOUNT_SERVER_IMAP, error);
-      probe_return_if_done (task);
-      return;
-    }
+  if (!probe_may_send_secret (task, PETREL_ACCOUNT_SERVER_IMAP))
+    return;
 
   data->imap = petrel_imap_client_new (petrel_account_config_get_imap_host (config),
                                        petrel_account_config_get_imap_port (config),
@@ -290,8 +335,7 @@ probe_imap (GTask      *task,
 
       if (!oauth2_mechanism (config, &mechanism, &error))
         {
-          probe_fail (data, PETREL_ACCOUNT_SERVER_IMAP, error);
-          probe_return_if_done (task);
+          probe_server_done (task, PETREL_ACCOUNT_SERVER_IMAP, error);
           return;
         }
       petrel_imap_client_set_oauth_token (data->imap, secret);
@@ -329,12 +373,8 @@ on_smtp_tls_connection_created_cb (PetrelSmtpClient     *client,
                                    GTlsClientConnection *connection,
                                    gpointer              user_data)
 {
-  ProbeData *data = user_data;
-
-  g_clear_object (&data->checks[PETREL_ACCOUNT_SERVER_SMTP]);
-  data->checks[PETREL_ACCOUNT_SERVER_SMTP] =
-    petrel_tls_trust_attach (data->trust, connection, petrel_smtp_client_get_host (client),
-                             petrel_smtp_client_get_port (client));
+  probe_attach_trust (user_data, PETREL_ACCOUNT_SERVER_SMTP, connection,
+                      petrel_smtp_client_get_host (client), petrel_smtp_client_get_port (client));
 }
 
 static void
@@ -345,7 +385,7 @@ probe_smtp_close_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
 
   petrel_smtp_client_close_finish (PETREL_SMTP_CLIENT (object), result, NULL);
-  probe_return_if_done (task);
+  probe_server_done (task, PETREL_ACCOUNT_SERVER_SMTP, NULL);
 }
 
 static void
@@ -360,8 +400,7 @@ probe_smtp_connect_cb (GObject      *object,
 
   if (!petrel_smtp_client_connect_finish (PETREL_SMTP_CLIENT (object), result, &error))
     {
-      probe_fail (data, PETREL_ACCOUNT_SERVER_SMTP, error);
-      probe_return_if_done (task);
+      probe_server_done (task, PETREL_ACCOUNT_SERVER_SMTP, error);
       return;
     }
 
@@ -372,8 +411,8 @@ probe_smtp_connect_cb (GObject      *object,
                              _("The outgoing server %s offers no login, so the password could "
                                "not be tested"), petrel_smtp_client_get_host (data->smtp)));
   else
-    g_debug ("Logged in to SMTP at %s:%u", petrel_smtp_client_get_host (data->smtp),
-             petrel_smtp_client_get_port (data->smtp));
+    probe_logged_in (PETREL_ACCOUNT_SERVER_SMTP, petrel_smtp_client_get_host (data->smtp),
+                     petrel_smtp_client_get_port (data->smtp));
 
   cancellable = g_task_get_cancellable (task);
   petrel_smtp_client_close_async (data->smtp, cancellable, probe_smtp_close_cb,
@@ -387,15 +426,9 @@ probe_smtp (GTask      *task,
   ProbeData *data = g_task_get_task_data (task);
   PetrelAccountConfig *config = data->config;
   const char *login = petrel_account_config_get_login (config, PETREL_ACCOUNT_SERVER_SMTP);
-  GError *error = NULL;
 
-  if (petrel_account_config_get_auth_mechanism (config) == PETREL_AUTH_MECHANISM_PASSWORD &&
-      !petrel_account_config_may_send_password (config, PETREL_ACCOUNT_SERVER_SMTP, &error))
-    {
-      probe_fail (data, PETREL_ACCOUNT_SERVER_SMTP, error);
-      probe_return_if_done (task);
-      return;
-    }
+  if (!probe_may_send_secret (task, PETREL_ACCOUNT_SERVER_SMTP))
+    return;
 
   data->smtp = petrel_smtp_client_new (petrel_account_config_get_smtp_host (config),
                                        petrel_account_config_get_smtp_port (config),
