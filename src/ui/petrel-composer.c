@@ -28,11 +28,12 @@
 #include "sync/petrel-outbox.h"
 
 #include "petrel-composer.h"
+#include "petrel-rich-text.h"
 
 #define AUTOSAVE_SECONDS 3
 #define COMPLETION_LIMIT 8
-/* Many providers refuse messages above this; the server's own SIZE limit is not known before
- * connecting, so the warning uses the common limit (see the report in issue 9). */
+/* Many providers refuse messages above this: the warning uses it until the outbox has met the
+ * account's server and remembered its own SIZE limit (petrel_outbox_get_size_limit()). */
 #define COMMON_SIZE_LIMIT (25 * 1000 * 1000)
 
 typedef struct
@@ -68,7 +69,12 @@ struct _PetrelComposer
   GtkEntry           *subject_entry;
   GtkToggleButton    *cc_toggle;
   GtkToggleButton    *bcc_toggle;
-  GtkTextView        *body_view;
+  GtkTextView        *body_view;         /* a PetrelRichTextView */
+  GtkToggleButton    *rich_toggle;
+  GtkRevealer        *format_revealer;
+  GtkBox             *format_bar;
+  GtkToggleButton    *format_buttons[PETREL_RICH_N_STYLES];
+  gboolean            syncing_format;    /* setting the buttons from the text */
   GtkRevealer        *attachments_revealer;
   GtkLabel           *attachments_title;
   GtkLabel           *size_warning;
@@ -117,6 +123,8 @@ struct _PetrelComposer
 G_DEFINE_FINAL_TYPE (PetrelComposer, petrel_composer, ADW_TYPE_WINDOW)
 
 static void schedule_autosave (PetrelComposer *self);
+static void set_rich_mode (PetrelComposer *self,
+                           gboolean        rich);
 static void save_draft (PetrelComposer *self);
 
 /* Helpers */
@@ -149,26 +157,43 @@ current_identity (PetrelComposer *self)
   return g_ptr_array_index (self->identities, selected);
 }
 
+static PetrelRichTextView *
+rich_view (PetrelComposer *self)
+{
+  return PETREL_RICH_TEXT_VIEW (self->body_view);
+}
+
+static gboolean
+is_rich (PetrelComposer *self)
+{
+  return petrel_rich_text_view_get_rich (rich_view (self));
+}
+
+/* The text as typed, or in rich mode its plain text rendering. */
 static char *
 get_body_text (PetrelComposer *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return petrel_rich_text_view_get_plain (rich_view (self));
 }
 
 static void
 set_body_text (PetrelComposer *self,
                const char     *text)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
-  GtkTextIter start;
+  petrel_rich_text_view_set_text (rich_view (self), text);
+}
 
-  gtk_text_buffer_set_text (buffer, text, -1);
-  gtk_text_buffer_get_start_iter (buffer, &start);
-  gtk_text_buffer_place_cursor (buffer, &start);
+/* The HTML alternative's inline images go into the builder being made. */
+static char *
+add_image_cb (GBytes     *data,
+              const char *content_type,
+              gpointer    user_data)
+{
+  char *cid = NULL;
+
+  petrel_mime_builder_add_inline_image (PETREL_MIME_BUILDER (user_data), data, content_type,
+                                        NULL, &cid);
+  return cid;
 }
 
 static const char *
@@ -295,6 +320,13 @@ make_builder (PetrelComposer  *self,
 
   petrel_mime_builder_set_subject (builder, entry_text (self->subject_entry));
   petrel_mime_builder_set_text (builder, body);
+  if (is_rich (self))
+    {
+      g_autofree char *html = petrel_rich_text_view_get_html (rich_view (self), add_image_cb,
+                                                              builder);
+
+      petrel_mime_builder_set_html (builder, html);
+    }
   petrel_mime_builder_set_message_id (builder, self->message_id, NULL);
   if (self->in_reply_to != NULL)
     {
@@ -329,6 +361,50 @@ signature_block (Identity *identity)
 }
 
 /* Attachments */
+
+/* Warns when the message would be bigger than the server accepts: the limit it announced
+ * (remembered by the outbox), else the common 25 MB. */
+static void
+update_size_warning (PetrelComposer *self)
+{
+  Identity *identity = current_identity (self);
+  guint64 limit = identity != NULL ? petrel_outbox_get_size_limit (identity->account) : 0;
+  guint64 total = 0;
+
+  for (guint i = 0; i < self->attachments->len; i++)
+    total += g_bytes_get_size (((Attachment *) g_ptr_array_index (self->attachments, i))->data);
+  if (is_rich (self))
+    total += petrel_rich_text_view_get_images_size (rich_view (self));
+  /* Base64 makes a message about a third bigger than its files. */
+  total = total * 4 / 3;
+
+  if (limit != 0 && total > limit)
+    {
+      g_autofree char *limit_text = g_format_size (limit);
+      g_autofree char *size_text = g_format_size (total);
+      g_autofree char *warning = g_strdup_printf (_("The server accepts messages up to %s; this "
+                                                    "one is about %s"), limit_text, size_text);
+
+      gtk_label_set_text (self->size_warning, warning);
+      gtk_widget_set_visible (GTK_WIDGET (self->size_warning), TRUE);
+    }
+  else if (limit == 0 && total > COMMON_SIZE_LIMIT)
+    {
+      g_autofree char *limit_text = g_format_size (COMMON_SIZE_LIMIT);
+      g_autofree char *warning = g_strdup_printf (_("Many mail servers refuse messages over %s"),
+                                                  limit_text);
+
+      gtk_label_set_text (self->size_warning, warning);
+      gtk_widget_set_visible (GTK_WIDGET (self->size_warning), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->size_warning), FALSE);
+
+  /* The warning shows for inline images too, without a file attached. */
+  gtk_revealer_set_reveal_child (self->attachments_revealer,
+                                 self->attachments->len > 0 ||
+                                 gtk_widget_get_visible (GTK_WIDGET (self->size_warning)));
+}
 
 static void
 update_attachments (PetrelComposer *self)
@@ -376,20 +452,9 @@ update_attachments (PetrelComposer *self)
 
       gtk_label_set_text (self->attachments_title, title);
     }
-  /* Base64 makes a message about a third bigger than its files. */
-  if (total * 4 / 3 > COMMON_SIZE_LIMIT)
-    {
-      g_autofree char *limit = g_format_size (COMMON_SIZE_LIMIT);
-      g_autofree char *warning = g_strdup_printf (_("Many mail servers refuse messages over %s"),
-                                                  limit);
-
-      gtk_label_set_text (self->size_warning, warning);
-      gtk_widget_set_visible (GTK_WIDGET (self->size_warning), TRUE);
-    }
   else
-    gtk_widget_set_visible (GTK_WIDGET (self->size_warning), FALSE);
-
-  gtk_revealer_set_reveal_child (self->attachments_revealer, self->attachments->len > 0);
+    gtk_label_set_text (self->attachments_title, "");
+  update_size_warning (self);
 }
 
 static void
@@ -1762,6 +1827,42 @@ prepare_thread (GTask        *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/* A draft's inline images, by Content-ID. */
+typedef struct
+{
+  GBytes         *raw;
+  PetrelMimeBody *body;
+} DraftImages;
+
+static GBytes *
+lookup_draft_image_cb (const char *content_id,
+                       gpointer    user_data)
+{
+  DraftImages *images = user_data;
+
+  for (guint i = 0; i < images->body->attachments->len; i++)
+    {
+      PetrelMimeAttachment *attachment = g_ptr_array_index (images->body->attachments, i);
+
+      if (g_strcmp0 (attachment->content_id, content_id) == 0)
+        return petrel_mime_get_part_content (images->raw, attachment->part_path, NULL);
+    }
+  return NULL;
+}
+
+/* Whether @html shows the attachment as an inline image (it is not listed as a file then). */
+static gboolean
+html_shows_part (const char           *html,
+                 PetrelMimeAttachment *attachment)
+{
+  g_autofree char *reference = NULL;
+
+  if (html == NULL || attachment->content_id == NULL)
+    return FALSE;
+  reference = g_strdup_printf ("cid:%s\"", attachment->content_id);
+  return strstr (html, reference) != NULL;
+}
+
 static void
 fill_draft (PetrelComposer *self,
             LoadJob        *job)
@@ -1783,13 +1884,28 @@ fill_draft (PetrelComposer *self,
   gtk_toggle_button_set_active (self->cc_toggle, cc[0] != '\0');
   gtk_toggle_button_set_active (self->bcc_toggle, bcc[0] != '\0');
   set_entry_text (self->subject_entry, summary->subject);
-  set_body_text (self, body->text);
+  /* A draft written in rich text opens in rich text, its formatting and images restored. */
+  if (petrel_rich_text_is_petrel_html (body->html))
+    {
+      DraftImages images = { job->raw, body };
+
+      set_rich_mode (self, TRUE);
+      petrel_rich_text_view_set_html (rich_view (self), body->html, lookup_draft_image_cb,
+                                      &images);
+    }
+  else
+    {
+      set_rich_mode (self, FALSE);
+      set_body_text (self, body->text);
+    }
   for (guint i = 0; i < body->attachments->len; i++)
     {
       PetrelMimeAttachment *attachment = g_ptr_array_index (body->attachments, i);
-      g_autoptr(GBytes) content = petrel_mime_get_part_content (job->raw, attachment->part_path,
-                                                                NULL);
+      g_autoptr(GBytes) content = NULL;
 
+      if (is_rich (self) && html_shows_part (body->html, attachment))
+        continue;
+      content = petrel_mime_get_part_content (job->raw, attachment->part_path, NULL);
       if (content != NULL)
         add_attachment (self, attachment->filename != NULL ? attachment->filename
                                                            : _("attachment"),
@@ -1847,6 +1963,22 @@ fill_reply (PetrelComposer *self,
       body = g_strconcat ("\n\n", signature, signature[0] != '\0' ? "\n" : "", reply->quoted,
                           NULL);
       set_body_text (self, body);
+    }
+  /* In rich text the quote is a <blockquote>, not "> " lines; the cursor stays where it was
+   * put. */
+  if (is_rich (self) &&
+      (reply->mode == PETREL_MIME_REPLY_SENDER || reply->mode == PETREL_MIME_REPLY_ALL))
+    {
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+      GtkTextIter cursor;
+      GtkTextMark *mark;
+
+      gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
+      mark = gtk_text_buffer_create_mark (buffer, NULL, &cursor, TRUE);
+      petrel_rich_text_view_quote_marked_lines (rich_view (self));
+      gtk_text_buffer_get_iter_at_mark (buffer, &cursor, mark);
+      gtk_text_buffer_place_cursor (buffer, &cursor);
+      gtk_text_buffer_delete_mark (buffer, mark);
     }
   for (guint i = 0; i < reply->attachments->len; i++)
     {
@@ -1944,6 +2076,389 @@ load_original (PetrelComposer      *self,
                                      TRUE, self->cancellable, original_loaded_cb, task);
 }
 
+/* Rich text */
+
+/* The `compose-rich-text` setting: FALSE without the schema. */
+static gboolean
+compose_rich_text (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "compose-rich-text"))
+    return FALSE;
+  settings = g_settings_new (APPLICATION_ID);
+  return g_settings_get_boolean (settings, "compose-rich-text");
+}
+
+static void
+sync_format_buttons (PetrelComposer *self)
+{
+  self->syncing_format = TRUE;
+  for (guint i = 0; i < PETREL_RICH_N_STYLES; i++)
+    gtk_toggle_button_set_active (self->format_buttons[i],
+                                  petrel_rich_text_view_get_style_active (rich_view (self), i));
+  self->syncing_format = FALSE;
+}
+
+/* Sets the mode without asking, e.g. when a draft is opened. */
+static void
+set_rich_mode (PetrelComposer *self,
+               gboolean        rich)
+{
+  gboolean loading = self->loading;
+
+  self->loading = TRUE;
+  petrel_rich_text_view_set_rich (rich_view (self), rich);
+  gtk_toggle_button_set_active (self->rich_toggle, rich);
+  gtk_revealer_set_reveal_child (self->format_revealer, rich);
+  self->loading = loading;
+  sync_format_buttons (self);
+  update_size_warning (self);
+}
+
+static void
+on_plain_dialog_response_cb (AdwMessageDialog *dialog,
+                             const char       *response,
+                             gpointer          user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+
+  if (g_strcmp0 (response, "plain") == 0)
+    {
+      set_rich_mode (self, FALSE);
+      schedule_autosave (self);
+    }
+  else
+    set_rich_mode (self, TRUE);
+}
+
+static void
+on_rich_toggled_cb (GtkToggleButton *button,
+                    PetrelComposer  *self)
+{
+  gboolean rich = gtk_toggle_button_get_active (button);
+  GtkWidget *dialog;
+
+  if (self->loading || rich == is_rich (self))
+    return;
+
+  if (rich || !petrel_rich_text_view_has_formatting (rich_view (self)))
+    {
+      set_rich_mode (self, rich);
+      /* A quote typed or prepared as "> " lines becomes a quote. */
+      if (rich)
+        petrel_rich_text_view_quote_marked_lines (rich_view (self));
+      schedule_autosave (self);
+      return;
+    }
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Switch to Plain Text?"),
+                                   _("The formatting, links and images of this message will be "
+                                     "lost. Lists, quotes and link addresses stay as text."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "plain", _("_Switch to Plain Text"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "plain",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_plain_dialog_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_format_toggled_cb (GtkToggleButton *button,
+                      PetrelComposer  *self)
+{
+  PetrelRichStyle style = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button),
+                                                               "petrel-style"));
+
+  if (self->syncing_format)
+    return;
+  petrel_rich_text_view_toggle_style (rich_view (self), style);
+  sync_format_buttons (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
+}
+
+static void
+format_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  PetrelComposer *self = PETREL_COMPOSER (widget);
+  guint style = g_variant_get_uint32 (parameter);
+
+  /* Only for the text: Ctrl+B in the To field formats nothing. */
+  if (style >= PETREL_RICH_N_STYLES || !is_rich (self) ||
+      !gtk_widget_has_focus (GTK_WIDGET (self->body_view)))
+    return;
+  petrel_rich_text_view_toggle_style (rich_view (self), style);
+  sync_format_buttons (self);
+}
+
+static void
+clear_format_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  PetrelComposer *self = PETREL_COMPOSER (widget);
+
+  if (!is_rich (self))
+    return;
+  petrel_rich_text_view_clear_formatting (rich_view (self));
+  sync_format_buttons (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
+}
+
+static void
+on_link_dialog_response_cb (AdwMessageDialog *dialog,
+                            const char       *response,
+                            gpointer          user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "petrel-entry");
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (response, "insert") != 0)
+    return;
+  if (!petrel_rich_text_view_insert_link (rich_view (self), gtk_editable_get_text (entry),
+                                          &error))
+    show_notice (self, GTK_MESSAGE_ERROR, error->message);
+  gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
+}
+
+static void
+on_link_entry_activate_cb (GtkEntry         *entry,
+                           AdwMessageDialog *dialog)
+{
+  adw_message_dialog_response (dialog, "insert");
+  gtk_window_close (GTK_WINDOW (dialog));
+}
+
+static void
+insert_link_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  PetrelComposer *self = PETREL_COMPOSER (widget);
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  if (!is_rich (self))
+    return;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Insert Link"),
+                                   _("The selected text links to this address; without a "
+                                     "selection the address itself is inserted."));
+  entry = gtk_entry_new ();
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_URL);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), "https://");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Link Address"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "insert", _("_Insert Link"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "insert",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "insert");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "petrel-entry", entry);
+  g_signal_connect (entry, "activate", G_CALLBACK (on_link_entry_activate_cb), dialog);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_link_dialog_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+build_format_bar (PetrelComposer *self)
+{
+  static const struct
+  {
+    PetrelRichStyle  style;
+    const char      *icon;
+    const char      *label;
+    const char      *accel;
+  } styles[] = {
+    { PETREL_RICH_BOLD, "format-text-bold-symbolic", N_("Bold"), "Ctrl+B" },
+    { PETREL_RICH_ITALIC, "format-text-italic-symbolic", N_("Italic"), "Ctrl+I" },
+    { PETREL_RICH_UNDERLINE, "format-text-underline-symbolic", N_("Underline"), "Ctrl+U" },
+    { PETREL_RICH_STRIKE, "format-text-strikethrough-symbolic", N_("Strikethrough"), NULL },
+    { PETREL_RICH_BULLETS, "view-list-bullet-symbolic", N_("Bulleted List"), NULL },
+    { PETREL_RICH_NUMBERS, "view-list-ordered-symbolic", N_("Numbered List"), NULL },
+    { PETREL_RICH_QUOTE, "format-indent-more-symbolic", N_("Quote"), NULL },
+  };
+  static const struct
+  {
+    const char *icon;
+    const char *label;
+    const char *action;
+  } buttons[] = {
+    { "insert-link-symbolic", N_("Insert Link…"), "composer.insert-link" },
+    { "edit-clear-all-symbolic", N_("Clear Formatting"), "composer.clear-format" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (styles); i++)
+    {
+      GtkWidget *button = gtk_toggle_button_new ();
+      const char *label = g_dgettext (GETTEXT_PACKAGE, styles[i].label);
+      g_autofree char *tooltip = styles[i].accel != NULL
+                                 ? g_strdup_printf ("%s (%s)", label, styles[i].accel)
+                                 : g_strdup (label);
+
+      gtk_button_set_icon_name (GTK_BUTTON (button), styles[i].icon);
+      gtk_widget_set_tooltip_text (button, tooltip);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      label, -1);
+      gtk_widget_add_css_class (button, "flat");
+      g_object_set_data (G_OBJECT (button), "petrel-style", GUINT_TO_POINTER (styles[i].style));
+      g_signal_connect (button, "toggled", G_CALLBACK (on_format_toggled_cb), self);
+      self->format_buttons[styles[i].style] = GTK_TOGGLE_BUTTON (button);
+      if (styles[i].style == PETREL_RICH_BULLETS)
+        gtk_box_append (self->format_bar, gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+      gtk_box_append (self->format_bar, button);
+    }
+  gtk_box_append (self->format_bar, gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  for (gsize i = 0; i < G_N_ELEMENTS (buttons); i++)
+    {
+      GtkWidget *button = gtk_button_new_from_icon_name (buttons[i].icon);
+      const char *label = g_dgettext (GETTEXT_PACKAGE, buttons[i].label);
+
+      gtk_widget_set_tooltip_text (button, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      label, -1);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), buttons[i].action);
+      gtk_box_append (self->format_bar, button);
+    }
+}
+
+/* Images pasted or dropped into rich text become inline images. */
+
+static void
+insert_image_bytes (PetrelComposer *self,
+                    GBytes         *data)
+{
+  g_autoptr(GError) error = NULL;
+
+  petrel_rich_text_view_insert_image (rich_view (self), data, &error);
+  if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The image could not be inserted: %s"),
+                                               error->message);
+
+      show_notice (self, GTK_MESSAGE_ERROR, text);
+      return;
+    }
+  update_size_warning (self);
+}
+
+static void
+texture_read_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(PetrelComposer) self = user_data;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) png = NULL;
+
+  texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (object), result, NULL);
+  if (texture == NULL)
+    return;
+  png = gdk_texture_save_to_png_bytes (texture);
+  insert_image_bytes (self, png);
+}
+
+static void
+on_paste_clipboard_cb (GtkTextView    *view,
+                       PetrelComposer *self)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (view));
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  if (!is_rich (self) || !gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE) ||
+      gdk_content_formats_contain_mime_type (formats, "text/plain") ||
+      gdk_content_formats_contain_mime_type (formats, "text/plain;charset=utf-8"))
+    return;
+
+  g_signal_stop_emission_by_name (view, "paste-clipboard");
+  gdk_clipboard_read_texture_async (clipboard, self->cancellable, texture_read_cb,
+                                    g_object_ref (self));
+}
+
+static void
+image_file_loaded_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(PetrelComposer) self = user_data;
+  g_autofree char *contents = NULL;
+  g_autoptr(GBytes) data = NULL;
+  gsize length = 0;
+
+  if (!g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, NULL))
+    {
+      /* Not readable as an image file: attach it, which says why. */
+      if (!g_cancellable_is_cancelled (self->cancellable))
+        attach_file (self, G_FILE (object));
+      return;
+    }
+  data = g_bytes_new_take (g_steal_pointer (&contents), length);
+  insert_image_bytes (self, data);
+}
+
+static gboolean
+on_body_drop_cb (GtkDropTarget *target,
+                 const GValue  *value,
+                 double         x,
+                 double         y,
+                 gpointer       user_data)
+{
+  PetrelComposer *self = PETREL_COMPOSER (user_data);
+  GSList *files;
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    {
+      g_autoptr(GBytes) png = NULL;
+
+      if (!is_rich (self))
+        return FALSE;
+      png = gdk_texture_save_to_png_bytes (g_value_get_object (value));
+      insert_image_bytes (self, png);
+      return TRUE;
+    }
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  for (GSList *l = files; l != NULL; l = l->next)
+    {
+      GFile *file = G_FILE (l->data);
+      g_autofree char *name = g_file_get_basename (file);
+      g_autofree char *type = g_content_type_guess (name, NULL, 0, NULL);
+
+      if (is_rich (self) && g_content_type_is_a (type, "image/*"))
+        g_file_load_contents_async (file, self->cancellable, image_file_loaded_cb,
+                                    g_object_ref (self));
+      else
+        attach_file (self, file);
+    }
+  g_slist_free (files);
+  return TRUE;
+}
+
+static void
+on_style_changed_cb (PetrelComposer *self)
+{
+  sync_format_buttons (self);
+}
+
 /* GObject */
 
 static gboolean
@@ -2019,6 +2534,7 @@ petrel_composer_class_init (PetrelComposerClass *klass)
   object_class->finalize = petrel_composer_finalize;
   window_class->close_request = petrel_composer_close_request;
 
+  g_type_ensure (PETREL_TYPE_RICH_TEXT_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/petrelmail/Petrel/ui/petrel-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, PetrelComposer, toast_overlay);
@@ -2036,6 +2552,9 @@ petrel_composer_class_init (PetrelComposerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PetrelComposer, cc_toggle);
   gtk_widget_class_bind_template_child (widget_class, PetrelComposer, bcc_toggle);
   gtk_widget_class_bind_template_child (widget_class, PetrelComposer, body_view);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, rich_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, format_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PetrelComposer, format_bar);
   gtk_widget_class_bind_template_child (widget_class, PetrelComposer, attachments_revealer);
   gtk_widget_class_bind_template_child (widget_class, PetrelComposer, attachments_title);
   gtk_widget_class_bind_template_child (widget_class, PetrelComposer, size_warning);
@@ -2048,6 +2567,11 @@ petrel_composer_class_init (PetrelComposerClass *klass)
   gtk_widget_class_install_action (widget_class, "composer.discard", NULL, discard_action);
   gtk_widget_class_install_action (widget_class, "composer.remove-attachment", "u",
                                    remove_attachment_action);
+  gtk_widget_class_install_action (widget_class, "composer.format", "u", format_action);
+  gtk_widget_class_install_action (widget_class, "composer.insert-link", NULL,
+                                   insert_link_action);
+  gtk_widget_class_install_action (widget_class, "composer.clear-format", NULL,
+                                   clear_format_action);
 }
 
 static void
@@ -2075,7 +2599,39 @@ petrel_composer_init (PetrelComposer *self)
                                         gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Enter,
                                                                                   GDK_CONTROL_MASK),
                                                           gtk_named_action_new ("composer.send")));
+  /* Ctrl+B, I and U format rich text. */
+  {
+    static const struct { guint key; PetrelRichStyle style; } keys[] = {
+      { GDK_KEY_b, PETREL_RICH_BOLD }, { GDK_KEY_i, PETREL_RICH_ITALIC },
+      { GDK_KEY_u, PETREL_RICH_UNDERLINE },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+      {
+        GtkShortcut *shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (keys[i].key,
+                                                                          GDK_CONTROL_MASK),
+                                                  gtk_named_action_new ("composer.format"));
+
+        gtk_shortcut_set_arguments (shortcut, g_variant_new_uint32 (keys[i].style));
+        gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), shortcut);
+      }
+  }
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+
+  build_format_bar (self);
+  g_signal_connect (self->rich_toggle, "toggled", G_CALLBACK (on_rich_toggled_cb), self);
+  g_signal_connect_swapped (self->body_view, "style-changed", G_CALLBACK (on_style_changed_cb),
+                            self);
+  g_signal_connect (self->body_view, "paste-clipboard", G_CALLBACK (on_paste_clipboard_cb),
+                    self);
+  {
+    GType types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE };
+    GtkDropTarget *body_drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+
+    gtk_drop_target_set_gtypes (body_drop, types, G_N_ELEMENTS (types));
+    g_signal_connect (body_drop, "drop", G_CALLBACK (on_body_drop_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->body_view), GTK_EVENT_CONTROLLER (body_drop));
+  }
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop_cb), self);
@@ -2090,6 +2646,8 @@ petrel_composer_init (PetrelComposer *self)
   g_signal_connect_swapped (buffer, "changed", G_CALLBACK (on_changed_cb), self);
   g_signal_connect_swapped (self->from_dropdown, "notify::selected",
                             G_CALLBACK (on_changed_cb), self);
+  g_signal_connect_swapped (self->from_dropdown, "notify::selected",
+                            G_CALLBACK (update_size_warning), self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.discard", FALSE);
   update_attachments (self);
@@ -2175,6 +2733,7 @@ petrel_composer_new (PetrelWindow  *window,
   self->loading = TRUE;
   if (account != NULL)
     select_account (self, account, NULL);
+  set_rich_mode (self, compose_rich_text ());
   signature = signature_block (current_identity (self));
   if (signature[0] != '\0')
     {

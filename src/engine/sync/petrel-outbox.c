@@ -24,6 +24,7 @@
 #include "mime/petrel-mime-summary.h"
 #include "smtp/petrel-smtp-client.h"
 #include "smtp/petrel-smtp-error.h"
+#include "smtp/petrel-smtp-size.h"
 
 #include "petrel-outbox.h"
 #include "petrel-outbox-private.h"
@@ -419,8 +420,19 @@ smtp_connect (PetrelAccount  *account,
   petrel_smtp_client_connect_async (client, cancellable, _petrel_wait_cb, &wait);
   ok = petrel_smtp_client_connect_finish (client, _petrel_wait_for (&wait), error);
   _petrel_wait_clear (&wait);
+  if (!ok)
+    return NULL;
 
-  return ok ? g_steal_pointer (&client) : NULL;
+  /* Remembered for the composer's size warning (petrel_outbox_get_size_limit()). */
+  {
+    g_autoptr(GError) local_error = NULL;
+
+    if (!petrel_smtp_size_limit_remember (petrel_account_get_data_dir (account), client,
+                                          &local_error))
+      g_debug ("The server's size limit is not remembered: %s", local_error->message);
+  }
+
+  return g_steal_pointer (&client);
 }
 
 static gboolean
@@ -759,4 +771,19 @@ _petrel_outbox_save_sent (PetrelStore       *store,
     }
 
   return TRUE;
+}
+
+/**
+ * petrel_outbox_get_size_limit:
+ * @account: an account
+ *
+ * Returns: the largest message in bytes the account's submission server accepts, as it
+ *   announced (SIZE) the last time the outbox connected to it; 0 when not known
+ */
+guint64
+petrel_outbox_get_size_limit (PetrelAccount *account)
+{
+  g_return_val_if_fail (PETREL_IS_ACCOUNT (account), 0);
+
+  return petrel_smtp_size_limit_load (petrel_account_get_data_dir (account));
 }

@@ -58,6 +58,9 @@ gint64     petrel_outbox_item_get_next_try    (const PetrelStoreOutboxItem *item
 guint      petrel_outbox_item_get_backoff     (const PetrelStoreOutboxItem *item);
 guint      petrel_outbox_backoff_delay        (guint                        failures);
 
+/* The SIZE limit the SMTP server announced at the last connection; 0 when not known. */
+guint64    petrel_outbox_get_size_limit (PetrelAccount   *account);
+
 /* Blocking: submits what is due and saves sent messages to Sent. */
 gboolean   petrel_outbox_flush      (PetrelAccount       *account,
                                      guint               *out_sent,
