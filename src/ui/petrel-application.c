@@ -26,6 +26,9 @@ struct _PetrelApplication
   char           *data_dir;   /* owned; from PETREL_DATA_DIR or the XDG data dir */
   char           *demo_dir;   /* owned; the demo mailbox's sample messages */
   gint64          start_time; /* monotonic, when the application object was made */
+  gboolean        background_asked;  /* the Background portal was asked (sandboxed) */
+  gboolean        background_held;   /* held while the portal's answer is awaited */
+  guint           response_id;       /* the portal request's Response subscription */
 };
 
 G_DEFINE_FINAL_TYPE (PetrelApplication, petrel_application, ADW_TYPE_APPLICATION)
@@ -104,6 +107,129 @@ petrel_application_startup (GApplication *app)
                                          help_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences",
                                          preferences_accels);
+}
+
+/* Running in the background (issue 8): in a sandbox the Background portal decides whether
+ * Petrel may go on running without a window. Spoken over GDBus (no libportal). */
+
+#define PORTAL_BUS_NAME "org.freedesktop.portal.Desktop"
+#define PORTAL_PATH "/org/freedesktop/portal/desktop"
+
+static void
+on_background_response_cb (GDBusConnection *connection,
+                           const char      *sender,
+                           const char      *path,
+                           const char      *interface,
+                           const char      *signal,
+                           GVariant        *parameters,
+                           gpointer         user_data)
+{
+  PetrelApplication *self = PETREL_APPLICATION (user_data);
+  g_autoptr(GVariant) results = NULL;
+  guint32 response = 2;
+  gboolean allowed = FALSE;
+
+  g_dbus_connection_signal_unsubscribe (connection, self->response_id);
+  self->response_id = 0;
+
+  g_variant_get (parameters, "(u@a{sv})", &response, &results);
+  if (response == 0)
+    g_variant_lookup (results, "background", "b", &allowed);
+
+  if (!allowed)
+    {
+      /* Without permission the sandbox would stop Petrel anyway: quit when no window shows. */
+      g_message ("Running in the background was not allowed (response %u)", response);
+      self->background_asked = FALSE;
+      if (gtk_application_get_active_window (GTK_APPLICATION (self)) == NULL ||
+          !gtk_widget_get_visible (GTK_WIDGET (gtk_application_get_active_window (
+                                                 GTK_APPLICATION (self)))))
+        g_application_quit (G_APPLICATION (self));
+    }
+
+  if (self->background_held)
+    {
+      self->background_held = FALSE;
+      g_application_release (G_APPLICATION (self));
+    }
+}
+
+static void
+request_background_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(PetrelApplication) self = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL)
+    {
+      g_message ("Cannot ask the Background portal: %s", error->message);
+      if (self->response_id != 0)
+        g_dbus_connection_signal_unsubscribe (G_DBUS_CONNECTION (object), self->response_id);
+      self->response_id = 0;
+      self->background_asked = FALSE;
+      if (self->background_held)
+        {
+          self->background_held = FALSE;
+          g_application_release (G_APPLICATION (self));
+        }
+    }
+}
+
+/**
+ * petrel_application_request_background:
+ *
+ * Asks the Background portal, when sandboxed (/.flatpak-info exists), to let Petrel keep
+ * running without a window (once per run). Outside a sandbox nothing needs asking.
+ */
+void
+petrel_application_request_background (PetrelApplication *self)
+{
+  GDBusConnection *connection;
+  g_autofree char *sender = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *request_path = NULL;
+  g_autofree char *dbus_name = NULL;
+  GVariantBuilder options;
+
+  g_return_if_fail (PETREL_IS_APPLICATION (self));
+
+  if (self->background_asked || !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    return;
+
+  connection = g_application_get_dbus_connection (G_APPLICATION (self));
+  if (connection == NULL)
+    return;
+
+  self->background_asked = TRUE;
+  token = g_strdup_printf ("petrel%u", g_random_int_range (0, G_MAXINT32));
+  /* The request object the portal will answer on: the unique name without ':', '.' as '_'. */
+  sender = g_strdup (g_dbus_connection_get_unique_name (connection) + 1);
+  g_strdelimit (sender, ".", '_');
+  request_path = g_strdup_printf ("/org/freedesktop/portal/desktop/request/%s/%s", sender, token);
+  self->response_id =
+    g_dbus_connection_signal_subscribe (connection, PORTAL_BUS_NAME,
+                                        "org.freedesktop.portal.Request", "Response",
+                                        request_path, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_background_response_cb, self, NULL);
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "handle_token", g_variant_new_string (token));
+  g_variant_builder_add (&options, "{sv}", "reason",
+                         g_variant_new_string (_("Petrel keeps checking for new mail while its "
+                                                 "window is closed.")));
+  g_variant_builder_add (&options, "{sv}", "autostart", g_variant_new_boolean (FALSE));
+
+  g_application_hold (G_APPLICATION (self));
+  self->background_held = TRUE;
+  g_dbus_connection_call (connection, PORTAL_BUS_NAME, PORTAL_PATH,
+                          "org.freedesktop.portal.Background", "RequestBackground",
+                          g_variant_new ("(sa{sv})", "", &options), G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, request_background_cb,
+                          g_object_ref (self));
 }
 
 /* Whether this process is the petrel binary of the build tree (build-aux/run, the tests):

@@ -19,5 +19,6 @@ PetrelApplication *petrel_application_new           (void);
 const char        *petrel_application_get_data_dir  (PetrelApplication *self);
 const char        *petrel_application_get_demo_dir  (PetrelApplication *self);
 gint64             petrel_application_get_start_time (PetrelApplication *self);
+void               petrel_application_request_background (PetrelApplication *self);
 
 G_END_DECLS

@@ -257,3 +257,20 @@ petrel_message_row_set_conversation (PetrelMessageRow *self,
   self->conversation = !!conversation;
   update (self);
 }
+
+/**
+ * petrel_message_row_set_compact:
+ * @compact: whether to show the compact row (the "density" setting): no snippet, less padding
+ */
+void
+petrel_message_row_set_compact (PetrelMessageRow *self,
+                                gboolean          compact)
+{
+  g_return_if_fail (PETREL_IS_MESSAGE_ROW (self));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->snippet), !compact);
+  if (compact)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "compact");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "compact");
+}

@@ -26,5 +26,7 @@ PetrelMessage *petrel_message_row_get_message (PetrelMessageRow *self);
 
 void           petrel_message_row_set_conversation (PetrelMessageRow *self,
                                                    gboolean          conversation);
+void           petrel_message_row_set_compact (PetrelMessageRow *self,
+                                               gboolean          compact);
 
 G_END_DECLS

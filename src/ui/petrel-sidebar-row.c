@@ -30,10 +30,89 @@ struct _PetrelSidebarRow
   GtkButton  *retry_button;
   GtkLabel   *count;
 
-  GObject    *item;   /* owned: a PetrelAccountState or a PetrelFolder */
+  GObject    *item;   /* owned: a PetrelAccountState, a PetrelFolder or a PetrelAllInboxes */
 };
 
 G_DEFINE_FINAL_TYPE (PetrelSidebarRow, petrel_sidebar_row, GTK_TYPE_WIDGET)
+
+/* All Inboxes */
+
+struct _PetrelAllInboxes
+{
+  GObject parent_instance;
+
+  guint   unread;
+};
+
+G_DEFINE_FINAL_TYPE (PetrelAllInboxes, petrel_all_inboxes, G_TYPE_OBJECT)
+
+enum {
+  ALL_PROP_0,
+  ALL_PROP_UNREAD,
+  ALL_N_PROPS
+};
+
+static GParamSpec *all_properties[ALL_N_PROPS];
+
+static void
+petrel_all_inboxes_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case ALL_PROP_UNREAD:
+      g_value_set_uint (value, PETREL_ALL_INBOXES (object)->unread);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+petrel_all_inboxes_class_init (PetrelAllInboxesClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = petrel_all_inboxes_get_property;
+  all_properties[ALL_PROP_UNREAD] =
+    g_param_spec_uint ("unread", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, ALL_N_PROPS, all_properties);
+}
+
+static void
+petrel_all_inboxes_init (PetrelAllInboxes *self)
+{
+}
+
+PetrelAllInboxes *
+petrel_all_inboxes_new (void)
+{
+  return g_object_new (PETREL_TYPE_ALL_INBOXES, NULL);
+}
+
+guint
+petrel_all_inboxes_get_unread (PetrelAllInboxes *self)
+{
+  g_return_val_if_fail (PETREL_IS_ALL_INBOXES (self), 0);
+
+  return self->unread;
+}
+
+void
+petrel_all_inboxes_set_unread (PetrelAllInboxes *self,
+                               guint             unread)
+{
+  g_return_if_fail (PETREL_IS_ALL_INBOXES (self));
+
+  if (self->unread == unread)
+    return;
+  self->unread = unread;
+  g_object_notify_by_pspec (G_OBJECT (self), all_properties[ALL_PROP_UNREAD]);
+}
 
 static void
 update_account (PetrelSidebarRow   *self,
@@ -107,8 +186,35 @@ update_folder (PetrelSidebarRow *self,
 }
 
 static void
+update_all_inboxes (PetrelSidebarRow *self,
+                    PetrelAllInboxes *all)
+{
+  guint unread = petrel_all_inboxes_get_unread (all);
+
+  gtk_image_set_from_icon_name (self->icon, "mail-inbox-symbolic");
+  gtk_label_set_label (self->title, _("All Inboxes"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("All Inboxes"), -1);
+  gtk_widget_set_visible (GTK_WIDGET (self->count), unread > 0);
+  if (unread > 0)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", unread);
+      g_autofree char *description = g_strdup_printf (ngettext ("%u unread message",
+                                                                "%u unread messages", unread),
+                                                      unread);
+
+      gtk_label_set_label (self->count, text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->count),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+    }
+}
+
+static void
 update (PetrelSidebarRow *self)
 {
+  if (PETREL_IS_ALL_INBOXES (self->item))
+    update_all_inboxes (self, PETREL_ALL_INBOXES (self->item));
+  else
   if (PETREL_IS_ACCOUNT_STATE (self->item))
     update_account (self, PETREL_ACCOUNT_STATE (self->item));
   else if (PETREL_IS_FOLDER (self->item))
@@ -180,7 +286,8 @@ petrel_sidebar_row_set_item (PetrelSidebarRow *self,
   gboolean is_account;
 
   g_return_if_fail (PETREL_IS_SIDEBAR_ROW (self));
-  g_return_if_fail (item == NULL || PETREL_IS_ACCOUNT_STATE (item) || PETREL_IS_FOLDER (item));
+  g_return_if_fail (item == NULL || PETREL_IS_ACCOUNT_STATE (item) || PETREL_IS_FOLDER (item) ||
+                    PETREL_IS_ALL_INBOXES (item));
 
   if (self->item == item)
     return;

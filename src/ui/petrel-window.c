@@ -32,6 +32,7 @@
 
 #include "model/petrel-account-list.h"
 #include "model/petrel-demo.h"
+#include "model/petrel-merged-list.h"
 #include "model/petrel-message-list.h"
 #include "store/petrel-store-conversations.h"
 #include "sync/petrel-changes.h"
@@ -47,6 +48,8 @@
 
 #define SEARCH_LIMIT 500
 #define MARK_READ_DELAY_MS 1000
+/* How often every account is synced, unless PETREL_SYNC_INTERVAL (seconds) says otherwise. */
+#define SYNC_INTERVAL_S 300
 
 struct _PetrelWindow
 {
@@ -87,6 +90,18 @@ struct _PetrelWindow
   PetrelFolder         *folder;             /* owned, nullable: the folder shown */
   PetrelMessageList    *folder_list;        /* owned, nullable: its messages */
   PetrelMessageList    *search_list;        /* owned, nullable: search results shown instead */
+  PetrelMergedList     *merged_list;        /* owned, nullable: All Inboxes, shown instead of
+                                             * a folder */
+  GListStore           *roots;              /* owned; the sidebar's top level: all_store,
+                                             * then the accounts (flattened) */
+  GListStore           *all_store;          /* owned; all_inboxes while shown */
+  PetrelAllInboxes     *all_inboxes;        /* owned */
+  guint                 all_unread_id;
+  guint                 sync_timer_id;      /* periodic sync of every account */
+  gboolean              held;               /* hidden, running in the background */
+  gboolean              compact;            /* the density setting is "compact" */
+  PetrelAccount        *change_account;     /* borrowed, nullable: change_new() takes only
+                                             * this account's selected messages */
   gboolean              demo_requested;
   gint64                folder_shown_at;    /* monotonic time the folder was chosen */
   gboolean              list_at_top;        /* the message list is scrolled to the top */
@@ -114,14 +129,79 @@ G_DEFINE_FINAL_TYPE (PetrelWindow, petrel_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void show_folder (PetrelWindow *self,
                          PetrelFolder *folder);
+static void show_all_inboxes (PetrelWindow *self);
+static void queue_all_unread (PetrelWindow *self);
 static void update_message_actions (PetrelWindow *self);
 
 /* Helpers */
 
+/* In All Inboxes, the list of the account whose messages are selected (or shown), so that
+ * whatever acts on "the list" acts on that account's inbox. */
+static PetrelMessageList *
+merged_source (PetrelWindow *self)
+{
+  GtkSelectionModel *model = GTK_SELECTION_MODEL (self->message_selection);
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (model);
+  PetrelMessage *shown = petrel_reader_get_message (self->reader);
+  PetrelMessageList *source = NULL;
+
+  if (!gtk_bitset_is_empty (selected))
+    {
+      g_autoptr(PetrelMessage) item =
+        g_list_model_get_item (G_LIST_MODEL (model), gtk_bitset_get_minimum (selected));
+
+      if (item != NULL && petrel_message_is_loaded (item))
+        source = petrel_merged_list_find_source (self->merged_list,
+                                                 petrel_message_get_account (item));
+    }
+  if (source == NULL && shown != NULL)
+    source = petrel_merged_list_find_source (self->merged_list,
+                                             petrel_message_get_account (shown));
+  if (source == NULL && petrel_merged_list_get_n_sources (self->merged_list) > 0)
+    source = petrel_merged_list_get_source (self->merged_list, 0);
+
+  return source;
+}
+
 static PetrelMessageList *
 current_list (PetrelWindow *self)
 {
-  return self->search_list != NULL ? self->search_list : self->folder_list;
+  if (self->search_list != NULL)
+    return self->search_list;
+  if (self->merged_list != NULL)
+    return merged_source (self);
+  return self->folder_list;
+}
+
+/* The list the message view shows. */
+static GListModel *
+shown_model (PetrelWindow *self)
+{
+  if (self->search_list != NULL)
+    return G_LIST_MODEL (self->search_list);
+  if (self->merged_list != NULL)
+    return G_LIST_MODEL (self->merged_list);
+  return G_LIST_MODEL (self->folder_list);
+}
+
+/* The row of @message in the list shown, or G_MAXUINT. */
+static guint
+find_position (PetrelWindow  *self,
+               PetrelMessage *message)
+{
+  PetrelMessageList *list;
+
+  if (self->search_list == NULL && self->merged_list != NULL)
+    return petrel_merged_list_find (self->merged_list, petrel_message_get_account (message),
+                                    petrel_message_get_folder_path (message),
+                                    petrel_message_get_uid (message));
+
+  list = current_list (self);
+  if (list == NULL || petrel_message_list_get_account (list) != petrel_message_get_account (message))
+    return G_MAXUINT;
+
+  return petrel_message_list_find (list, petrel_message_get_folder_path (message),
+                                   petrel_message_get_uid (message));
 }
 
 static PetrelAccountState *
@@ -188,17 +268,23 @@ static void
 update_list_page (PetrelWindow *self)
 {
   PetrelMessageList *list = current_list (self);
+  GListModel *model = shown_model (self);
+  gboolean merged = self->search_list == NULL && self->merged_list != NULL;
   const GError *error;
 
-  if (list != NULL &&
-      (g_list_model_get_n_items (G_LIST_MODEL (list)) > 0 ||
-       petrel_message_list_get_loading (list)))
+  if (model != NULL &&
+      (g_list_model_get_n_items (model) > 0 ||
+       (merged ? petrel_merged_list_get_loading (self->merged_list)
+               : petrel_message_list_get_loading (list))))
     {
       gtk_stack_set_visible_child_name (self->list_stack, "list");
       return;
     }
 
-  error = list != NULL ? petrel_message_list_get_error (list) : NULL;
+  if (merged)
+    error = petrel_merged_list_get_error (self->merged_list);
+  else
+    error = list != NULL ? petrel_message_list_get_error (list) : NULL;
   if (self->search_list != NULL)
     {
       adw_status_page_set_icon_name (self->list_empty_page, "system-search-symbolic");
@@ -219,7 +305,7 @@ update_list_page (PetrelWindow *self)
     {
       adw_status_page_set_icon_name (self->list_empty_page, "mail-read-symbolic");
       adw_status_page_set_title (self->list_empty_page,
-                                 list != NULL ? _("No Messages") : _("No Folder Selected"));
+                                 model != NULL ? _("No Messages") : _("No Folder Selected"));
       adw_status_page_set_description (self->list_empty_page, NULL);
     }
 
@@ -242,6 +328,16 @@ update_list_title (PetrelWindow *self)
       else
         subtitle = g_strdup_printf (ngettext ("%u result", "%u results", n), n);
       adw_window_title_set_subtitle (self->list_title, subtitle);
+      return;
+    }
+
+  if (self->merged_list != NULL)
+    {
+      unread = petrel_all_inboxes_get_unread (self->all_inboxes);
+      adw_window_title_set_title (self->list_title, _("All Inboxes"));
+      if (unread > 0)
+        subtitle = g_strdup_printf (ngettext ("%'u unread", "%'u unread", unread), unread);
+      adw_window_title_set_subtitle (self->list_title, subtitle != NULL ? subtitle : "");
       return;
     }
 
@@ -271,15 +367,12 @@ static void
 reselect_message (PetrelWindow *self)
 {
   PetrelMessage *message = petrel_reader_get_message (self->reader);
-  PetrelMessageList *list = current_list (self);
   guint position;
 
-  if (message == NULL || list == NULL ||
-      petrel_message_list_get_account (list) != petrel_message_get_account (message))
+  if (message == NULL)
     return;
 
-  position = petrel_message_list_find (list, petrel_message_get_folder_path (message),
-                                       petrel_message_get_uid (message));
+  position = find_position (self, message);
   if (position != G_MAXUINT &&
       !gtk_selection_model_is_selected (GTK_SELECTION_MODEL (self->message_selection), position))
     gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->message_selection), position,
@@ -380,29 +473,31 @@ list_tick_cb (GtkWidget     *widget,
 }
 
 static void
-on_list_notify_cb (PetrelMessageList *list,
-                   GParamSpec        *pspec,
-                   PetrelWindow      *self)
+on_list_notify_cb (GObject      *object,
+                   GParamSpec   *pspec,
+                   PetrelWindow *self)
 {
+  PetrelMessageList *list = PETREL_IS_MESSAGE_LIST (object) ? PETREL_MESSAGE_LIST (object) : NULL;
+
   update_list_page (self);
   update_list_title (self);
 
   /* The list may be read before the window is first shown: wait for its first frame. */
-  if (list == self->folder_list && !petrel_message_list_get_loading (list) &&
+  if (list != NULL && list == self->folder_list && !petrel_message_list_get_loading (list) &&
       self->folder_shown_at != 0)
     gtk_widget_add_tick_callback (GTK_WIDGET (self->message_view), list_tick_cb, self, NULL);
 }
 
 static void
-set_message_model (PetrelWindow      *self,
-                   PetrelMessageList *list)
+set_message_model (PetrelWindow *self,
+                   GListModel   *list)
 {
   GListModel *old = gtk_multi_selection_get_model (self->message_selection);
 
   if (old != NULL)
     g_signal_handlers_disconnect_by_data (old, self);
 
-  gtk_multi_selection_set_model (self->message_selection, G_LIST_MODEL (list));
+  gtk_multi_selection_set_model (self->message_selection, list);
 
   if (list != NULL)
     {
@@ -425,7 +520,7 @@ stop_search (PetrelWindow *self)
     return;
 
   g_clear_object (&self->search_list);
-  set_message_model (self, self->folder_list);
+  set_message_model (self, G_LIST_MODEL (self->folder_list));
 }
 
 /* Sidebar */
@@ -506,7 +601,7 @@ sidebar_bind_cb (GtkSignalListItemFactory *factory,
   GtkTreeExpander *expander = GTK_TREE_EXPANDER (gtk_list_item_get_child (item));
   GtkTreeListRow *row = gtk_list_item_get_item (item);
   GObject *object = gtk_tree_list_row_get_item (row);
-  gboolean is_folder = PETREL_IS_FOLDER (object);
+  gboolean is_folder = PETREL_IS_FOLDER (object) || PETREL_IS_ALL_INBOXES (object);
 
   gtk_tree_expander_set_list_row (expander, row);
   petrel_sidebar_row_set_item (PETREL_SIDEBAR_ROW (gtk_tree_expander_get_child (expander)),
@@ -566,9 +661,12 @@ on_sidebar_selected_cb (GtkSingleSelection *selection,
   GtkTreeListRow *row = gtk_single_selection_get_selected_item (selection);
   g_autoptr(GObject) item = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
 
-  if (PETREL_IS_FOLDER (item))
+  if (PETREL_IS_FOLDER (item) || PETREL_IS_ALL_INBOXES (item))
     {
-      show_folder (self, PETREL_FOLDER (item));
+      if (PETREL_IS_ALL_INBOXES (item))
+        show_all_inboxes (self);
+      else
+        show_folder (self, PETREL_FOLDER (item));
       if (adw_leaflet_get_folded (self->outer_leaflet))
         adw_leaflet_set_visible_child (self->outer_leaflet, GTK_WIDGET (self->inner_leaflet));
     }
@@ -582,7 +680,8 @@ select_initial_folder (PetrelWindow *self)
   PetrelFolderList *folders;
   PetrelFolder *folder;
 
-  if (self->folder != NULL || g_list_model_get_n_items (G_LIST_MODEL (self->states)) == 0)
+  if (self->folder != NULL || self->merged_list != NULL ||
+      g_list_model_get_n_items (G_LIST_MODEL (self->states)) == 0)
     return;
 
   /* The folder shown when the window was last closed, once its account's folders are read. */
@@ -647,6 +746,18 @@ on_folders_changed_cb (GListModel   *folders,
       set_message_model (self, NULL);
     }
 
+  /* An account's inbox became known after All Inboxes was shown. */
+  if (self->merged_list != NULL &&
+      petrel_merged_list_find_source (self->merged_list,
+                                      petrel_folder_list_get_account (
+                                        PETREL_FOLDER_LIST (folders))) == NULL &&
+      petrel_folder_list_find_role (PETREL_FOLDER_LIST (folders),
+                                    PETREL_STORE_FOLDER_ROLE_INBOX) != NULL)
+    {
+      g_clear_object (&self->merged_list);
+      show_all_inboxes (self);
+    }
+  queue_all_unread (self);
   select_initial_folder (self);
 }
 
@@ -681,6 +792,12 @@ on_conversations_changed_cb (GSettings    *settings,
 
   self->conversations = conversations;
   petrel_reader_set_show_conversations (self->reader, conversations);
+  if (self->merged_list != NULL)
+    {
+      g_clear_object (&self->merged_list);
+      show_all_inboxes (self);
+      return;
+    }
   if (self->folder == NULL)
     return;
 
@@ -688,7 +805,7 @@ on_conversations_changed_cb (GSettings    *settings,
   self->folder_list = new_folder_list (self, self->folder);
   if (self->search_list == NULL)
     {
-      set_message_model (self, self->folder_list);
+      set_message_model (self, G_LIST_MODEL (self->folder_list));
       petrel_reader_show_message (self->reader, NULL);
     }
 }
@@ -697,9 +814,10 @@ static void
 show_folder (PetrelWindow *self,
              PetrelFolder *folder)
 {
-  if (self->folder == folder)
+  if (self->folder == folder && self->merged_list == NULL)
     return;
 
+  g_clear_object (&self->merged_list);
   if (self->folder != NULL)
     g_signal_handlers_disconnect_by_func (self->folder, on_folder_notify_cb, self);
   g_set_object (&self->folder, folder);
@@ -717,8 +835,124 @@ show_folder (PetrelWindow *self,
     gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   gtk_toggle_button_set_active (self->search_button, FALSE);
 
-  set_message_model (self, self->folder_list);
+  set_message_model (self, G_LIST_MODEL (self->folder_list));
   petrel_reader_show_message (self->reader, NULL);
+}
+
+/* All Inboxes: the inboxes of the real accounts, merged newest first. */
+static void
+show_all_inboxes (PetrelWindow *self)
+{
+  g_autoptr(PetrelMergedList) merged = petrel_merged_list_new ();
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->states));
+
+  if (self->merged_list != NULL)
+    return;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states), i);
+      PetrelAccount *account = petrel_account_state_get_account (state);
+      PetrelFolder *inbox;
+      g_autoptr(PetrelMessageList) list = NULL;
+
+      if (petrel_account_state_get_demo (state))
+        continue;
+      inbox = petrel_folder_list_find_role (petrel_account_state_get_folders (state),
+                                            PETREL_STORE_FOLDER_ROLE_INBOX);
+      if (inbox == NULL)
+        continue;
+      list = self->conversations
+        ? petrel_message_list_new_conversations (account, petrel_folder_get_path (inbox))
+        : petrel_message_list_new (account, petrel_folder_get_path (inbox));
+      petrel_merged_list_add_source (merged, list);
+    }
+
+  if (self->folder != NULL)
+    g_signal_handlers_disconnect_by_func (self->folder, on_folder_notify_cb, self);
+  g_clear_object (&self->folder);
+  g_clear_object (&self->folder_list);
+  self->merged_list = g_steal_pointer (&merged);
+  self->folder_shown_at = g_get_monotonic_time ();
+
+  g_clear_object (&self->search_list);
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_toggle_button_set_active (self->search_button, FALSE);
+
+  set_message_model (self, G_LIST_MODEL (self->merged_list));
+  petrel_reader_show_message (self->reader, NULL);
+}
+
+/* The sum of the real accounts' inbox unread counts, for the All Inboxes row. */
+static gboolean
+update_all_unread_cb (gpointer user_data)
+{
+  PetrelWindow *self = user_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->states));
+  guint unread = 0;
+
+  self->all_unread_id = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states), i);
+      PetrelFolder *inbox;
+
+      if (petrel_account_state_get_demo (state))
+        continue;
+      inbox = petrel_folder_list_find_role (petrel_account_state_get_folders (state),
+                                            PETREL_STORE_FOLDER_ROLE_INBOX);
+      if (inbox != NULL)
+        unread += petrel_folder_get_unread (inbox);
+    }
+
+  petrel_all_inboxes_set_unread (self->all_inboxes, unread);
+  if (self->merged_list != NULL)
+    update_list_title (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_all_unread (PetrelWindow *self)
+{
+  if (self->all_unread_id == 0)
+    self->all_unread_id = g_idle_add_full (G_PRIORITY_LOW, update_all_unread_cb, self, NULL);
+}
+
+/* All Inboxes is offered with two or more real accounts (with one it is its Inbox). */
+static void
+update_all_inboxes_row (PetrelWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->states));
+  guint real = 0;
+  gboolean shown = g_list_model_get_n_items (G_LIST_MODEL (self->all_store)) > 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states), i);
+
+      real += !petrel_account_state_get_demo (state);
+    }
+
+  if (real >= 2 && !shown)
+    g_list_store_append (self->all_store, self->all_inboxes);
+  else if (real < 2 && shown)
+    g_list_store_remove_all (self->all_store);
+
+  /* Accounts came or went: merge the inboxes there are now. */
+  if (self->merged_list != NULL)
+    {
+      g_clear_object (&self->merged_list);
+      if (real >= 2)
+        show_all_inboxes (self);
+      else
+        {
+          set_message_model (self, NULL);
+          petrel_reader_show_message (self->reader, NULL);
+        }
+    }
+  queue_all_unread (self);
 }
 
 /* Accounts */
@@ -735,6 +969,16 @@ on_state_store_changed_cb (PetrelAccountState *state,
   if (list != NULL && petrel_message_list_get_account (list) ==
       petrel_account_state_get_account (state))
     petrel_message_list_refresh (list);
+  if (self->merged_list != NULL)
+    {
+      PetrelMessageList *source =
+        petrel_merged_list_find_source (self->merged_list,
+                                        petrel_account_state_get_account (state));
+
+      if (source != NULL)
+        petrel_message_list_refresh (source);
+    }
+  queue_all_unread (self);
   queue_mail_check (self, petrel_account_state_get_account (state));
 }
 
@@ -806,6 +1050,8 @@ sync_states_with_accounts (PetrelWindow *self)
 
   if (self->folder != NULL)
     folder_gone = find_state (self, petrel_folder_get_account (self->folder)) == NULL;
+  else if (self->merged_list != NULL)
+    folder_gone = FALSE;
   if (folder_gone)
     {
       g_clear_object (&self->folder);
@@ -816,6 +1062,7 @@ sync_states_with_accounts (PetrelWindow *self)
     }
 
   gtk_revealer_set_reveal_child (self->demo_banner, n_accounts == 0);
+  update_all_inboxes_row (self);
   update_actions (self);
   select_initial_folder (self);
 }
@@ -1308,9 +1555,7 @@ select_next_message (PetrelWindow *self,
     return;
 
   if (change->select_next != NULL)
-    position = petrel_message_list_find (list,
-                                         petrel_message_get_folder_path (change->select_next),
-                                         petrel_message_get_uid (change->select_next));
+    position = find_position (self, change->select_next);
   if (position != G_MAXUINT)
     {
       gtk_selection_model_select_item (model, position, TRUE);
@@ -1395,6 +1640,8 @@ change_new (PetrelWindow  *self,
   if (threads)
     change->threads = g_array_new (FALSE, FALSE, sizeof (gint64));
   change->all_folders = kind == CHANGE_FLAGS;
+  if (self->change_account != NULL && message == NULL)
+    change->account = g_object_ref (self->change_account);
 
   if (message != NULL)
     {
@@ -1586,6 +1833,17 @@ update_message_actions (PetrelWindow *self)
                                  any && archive != NULL &&
                                  g_strcmp0 (folder, petrel_folder_get_path (archive)) != 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete", any);
+  /* Replies need a real account: not to the demo mailbox's samples, not to nothing. */
+  {
+    PetrelMessage *shown = petrel_reader_get_message (self->reader);
+    gboolean can_reply = any && shown != NULL &&
+                         !petrel_demo_is_demo (petrel_message_get_account (shown));
+    const char *reply_actions[] = { "win.reply", "win.reply-all", "win.forward",
+                                    "win.forward-attachment" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (reply_actions); i++)
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), reply_actions[i], can_reply);
+  }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-star", any);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-unread", any);
   gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), any);
@@ -1675,25 +1933,78 @@ schedule_mark_read (PetrelWindow  *self,
   self->mark_read_id = g_timeout_add (MARK_READ_DELAY_MS, mark_read_timeout_cb, self);
 }
 
-static void
-archive_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+/* The accounts of the selected messages (All Inboxes mixes them), at least one entry: NULL
+ * when no selected row is read yet. */
+static GPtrArray *
+selection_accounts (PetrelWindow *self)
 {
-  PetrelWindow *self = PETREL_WINDOW (widget);
+  GtkSelectionModel *model = GTK_SELECTION_MODEL (self->message_selection);
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (model);
+  GPtrArray *accounts = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkBitsetIter iter;
+  guint position;
+
+  for (gboolean more = gtk_bitset_iter_init_first (&iter, selected, &position); more;
+       more = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(PetrelMessage) item = g_list_model_get_item (G_LIST_MODEL (model), position);
+
+      if (item != NULL && petrel_message_get_folder_path (item) != NULL &&
+          !g_ptr_array_find (accounts, petrel_message_get_account (item), NULL))
+        g_ptr_array_add (accounts, g_object_ref (petrel_message_get_account (item)));
+    }
+
+  if (accounts->len == 0)
+    g_ptr_array_add (accounts, NULL);
+
+  return accounts;
+}
+
+/* One change per account of the selection, all taken before the first is queued (queueing a
+ * move clears the selection). */
+typedef Change *(*ChangeBuilder) (PetrelWindow *self,
+                                  gpointer      data);
+
+static void
+queue_per_account (PetrelWindow  *self,
+                   ChangeBuilder  build,
+                   gpointer       data)
+{
+  g_autoptr(GPtrArray) accounts = selection_accounts (self);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new ();
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      Change *change;
+
+      self->change_account = g_ptr_array_index (accounts, i);
+      change = build (self, data);
+      self->change_account = NULL;
+      if (change != NULL)
+        g_ptr_array_add (changes, change);
+    }
+
+  for (guint i = 0; i < changes->len; i++)
+    queue_change (self, g_ptr_array_index (changes, i));
+}
+
+static Change *
+archive_change (PetrelWindow *self,
+                gpointer      data)
+{
   Change *change = change_new (self, CHANGE_MOVE, NULL);
   PetrelFolder *archive;
   guint n;
 
   if (change == NULL)
-    return;
+    return NULL;
 
   archive = find_role_folder (self, change->account, PETREL_STORE_FOLDER_ROLE_ARCHIVE);
   if (archive == NULL)
     {
       show_toast (self, _("This account has no Archive folder"), NULL);
       change_free (change);
-      return;
+      return NULL;
     }
 
   n = change_count (change);
@@ -1701,22 +2012,28 @@ archive_action (GtkWidget  *widget,
   change->toast = n == 1 ? g_strdup (_("Archived"))
                          : g_strdup_printf (ngettext ("%u message archived",
                                                       "%u messages archived", n), n);
-  queue_change (self, change);
+  return change;
 }
 
 static void
-delete_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
+archive_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
 {
-  PetrelWindow *self = PETREL_WINDOW (widget);
+  queue_per_account (PETREL_WINDOW (widget), archive_change, NULL);
+}
+
+static Change *
+delete_change (PetrelWindow *self,
+               gpointer      data)
+{
   Change *change = change_new (self, CHANGE_DELETE, NULL);
   PetrelFolder *trash;
   const char *folder;
   guint n;
 
   if (change == NULL)
-    return;
+    return NULL;
 
   n = change_count (change);
   trash = find_role_folder (self, change->account, PETREL_STORE_FOLDER_ROLE_TRASH);
@@ -1729,7 +2046,29 @@ delete_action (GtkWidget  *widget,
   else
     change->toast = g_strdup_printf (ngettext ("%u message moved to Trash",
                                                "%u messages moved to Trash", n), n);
-  queue_change (self, change);
+  return change;
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  queue_per_account (PETREL_WINDOW (widget), delete_change, NULL);
+}
+
+static Change *
+star_change (PetrelWindow *self,
+             gpointer      data)
+{
+  Change *change = change_new (self, CHANGE_FLAGS, NULL);
+
+  if (change == NULL)
+    return NULL;
+
+  change->flag = g_strdup ("\\Flagged");
+  change->add = GPOINTER_TO_INT (data);
+  return change;
 }
 
 static void
@@ -1739,31 +2078,19 @@ toggle_star_action (GtkWidget  *widget,
 {
   PetrelWindow *self = PETREL_WINDOW (widget);
   gboolean add = selection_any (self, petrel_message_get_flagged, FALSE);
-  Change *change = change_new (self, CHANGE_FLAGS, NULL);
 
-  if (change == NULL)
-    return;
-
-  change->flag = g_strdup ("\\Flagged");
-  change->add = add;
-  queue_change (self, change);
+  queue_per_account (self, star_change, GINT_TO_POINTER (add));
 }
 
-static void
-toggle_unread_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
+static Change *
+unread_change (PetrelWindow *self,
+               gpointer      data)
 {
-  PetrelWindow *self = PETREL_WINDOW (widget);
-  gboolean mark_unread = selection_any (self, read_test (self), TRUE);
+  gboolean mark_unread = GPOINTER_TO_INT (data);
   Change *change = change_new (self, CHANGE_FLAGS, NULL);
 
   if (change == NULL)
-    return;
-
-  /* Someone who marks the open message unread does not want it read again a second later. */
-  g_clear_handle_id (&self->mark_read_id, g_source_remove);
-  g_clear_object (&self->mark_read_message);
+    return NULL;
 
   /* Marking a collapsed conversation read marks all of it; unread, only its row's message. */
   if (!mark_unread && current_list (self) != NULL &&
@@ -1788,7 +2115,22 @@ toggle_unread_action (GtkWidget  *widget,
 
   change->flag = g_strdup ("\\Seen");
   change->add = !mark_unread;
-  queue_change (self, change);
+  return change;
+}
+
+static void
+toggle_unread_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+  gboolean mark_unread = selection_any (self, read_test (self), TRUE);
+
+  /* Someone who marks the open message unread does not want it read again a second later. */
+  g_clear_handle_id (&self->mark_read_id, g_source_remove);
+  g_clear_object (&self->mark_read_message);
+
+  queue_per_account (self, unread_change, GINT_TO_POINTER (mark_unread));
 }
 
 static void
@@ -2054,9 +2396,13 @@ notify_new_mail (PetrelWindow *self,
   const PetrelStoreMessage *newest;
   guint n = check->fresh->len;
 
+  /* A window hidden to run in the background may still count as active. */
+  gboolean active = gtk_window_is_active (GTK_WINDOW (self)) &&
+                    gtk_widget_get_visible (GTK_WIDGET (self));
+
   g_debug ("New mail in %s: %u (window %s)", petrel_account_get_id (check->account), n,
-           gtk_window_is_active (GTK_WINDOW (self)) ? "active" : "not active");
-  if (app == NULL || n == 0 || gtk_window_is_active (GTK_WINDOW (self)) ||
+           active ? "active" : "not active");
+  if (app == NULL || n == 0 || active ||
       (self->settings != NULL && !g_settings_get_boolean (self->settings, "notifications")))
     return;
 
@@ -2242,9 +2588,8 @@ show_message_cb (GObject      *object,
     }
 
   message = petrel_message_new (wanted->account, wanted->folder, row);
-  position = self->folder_list != NULL
-    ? petrel_message_list_find (self->folder_list, petrel_message_get_folder_path (message),
-                                row->uid)
+  position = self->folder_list != NULL || self->merged_list != NULL
+    ? find_position (self, message)
     : G_MAXUINT;
   if (position != G_MAXUINT)
     {
@@ -2962,8 +3307,7 @@ on_message_drag_prepare_cb (GtkDragSource *source,
     return NULL;
 
   /* Dragging a row that is not selected drags that row alone. */
-  position = petrel_message_list_find (list, petrel_message_get_folder_path (message),
-                                       petrel_message_get_uid (message));
+  position = find_position (self, message);
   if (position == G_MAXUINT)
     return NULL;
   if (!gtk_selection_model_is_selected (GTK_SELECTION_MODEL (self->message_selection), position))
@@ -3126,7 +3470,34 @@ message_setup_cb (GtkSignalListItemFactory *factory,
   g_signal_connect (source, "prepare", G_CALLBACK (on_message_drag_prepare_cb), self);
   g_signal_connect (source, "drag-begin", G_CALLBACK (on_drag_begin_cb), self);
   gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (source));
+  petrel_message_row_set_compact (PETREL_MESSAGE_ROW (row), self->compact);
   gtk_list_item_set_child (item, row);
+}
+
+/* The rows there are take the density at once; rows made later take it in setup. */
+static void
+set_rows_compact (GtkWidget *widget,
+                  gboolean   compact)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (PETREL_IS_MESSAGE_ROW (child))
+        petrel_message_row_set_compact (PETREL_MESSAGE_ROW (child), compact);
+      else
+        set_rows_compact (child, compact);
+    }
+}
+
+static void
+on_density_changed_cb (GSettings    *settings,
+                       const char   *key,
+                       PetrelWindow *self)
+{
+  g_autofree char *density = g_settings_get_string (settings, key);
+
+  self->compact = g_strcmp0 (density, "compact") == 0;
+  set_rows_compact (GTK_WIDGET (self->message_view), self->compact);
 }
 
 /* The folder of a search result as the sidebar names it. */
@@ -3156,10 +3527,18 @@ message_bind_cb (GtkSignalListItemFactory *factory,
   /* Search results span folders; they are read whole, so their folder is known. */
   if (self->search_list != NULL && petrel_message_is_loaded (message))
     folder_label = folder_label_for (self, message);
+  /* All Inboxes: which account's inbox the message is in. */
+  else if (self->merged_list != NULL && petrel_message_is_loaded (message))
+    {
+      PetrelAccountState *state = find_state (self, petrel_message_get_account (message));
+
+      folder_label = state != NULL ? petrel_account_state_get_title (state) : NULL;
+    }
 
   petrel_message_row_set_conversation (PETREL_MESSAGE_ROW (gtk_list_item_get_child (item)),
-                                       self->search_list == NULL && self->folder_list != NULL &&
-                                       petrel_message_list_get_conversations (self->folder_list));
+                                       self->search_list == NULL &&
+                                       (self->folder_list != NULL || self->merged_list != NULL) &&
+                                       self->conversations);
   petrel_message_row_set_message (PETREL_MESSAGE_ROW (gtk_list_item_get_child (item)), message,
                                   folder_label);
 }
@@ -3200,11 +3579,43 @@ on_message_selection_changed_cb (GtkSelectionModel *model,
   update_message_actions (self);
 }
 
+static gboolean
+is_draft (PetrelWindow  *self,
+          PetrelMessage *message)
+{
+  PetrelFolder *drafts = find_role_folder (self, petrel_message_get_account (message),
+                                           PETREL_STORE_FOLDER_ROLE_DRAFTS);
+
+  return drafts != NULL && petrel_message_get_folder_path (message) != NULL &&
+         g_strcmp0 (petrel_message_get_folder_path (message),
+                    petrel_folder_get_path (drafts)) == 0;
+}
+
+/* Enter or a double click on a message: a draft opens in the composer; on a narrow window
+ * the reading pane comes forward. */
 static void
 on_message_activate_cb (GtkListView  *view,
                         guint         position,
                         PetrelWindow *self)
 {
+  g_autoptr(PetrelMessage) message =
+    g_list_model_get_item (G_LIST_MODEL (self->message_selection), position);
+
+  if (message != NULL && petrel_message_is_loaded (message) && is_draft (self, message) &&
+      !petrel_demo_is_demo (petrel_message_get_account (message)))
+    {
+      /* win.edit-draft opens the message the reading pane shows: this one. */
+      if (!gtk_selection_model_is_selected (GTK_SELECTION_MODEL (self->message_selection),
+                                            position))
+        gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->message_selection),
+                                         position, TRUE);
+      if (petrel_reader_get_message (self->reader) == NULL ||
+          !petrel_message_same (petrel_reader_get_message (self->reader), message))
+        petrel_reader_show_message (self->reader, message);
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.edit-draft", NULL);
+      return;
+    }
+
   if (adw_leaflet_get_folded (self->inner_leaflet))
     adw_leaflet_set_visible_child (self->inner_leaflet, self->reader_pane);
 }
@@ -3261,7 +3672,7 @@ on_search_changed_cb (GtkSearchEntry *entry,
 
   g_clear_object (&self->search_list);
   self->search_list = petrel_message_list_new_for_search (account, query, NULL, SEARCH_LIMIT);
-  set_message_model (self, self->search_list);
+  set_message_model (self, G_LIST_MODEL (self->search_list));
 }
 
 static void
@@ -3328,6 +3739,51 @@ search_action (GtkWidget  *widget,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* F6 and Shift+F6: the focus goes round the sidebar, the message list and the reading pane. */
+static void
+cycle_pane (PetrelWindow *self,
+            int           delta)
+{
+  GtkWidget *panes[] = { GTK_WIDGET (self->sidebar_view), GTK_WIDGET (self->message_view),
+                         GTK_WIDGET (self->reader) };
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  int current = -1;
+
+  for (int i = 0; i < (int) G_N_ELEMENTS (panes); i++)
+    if (focus != NULL && (focus == panes[i] || gtk_widget_is_ancestor (focus, panes[i])))
+      current = i;
+
+  for (int step = 1; step <= (int) G_N_ELEMENTS (panes); step++)
+    {
+      int next = ((current < 0 ? (delta > 0 ? -1 : 0) : current) + delta * step +
+                  3 * G_N_ELEMENTS (panes)) % G_N_ELEMENTS (panes);
+      GtkWidget *pane = panes[next];
+
+      /* On a narrow window the pane comes forward first. */
+      if (next == 0 && adw_leaflet_get_folded (self->outer_leaflet))
+        adw_leaflet_set_visible_child (self->outer_leaflet, self->sidebar_pane);
+      else if (next > 0 && adw_leaflet_get_folded (self->outer_leaflet))
+        adw_leaflet_set_visible_child (self->outer_leaflet, GTK_WIDGET (self->inner_leaflet));
+      if (next == 1 && adw_leaflet_get_folded (self->inner_leaflet))
+        adw_leaflet_set_visible_child (self->inner_leaflet, self->list_clamp);
+      else if (next == 2 && adw_leaflet_get_folded (self->inner_leaflet))
+        adw_leaflet_set_visible_child (self->inner_leaflet, self->reader_pane);
+
+      if (gtk_widget_grab_focus (pane) || gtk_widget_child_focus (pane, GTK_DIR_TAB_FORWARD))
+        return;
+    }
+
+  gtk_widget_error_bell (GTK_WIDGET (self));
+}
+
+static void
+focus_pane_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  cycle_pane (PETREL_WINDOW (widget), g_str_equal (action_name, "win.focus-next-pane") ? 1 : -1);
+}
+
 static void
 next_message_action (GtkWidget  *widget,
                      const char *action_name,
@@ -3378,8 +3834,7 @@ static gboolean
 petrel_window_close_request (GtkWindow *window)
 {
   PetrelWindow *self = PETREL_WINDOW (window);
-
-  g_cancellable_cancel (self->cancellable);
+  GtkApplication *app = gtk_window_get_application (window);
 
   if (self->settings != NULL)
     {
@@ -3397,7 +3852,67 @@ petrel_window_close_request (GtkWindow *window)
                         petrel_folder_get_path (self->folder));
     }
 
+  /* Run in background: the window hides, its accounts go on syncing (and notifying); the
+   * application shows it again when activated. */
+  if (self->settings != NULL && app != NULL &&
+      g_settings_get_boolean (self->settings, "run-in-background"))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+      if (!self->held)
+        {
+          self->held = TRUE;
+          g_application_hold (G_APPLICATION (app));
+        }
+      petrel_application_request_background (PETREL_APPLICATION (app));
+      return TRUE;
+    }
+
+  g_cancellable_cancel (self->cancellable);
+
   return GTK_WINDOW_CLASS (petrel_window_parent_class)->close_request (window);
+}
+
+/* Shown again after running in the background. */
+static void
+on_visible_notify_cb (PetrelWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (self->held && gtk_widget_get_visible (GTK_WIDGET (self)))
+    {
+      self->held = FALSE;
+      if (app != NULL)
+        g_application_release (G_APPLICATION (app));
+    }
+}
+
+static gboolean
+periodic_sync_cb (gpointer user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->states));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states), i);
+
+      petrel_account_state_sync (state, self->cancellable);
+    }
+  update_actions (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static guint
+sync_interval (void)
+{
+  const char *env = g_getenv ("PETREL_SYNC_INTERVAL");
+  guint64 seconds = 0;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, G_MAXUINT32, &seconds, NULL))
+    return seconds;
+
+  return SYNC_INTERVAL_S;
 }
 
 /* Called once the window has its application (set after construction). */
@@ -3406,6 +3921,9 @@ load_accounts (PetrelWindow      *self,
                PetrelApplication *app)
 {
   g_autoptr(GError) error = NULL;
+
+  self->sync_timer_id = g_timeout_add_seconds (sync_interval (), periodic_sync_cb, self);
+  g_signal_connect (self, "notify::visible", G_CALLBACK (on_visible_notify_cb), NULL);
 
   self->accounts = petrel_account_list_new (petrel_application_get_data_dir (app));
   if (!petrel_account_list_reload (self->accounts, &error))
@@ -3440,12 +3958,18 @@ petrel_window_dispose (GObject *object)
     gtk_multi_selection_set_model (self->message_selection, NULL);
   g_clear_object (&self->search_list);
   g_clear_object (&self->folder_list);
+  g_clear_object (&self->merged_list);
   g_clear_object (&self->folder);
+  g_clear_handle_id (&self->all_unread_id, g_source_remove);
+  g_clear_handle_id (&self->sync_timer_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), PETREL_TYPE_WINDOW);
   g_clear_object (&self->sidebar_selection);
   g_clear_object (&self->tree);
   g_clear_object (&self->message_selection);
   g_clear_object (&self->states);
+  g_clear_object (&self->roots);
+  g_clear_object (&self->all_store);
+  g_clear_object (&self->all_inboxes);
   g_clear_object (&self->accounts);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
@@ -3502,6 +4026,12 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sync-account", "s", sync_account_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.next-message", NULL, next_message_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-next-pane", NULL, focus_pane_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-previous-pane", NULL,
+                                   focus_pane_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, 0, "win.focus-next-pane", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, GDK_SHIFT_MASK,
+                                       "win.focus-previous-pane", NULL);
   gtk_widget_class_install_action (widget_class, "win.previous-message", NULL,
                                    previous_message_action);
   gtk_widget_class_install_action (widget_class, "win.show-folders", NULL, show_folders_action);
@@ -3545,6 +4075,11 @@ petrel_window_init (PetrelWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->states = g_list_store_new (PETREL_TYPE_ACCOUNT_STATE);
+  self->all_inboxes = petrel_all_inboxes_new ();
+  self->all_store = g_list_store_new (PETREL_TYPE_ALL_INBOXES);
+  self->roots = g_list_store_new (G_TYPE_LIST_MODEL);
+  g_list_store_append (self->roots, self->all_store);
+  g_list_store_append (self->roots, self->states);
   self->select_after = G_MAXUINT;
   self->conversations = TRUE;
   self->inbox_uids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -3564,11 +4099,16 @@ petrel_window_init (PetrelWindow *self)
       self->conversations = g_settings_get_boolean (self->settings, "conversations");
       g_signal_connect_object (self->settings, "changed::conversations",
                                G_CALLBACK (on_conversations_changed_cb), self, 0);
+      g_signal_connect_object (self->settings, "changed::density",
+                               G_CALLBACK (on_density_changed_cb), self, 0);
+      on_density_changed_cb (self->settings, "density", self);
     }
   petrel_reader_set_show_conversations (self->reader, self->conversations);
 
   /* Sidebar: accounts, each with its folder tree. */
-  self->tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->states)), FALSE, TRUE,
+  self->tree = gtk_tree_list_model_new (G_LIST_MODEL (gtk_flatten_list_model_new (
+                                          g_object_ref (G_LIST_MODEL (self->roots)))),
+                                        FALSE, TRUE,
                                         create_child_model_cb, NULL, NULL);
   self->sidebar_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->tree)));
   gtk_single_selection_set_autoselect (self->sidebar_selection, FALSE);

@@ -20,6 +20,7 @@
 #include "model/petrel-account-list.h"
 #include "model/petrel-demo.h"
 #include "model/petrel-folder-list.h"
+#include "model/petrel-merged-list.h"
 #include "model/petrel-message-list.h"
 #include "store/petrel-store-conversations.h"
 #include "sync/petrel-changes.h"
@@ -1037,6 +1038,148 @@ test_demo_shipped (void)
   }
 }
 
+/* A merged row, waiting while the merge waits for its sources' pages. */
+static PetrelMessage *
+get_merged (GListModel *model,
+            guint       position)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(PetrelMessage) message = g_list_model_get_item (model, position);
+
+      g_assert_nonnull (message);
+      if (petrel_message_is_loaded (message))
+        return g_steal_pointer (&message);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+changes_seen (gpointer data)
+{
+  return ((GArray *) data)->len > 0;
+}
+
+static gboolean
+merged_loaded (gpointer data)
+{
+  return !petrel_merged_list_get_loading (data);
+}
+
+static void
+test_merged_list (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(PetrelAccount) other = make_account (fixture->data_dir, "other");
+  g_autoptr(GError) error = NULL;
+  PetrelStore *other_store = petrel_account_get_store (other, &error);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) petrel_store_message_free);
+  g_autoptr(PetrelMergedList) merged = petrel_merged_list_new ();
+  g_autoptr(PetrelMessageList) first_list = NULL;
+  g_autoptr(PetrelMessageList) other_list = NULL;
+  g_autoptr(PetrelMessage) placeholder = NULL;
+  g_autoptr(PetrelMessage) newest = NULL;
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  GListModel *model = G_LIST_MODEL (merged);
+  const guint n_first = 900, n_other = 500;
+  guint seen_first = 0, seen_other = 0;
+  gint64 previous = G_MAXINT64;
+  gint64 other_inbox;
+
+  g_assert_no_error (error);
+  other_inbox = add_folder (other_store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
+
+  /* "test": a message every 2 minutes; "other": every 3 minutes, from the same time on, so
+   * the two interleave unevenly and "test" runs on alone at the end (oldest). */
+  add_messages (fixture, 1, n_first, BASE_DATE - 120 * n_first);
+  for (guint i = 0; i < n_other; i++)
+    g_ptr_array_add (rows, make_message (other_inbox, 1 + i,
+                                         BASE_DATE - 180 * (n_other - i) + 1,
+                                         PETREL_STORE_FLAG_SEEN));
+  petrel_store_upsert_messages (other_store, rows, &error);
+  g_assert_no_error (error);
+
+  first_list = petrel_message_list_new (fixture->account, "INBOX");
+  other_list = petrel_message_list_new (other, "INBOX");
+  petrel_merged_list_add_source (merged, first_list);
+  petrel_merged_list_add_source (merged, other_list);
+  g_signal_connect (merged, "items-changed", G_CALLBACK (on_items_changed_cb), changes);
+  g_assert_true (petrel_merged_list_get_loading (merged));
+  g_assert_true (wait_until (merged_loaded, merged));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n_first + n_other);
+  g_assert_true (petrel_merged_list_find_source (merged, other) == other_list);
+
+  /* Row 450 needs rows beyond the sources' first pages: a placeholder until they are read,
+   * then replaced in place. */
+  placeholder = g_list_model_get_item (model, 450);
+  g_assert_false (petrel_message_is_loaded (placeholder));
+  g_assert_null (petrel_message_get_folder_path (placeholder));
+  g_array_set_size (changes, 0);
+  {
+    g_autoptr(PetrelMessage) row = get_merged (model, 450);
+  }
+  g_assert_true (wait_until (changes_seen, changes));
+  g_assert_cmpuint (g_array_index (changes, Change, 0).position, <=, 450);
+  g_assert_cmpuint (g_array_index (changes, Change, changes->len - 1).position +
+                    g_array_index (changes, Change, changes->len - 1).added, >=, 451);
+  for (guint i = 0; i < changes->len; i++)
+    g_assert_cmpuint (g_array_index (changes, Change, i).removed, ==,
+                      g_array_index (changes, Change, i).added);
+
+  /* Lazy: only as far as asked. */
+  g_assert_cmpuint (petrel_merged_list_get_n_merged (merged), ==, 451);
+
+  /* Newest first across both accounts, each row keeping its own account. */
+  for (guint i = 0; i < n_first + n_other; i++)
+    {
+      g_autoptr(PetrelMessage) message = get_merged (model, i);
+      gint64 date = petrel_message_get_date (message);
+
+      g_assert_cmpint (date, <=, previous);
+      previous = date;
+      g_assert_cmpstr (petrel_message_get_folder_path (message), ==, "INBOX");
+      if (petrel_message_get_account (message) == other)
+        {
+          g_assert_cmpuint (petrel_message_get_uid (message), ==, n_other - seen_other);
+          seen_other++;
+        }
+      else
+        {
+          g_assert_true (petrel_message_get_account (message) == fixture->account);
+          g_assert_cmpuint (petrel_message_get_uid (message), ==, n_first - seen_first);
+          seen_first++;
+        }
+      if (i == 0)
+        g_assert_true (petrel_message_get_account (message) == other);
+    }
+  g_assert_cmpuint (seen_first, ==, n_first);
+  g_assert_cmpuint (seen_other, ==, n_other);
+  /* The sources never held whole folders. */
+  g_assert_cmpuint (petrel_message_list_get_n_cached (first_list), <=,
+                    PETREL_MESSAGE_LIST_PAGE_SIZE * PETREL_MESSAGE_LIST_MAX_PAGES);
+  g_assert_cmpuint (petrel_merged_list_find (merged, other, "INBOX", n_other), ==, 0);
+  g_assert_cmpuint (petrel_merged_list_find (merged, fixture->account, "INBOX", 1), ==,
+                    n_first + n_other - 1);
+
+  /* New mail in one account: the merge starts again, with it on top. */
+  g_ptr_array_set_size (rows, 0);
+  g_ptr_array_add (rows, make_message (fixture->inbox, n_first + 1, BASE_DATE + 3600, 0));
+  petrel_store_upsert_messages (fixture->store, rows, &error);
+  g_assert_no_error (error);
+  g_array_set_size (changes, 0);
+  refresh_and_wait (first_list);
+  g_assert_cmpuint (changes->len, >=, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n_first + n_other + 1);
+  newest = get_merged (model, 0);
+  g_assert_true (petrel_message_get_account (newest) == fixture->account);
+  g_assert_cmpuint (petrel_message_get_uid (newest), ==, n_first + 1);
+  g_assert_false (petrel_message_get_seen (newest));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1054,6 +1197,8 @@ main (int   argc,
               fixture_set_up, test_list_missing_folder, fixture_tear_down);
   g_test_add ("/petrel/model/message-list/search", Fixture, NULL,
               fixture_set_up, test_list_search, fixture_tear_down);
+  g_test_add ("/petrel/model/merged-list", Fixture, NULL,
+              fixture_set_up, test_merged_list, fixture_tear_down);
   g_test_add ("/petrel/model/folder-list/tree", Fixture, NULL,
               fixture_set_up, test_folder_tree, fixture_tear_down);
   g_test_add ("/petrel/model/account/undo-range", Fixture, NULL,
