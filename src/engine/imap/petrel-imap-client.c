@@ -1194,7 +1194,9 @@ handle_greeting (PetrelImapClient   *self,
       (type != PETREL_IMAP_RESPONSE_TYPE_OK && type != PETREL_IMAP_RESPONSE_TYPE_PREAUTH &&
        type != PETREL_IMAP_RESPONSE_TYPE_BYE))
     {
-      g_autofree char *text = petrel_imap_response_to_string (response);
+      g_autofree char *raw = petrel_imap_response_to_string (response);
+      /* The tag and data are the server's bytes: make them fit for a message. */
+      g_autofree char *text = petrel_imap_sanitize_text (raw, -1, 200);
 
       petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
                                                   "%s did not greet like an IMAP server: %s",
@@ -1305,7 +1307,9 @@ handle_tagged (PetrelImapClient   *self,
 
   if (cmd == NULL)
     {
-      g_autofree char *text = petrel_imap_response_to_string (response);
+      g_autofree char *raw = petrel_imap_response_to_string (response);
+      /* The tag is the server's bytes (any 8-bit byte): make it fit for a message. */
+      g_autofree char *text = petrel_imap_sanitize_text (raw, -1, 200);
 
       petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
                                                   "%s answered a command that was never sent: %s",
@@ -1537,6 +1541,8 @@ handle_eof (PetrelImapClient *self)
 
   if (self->logging_out)
     {
+      PetrelImapCmd *logout = NULL;
+
       /* Some servers hang up right after BYE without the tagged OK. */
       for (GList *l = self->in_flight.head; l != NULL; l = l->next)
         {
@@ -1545,12 +1551,17 @@ handle_eof (PetrelImapClient *self)
           if (g_str_equal (cmd->name, "LOGOUT"))
             {
               g_queue_delete_link (&self->in_flight, l);
-              _petrel_imap_cmd_return_boolean (cmd, TRUE);
-              cmd_free (cmd);
+              logout = cmd;
               break;
             }
         }
+      /* Closed first, as in logout_done(): the caller's callback finds the client closed. */
       petrel_imap_client_fail (self, NULL);
+      if (logout != NULL)
+        {
+          _petrel_imap_cmd_return_boolean (logout, TRUE);
+          cmd_free (logout);
+        }
       return;
     }
 
@@ -3105,9 +3116,11 @@ logout_done (PetrelImapClient   *self,
              PetrelImapCmd      *cmd,
              PetrelImapResponse *response)
 {
-  _petrel_imap_cmd_done_default (self, cmd, response);
-  /* Whatever the answer, the session is over. */
+  /* Whatever the answer, the session is over: close before completing, so that the caller's
+   * callback (which GTask may run at once, or only on a later iteration) always finds the
+   * client closed. @cmd is no longer in flight, so closing does not fail it. */
   petrel_imap_client_fail (self, NULL);
+  _petrel_imap_cmd_done_default (self, cmd, response);
 }
 
 void
