@@ -11,6 +11,8 @@
 #   sync  `petrel-cli sync` (headers + bodies + FTS) vs mbsync into a maildir; headers-only sync
 #         vs a raw FETCH dump; a no-change re-sync (time and IMAP commands); search latency
 #         (petrel-cli, and the store alone); opening a folder and reading 50 rows; peak RSS
+#   headers  only the headers-only sync vs the raw FETCH dump (a quick loop while tuning it;
+#         --perf FILE then profiles one more headers-only sync with `perf record -g`)
 # Each timing runs --runs times (default 3) and the median is reported. Everything talks to
 # 127.0.0.1 only; temporary directories and servers are removed at the end, also on Ctrl-C.
 #
@@ -548,8 +550,36 @@ class Bench:
                          None, '≤ 150 MB', max(prss) <= 150 * 1024 if rss_ok else None,
                          raw={'petrel': prss, 'mbsync': mrss})
 
-        # Headers-only sync vs a raw FETCH dump of the same items (whole processes, as both
-        # connect, log in and select).
+        self.bench_headers(size)
+
+        # What COMPRESS=DEFLATE costs the server when bodies stream over loopback (petrel-cli
+        # turns it on; mbsync 1.4 does not have it).
+        try:
+            plain, packed = [], []
+            for r in range(runs):
+                log('[%s] sync: raw BODY[] dump run %d/%d' % (fmt_count(size), r + 1, runs))
+                plain.append(self.raw_fetch(BODY_ITEMS)['fetch_seconds'])
+                packed.append(self.raw_fetch(BODY_ITEMS, compress=True)['fetch_seconds'])
+            self.add(size, 'sync', 'context: raw BODY[] dump with COMPRESS vs without',
+                     fmt_s(median(packed)), 'plain %s' % fmt_s(median(plain)),
+                     median(packed) / median(plain), None, None,
+                     raw={'compress': packed, 'plain': plain})
+        except Failed as e:
+            self.failed(size, 'sync', 'context: raw BODY[] dump with COMPRESS vs without', e)
+
+        if kept is None:
+            log('[%s] no fully synced store: skipping re-sync, search and open figures'
+                % fmt_count(size))
+            return
+        try:
+            self.bench_synced(size, kept)
+        finally:
+            shutil.rmtree(kept, ignore_errors=True)
+
+    def bench_headers(self, size):
+        """Headers-only sync vs a raw FETCH dump of the same items (whole processes, as both
+        connect, log in and select)."""
+        runs = self.args.runs
         hw, hrss, hcpu, rw, rf, rcpu = [], [], [], [], [], []
         try:
             for r in range(runs):
@@ -585,29 +615,23 @@ class Bench:
                          fmt_mb(max(hrss)) if None not in hrss else '—'),
                      raw={'petrel': hw, 'raw': rw, 'raw_fetch': rf, 'petrel_rss': hrss})
 
-        # What COMPRESS=DEFLATE costs the server when bodies stream over loopback (petrel-cli
-        # turns it on; mbsync 1.4 does not have it).
-        try:
-            plain, packed = [], []
-            for r in range(runs):
-                log('[%s] sync: raw BODY[] dump run %d/%d' % (fmt_count(size), r + 1, runs))
-                plain.append(self.raw_fetch(BODY_ITEMS)['fetch_seconds'])
-                packed.append(self.raw_fetch(BODY_ITEMS, compress=True)['fetch_seconds'])
-            self.add(size, 'sync', 'context: raw BODY[] dump with COMPRESS vs without',
-                     fmt_s(median(packed)), 'plain %s' % fmt_s(median(plain)),
-                     median(packed) / median(plain), None, None,
-                     raw={'compress': packed, 'plain': plain})
-        except Failed as e:
-            self.failed(size, 'sync', 'context: raw BODY[] dump with COMPRESS vs without', e)
+        if self.args.perf:
+            self.perf_headers(size)
 
-        if kept is None:
-            log('[%s] no fully synced store: skipping re-sync, search and open figures'
-                % fmt_count(size))
+    def perf_headers(self, size):
+        """One more headers-only sync, under `perf record -g` (--perf FILE)."""
+        perf = shutil.which('perf')
+        if perf is None:
+            log('[%s] perf is not installed: no profile' % fmt_count(size))
             return
-        try:
-            self.bench_synced(size, kept)
-        finally:
-            shutil.rmtree(kept, ignore_errors=True)
+        data_dir = self.fresh_dir('petrel')
+        self.add_account(data_dir)
+        out = os.path.abspath(self.args.perf)
+        log('[%s] sync: headers-only run under perf record, into %s' % (fmt_count(size), out))
+        self.runner.run([perf, 'record', '-q', '--call-graph', 'dwarf,16384', '-o', out, '--', self.cli, '--data-dir',
+                         data_dir, 'sync', ACCOUNT, '--folder', FOLDER, '--headers-only'],
+                        env=self.env, what='perf record petrel-cli sync')
+        shutil.rmtree(data_dir, ignore_errors=True)
 
     def bench_synced(self, size, data_dir):
         runs = self.args.runs
@@ -719,6 +743,8 @@ class Bench:
                 items.append(IMAP_ITEMS)
             if self.args.mode in ('sync', 'all'):
                 items += [HEADER_ITEMS, BODY_ITEMS]
+            if self.args.mode == 'headers':
+                items.append(HEADER_ITEMS)
             self.warm_up(size, items)
             info = dict(seeded, load_before=loadavg(), load_after='(cut short)')
             self.sizes.append((size, info))
@@ -727,6 +753,8 @@ class Bench:
                 self.cross_check_imap(size)
             if self.args.mode in ('sync', 'all'):
                 self.bench_sync(size)
+            if self.args.mode == 'headers':
+                self.bench_headers(size)
             info['load_after'] = loadavg()
         finally:
             self.stop_servers()
@@ -806,7 +834,8 @@ def summary_table(bench, sizes):
 def main():
     parser = argparse.ArgumentParser(prog='build-aux/bench',
                                      description='Petrel benchmarks against same-run baselines.')
-    parser.add_argument('mode', nargs='?', default='all', choices=['imap', 'sync', 'all'])
+    parser.add_argument('mode', nargs='?', default='all',
+                        choices=['imap', 'sync', 'headers', 'all'])
     parser.add_argument('--sizes', default='10000,100000',
                         help='comma-separated message counts (default 10000,100000)')
     parser.add_argument('--quick', action='store_true', help='10,000 messages only')
@@ -815,6 +844,9 @@ def main():
     parser.add_argument('--json', metavar='FILE', help='also write all figures as JSON')
     parser.add_argument('--keep', action='store_true',
                         help='keep the temporary directory (servers, stores) for inspection')
+    parser.add_argument('--perf', metavar='FILE',
+                        help='after the headers-only figure, run one more headers-only sync '
+                        'under `perf record -g` into FILE')
     parser.add_argument('--progress-fd', type=int, metavar='FD',
                         help='write progress to this file descriptor instead of stderr')
     args = parser.parse_args()

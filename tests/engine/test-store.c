@@ -862,6 +862,116 @@ test_messages_batch_list (Fixture       *f,
   g_assert_null (strstr (plan, "TEMP B-TREE"));
 }
 
+/* A batch counts and indexes its new rows at its end (migration 5): folder counts stay
+ * right with rows already stored, the same UID twice in one batch (its flags changing in
+ * between) and a batch spanning two folders. */
+static void
+test_messages_batch_counts (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *check = NULL;
+  PetrelStoreMessage *message;
+  guint total = 0, unread = 0;
+
+  /* Rows 1 and 2 first, 1 read. */
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+  message = make_message (f->inbox, 1, BASE_DATE, "kumquat one", "<c1@x>", NULL, NULL);
+  message->flags = PETREL_STORE_FLAG_SEEN;
+  g_ptr_array_add (batch, message);
+  g_ptr_array_add (batch, make_message (f->inbox, 2, BASE_DATE, "kumquat two", "<c2@x>", NULL,
+                                        NULL));
+  petrel_store_upsert_messages (f->store, batch, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&batch, g_ptr_array_unref);
+
+  /* Then: 2 again (now read), 3 new unread, 3 again read, 4 new read, and one in Sent. */
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+  message = make_message (f->inbox, 2, BASE_DATE, "kumquat two", "<c2@x>", NULL, NULL);
+  message->flags = PETREL_STORE_FLAG_SEEN;
+  g_ptr_array_add (batch, message);
+  g_ptr_array_add (batch, make_message (f->inbox, 3, BASE_DATE, "kumquat three", "<c3@x>",
+                                        NULL, NULL));
+  message = make_message (f->inbox, 3, BASE_DATE, "kumquat three again", "<c3@x>", NULL, NULL);
+  message->flags = PETREL_STORE_FLAG_SEEN;
+  g_ptr_array_add (batch, message);
+  g_ptr_array_add (batch, make_message (f->sent, 7, BASE_DATE, "kumquat sent", "<c7@x>", NULL,
+                                        NULL));
+  message = make_message (f->inbox, 4, BASE_DATE, "kumquat four", "<c4@x>", NULL, NULL);
+  message->flags = PETREL_STORE_FLAG_SEEN;
+  g_ptr_array_add (batch, message);
+  petrel_store_upsert_messages (f->store, batch, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < batch->len; i++)
+    g_assert_cmpint (((PetrelStoreMessage *) g_ptr_array_index (batch, i))->id, >, 0);
+  /* Both entries of UID 3 name the same row. */
+  g_assert_cmpint (((PetrelStoreMessage *) g_ptr_array_index (batch, 1))->id, ==,
+                   ((PetrelStoreMessage *) g_ptr_array_index (batch, 2))->id);
+
+  petrel_store_count_messages (f->store, f->inbox, &total, &unread, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, 4);
+  g_assert_cmpuint (unread, ==, 0);
+  petrel_store_count_messages (f->store, f->sent, &total, &unread, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, 1);
+  g_assert_cmpuint (unread, ==, 1);
+
+  /* Every row indexed once, UID 3 under its last subject. */
+  results = petrel_store_search (f->store, "kumquat", NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 5);
+  g_clear_pointer (&results, g_ptr_array_unref);
+  results = petrel_store_search (f->store, "subject:again", NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 1);
+
+  check = db_query (f->dir, "SELECT value FROM store_flags WHERE name = 'defer_fts'");
+  g_assert_cmpstr (check, ==, "0");
+  db_exec (f->dir, "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')");
+
+  /* A single insert outside a batch is still counted by the trigger. */
+  message = make_message (f->inbox, 9, BASE_DATE, "kumquat single", "<c9@x>", NULL, NULL);
+  petrel_store_upsert_message (f->store, message, &error);
+  g_assert_no_error (error);
+  petrel_store_message_free (message);
+  petrel_store_count_messages (f->store, f->inbox, &total, &unread, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (total, ==, 5);
+  g_assert_cmpuint (unread, ==, 1);
+
+  /* Threading a non-reply by subject seeks the conversations started by a reply, rather than
+   * walking every conversation with that subject. */
+  {
+    g_autofree char *path = g_build_filename (f->dir, "store.db", NULL);
+    g_autoptr(GString) plan = g_string_new (NULL);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                         "EXPLAIN QUERY PLAN"
+                                         " SELECT c.id FROM conversations c"
+                                         " WHERE c.subject_key = ?1 AND c.subject_key != ''"
+                                         " AND c.reply_subject = 1"
+                                         " AND EXISTS (SELECT 1 FROM messages m"
+                                         "   WHERE m.conversation_id = c.id"
+                                         "   AND m.date BETWEEN ?3 - ?4 AND ?3 + ?4)"
+                                         " ORDER BY c.id DESC LIMIT 1",
+                                         -1, &stmt, NULL), ==, SQLITE_OK);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      g_string_append_printf (plan, "%s | ", sqlite3_column_text (stmt, 3));
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    g_test_message ("subject plan: %s", plan->str);
+    g_assert_nonnull (strstr (plan->str, "conversations_reply_subject_key"));
+    g_assert_null (strstr (plan->str, "TEMP B-TREE"));
+  }
+}
+
 static void
 test_messages_upsert_updates (Fixture       *f,
                               gconstpointer  data)
@@ -2525,6 +2635,7 @@ main (int   argc,
   ADD ("folders/crud", test_folders_crud);
   ADD ("folders/delete-cascades", test_folders_delete_cascades);
   ADD ("messages/batch-list", test_messages_batch_list);
+  ADD ("messages/batch-counts", test_messages_batch_counts);
   ADD ("messages/upsert-updates", test_messages_upsert_updates);
   ADD ("messages/flags", test_messages_flags);
   ADD ("messages/expunge", test_messages_expunge);

@@ -54,6 +54,9 @@ GMimeMessage       *_petrel_mime_parse                   (const char        *dat
                                                           gsize              length);
 PetrelMimeSummary  *_petrel_mime_summary_new_from_object (GMimeObject       *object,
                                                           gint64             fallback_date);
+PetrelMimeSummary  *_petrel_mime_summary_new_from_data_gmime (const char   *data,
+                                                              gsize         length,
+                                                              gint64        fallback_date);
 PetrelMimeBody     *_petrel_mime_body_new_from_message   (GMimeMessage      *message,
                                                           const char        *data,
                                                           gsize              length);

@@ -100,6 +100,448 @@ _petrel_mime_summary_new_from_object (GMimeObject *object,
   return self;
 }
 
+/* ---- a header block scanner for the summary ---------------------------------------------
+ *
+ * A headers-only sync summarises every message it fetches; building a whole GMimeMessage
+ * (a GObject per header, a parser, a stream) for that took about half of the sync's CPU
+ * time (#4). The summary needs the raw values of ten fields, so this scanner walks the header
+ * block once and keeps the first occurrence of each, exactly as GMime 3.2's parser does
+ * (gmime-parser.c, parser_step_headers() and header_parse()):
+ *   - a line that starts with a space or tab continues the field before it; the raw value is
+ *     everything after the first ':' up to the end of the field, each line keeping its own
+ *     bytes (a '\r' included) and ending in '\n', the last line of the data without one;
+ *   - an empty line ("\n" or "\r\n") ends the block;
+ *   - a field name is the bytes before ':', which blanks (space, tab) may precede; any other
+ *     space or control character in it (or no ':' at all, or ':' first) makes the line
+ *     invalid: the very first line then makes the
+ *     whole block unreadable (GMime returns no message) unless it starts with "From ", a
+ *     later one is skipped together with its continuation lines;
+ *   - nul bytes read as spaces (as _petrel_mime_parse() makes them).
+ * The decoding of each value is shared with the GMime path (_petrel_mime_summary_new_from_
+ * object()), so both give the same summary; tests/engine/test-mime-summary.c compares them. */
+
+enum
+{
+  FIELD_SUBJECT,
+  FIELD_FROM,
+  FIELD_TO,
+  FIELD_CC,
+  FIELD_REPLY_TO,
+  FIELD_DATE,
+  FIELD_MESSAGE_ID,
+  FIELD_IN_REPLY_TO,
+  FIELD_REFERENCES,
+  FIELD_LIST_ID,
+  N_FIELDS
+};
+
+static const struct
+{
+  const char *name;
+  gsize       length;
+} summary_fields[N_FIELDS] = {
+  { "Subject", 7 },
+  { "From", 4 },
+  { "To", 2 },
+  { "Cc", 2 },
+  { "Reply-To", 8 },
+  { "Date", 4 },
+  { "Message-ID", 10 },
+  { "In-Reply-To", 11 },
+  { "References", 10 },
+  { "List-Id", 7 },
+};
+
+/* GMime's IS_SPACE | IS_CTRL for a field name: control characters, space and DEL. */
+#define IS_NAME_STOP(c) ((guchar) (c) <= 0x20 || (guchar) (c) == 0x7F)
+
+static int
+summary_field_index (const char *name,
+                     gsize       length)
+{
+  for (int i = 0; i < N_FIELDS; i++)
+    if (summary_fields[i].length == length &&
+        g_ascii_strncasecmp (summary_fields[i].name, name, length) == 0)
+      return i;
+
+  return -1;
+}
+
+/* The end of the line at @p (just after its '\n'), or @end. */
+static inline const char *
+line_end (const char *p,
+          const char *end)
+{
+  const char *nl = memchr (p, '\n', end - p);
+
+  return nl != NULL ? nl + 1 : end;
+}
+
+static inline gboolean
+line_is_blank (const char *p,
+               const char *end)
+{
+  return (p < end && *p == '\n') || (p + 1 < end && p[0] == '\r' && p[1] == '\n');
+}
+
+/* Fills @raw with the raw values (NUL-terminated, in @buffer) of the fields the summary
+ * reads; FALSE when GMime would not parse the block at all. */
+static gboolean
+scan_summary_fields (const char  *data,
+                     gsize        length,
+                     GString     *buffer,
+                     const char  *raw[N_FIELDS])
+{
+  gssize offsets[N_FIELDS];
+  const char *p = data;
+  const char *end;
+  gboolean any_header = FALSE;
+
+  for (int i = 0; i < N_FIELDS; i++)
+    {
+      offsets[i] = -1;
+      raw[i] = NULL;
+    }
+
+  /* The block ends at the first blank line, counted (as the GMime path does) before an
+   * mbox "From " line is skipped. */
+  end = data + _petrel_mime_header_block_length (data, length);
+  if (end - p >= 5 && memcmp (p, "From ", 5) == 0)
+    {
+      const char *eol = memchr (p, '\n', end - p);
+
+      if (eol == NULL)
+        return FALSE;
+      p = eol + 1;
+    }
+  if (p == end)
+    return FALSE;
+
+  while (p < end && !line_is_blank (p, end))
+    {
+      const char *start = p;
+      const char *name_end;
+      const char *colon;
+      const char *field_end;
+      gboolean valid = TRUE;
+      int index = -1;
+
+      /* The field name, then maybe blanks before the ':'; a nul byte counts as a space. */
+      name_end = p;
+      while (name_end < end && *name_end != ':' && !IS_NAME_STOP (*name_end))
+        name_end++;
+      colon = name_end;
+      while (colon < end && (*colon == ' ' || *colon == '\t' || *colon == '\0'))
+        colon++;
+      if (colon == end || *colon != ':' || name_end == start)
+        valid = FALSE;
+
+      /* The whole field: this line and its continuation lines. */
+      field_end = line_end (p, end);
+      while (field_end < end && (*field_end == ' ' || *field_end == '\t'))
+        field_end = line_end (field_end, end);
+      p = field_end;
+
+      if (!valid)
+        {
+          if (!any_header)
+            {
+              /* GMime gives up on a first line that is no header, but for an mbox "From ". */
+              if (end - start < 5 || memcmp (start, "From ", 5) != 0)
+                return FALSE;
+              continue;
+            }
+          continue;
+        }
+
+      any_header = TRUE;
+
+      index = summary_field_index (start, name_end - start);
+      if (index < 0 || offsets[index] >= 0)
+        continue;
+
+      /* The raw value, as GMime keeps it: each line's bytes, each but the data's last line
+       * ending in "\n" (a "\r\n" keeps its "\r"), nul bytes as spaces. */
+      offsets[index] = buffer->len;
+      for (const char *q = colon + 1; q < field_end; q++)
+        g_string_append_c (buffer, *q == '\0' ? ' ' : *q);
+      g_string_append_c (buffer, '\0');
+    }
+
+  for (int i = 0; i < N_FIELDS; i++)
+    if (offsets[i] >= 0)
+      raw[i] = buffer->str + offsets[i];
+
+  return TRUE;
+}
+
+/* ---- plain address lists without GMime ------------------------------------------------
+ *
+ * Most address fields are plain ASCII: `Ann Lee <ann@example.org>, "Lee, Bob" <bob@x.org>`
+ * or bare addresses. Those are read here, and only those: anything with an encoded word,
+ * 8-bit byte, comment, group, escape, route, dotted or odd phrase, or an address that is no
+ * plain dot-atom@domain makes this give up, and petrel_mime_address_list_parse() (GMime)
+ * reads the field as before. tests/engine/test-mime-summary.c checks that both agree. */
+
+#define IS_ATEXT(c) \
+  ((c) != '\0' && (g_ascii_isalnum (c) || strchr ("!#$%&'*+/=?^_`{|}~-", (c)) != NULL))
+#define IS_FOLD_SPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
+
+/* petrel_mime_address_new() for what parse_plain_address_list() found; takes @name. */
+static PetrelMimeAddress *
+petrel_mime_address_new_take_plain (char       *name,
+                                    const char *address,
+                                    gsize       length)
+{
+  g_autofree char *owned_name = name;
+  g_autofree char *owned_address = g_strndup (address, length);
+
+  return petrel_mime_address_new (owned_name, owned_address);
+}
+
+/* A dot-atom local part, '@', then dot-separated labels of letters, digits and '-', at least
+ * two of them; @end is just after it. */
+static gboolean
+plain_addr_spec (const char  *p,
+                 const char  *end)
+{
+  const char *at = memchr (p, '@', end - p);
+  guint labels = 0;
+
+  if (at == NULL || at == p || at + 1 >= end)
+    return FALSE;
+
+  for (const char *q = p; q < at; q++)
+    {
+      if (*q == '.')
+        {
+          if (q == p || q + 1 == at || q[1] == '.')
+            return FALSE;
+        }
+      else if (!IS_ATEXT (*q))
+        return FALSE;
+    }
+
+  for (const char *q = at + 1; q < end; q++)
+    {
+      const char *label = q;
+
+      while (q < end && (g_ascii_isalnum (*q) || *q == '-'))
+        q++;
+      if (q == label || (q < end && *q != '.'))
+        return FALSE;
+      labels++;
+    }
+
+  return labels >= 2 && end[-1] != '.';
+}
+
+/* Appends the addresses of @raw to @result and returns TRUE, or returns FALSE (with @result
+ * as it was) when the field is not plain. */
+static gboolean
+parse_plain_address_list (const char *raw,
+                          GPtrArray  *result)
+{
+  const char *p = raw;
+  const char *end = raw + strlen (raw);
+  guint added = 0;
+
+  /* The raw value ends in its line end and may be folded (a line end before a space or
+   * tab), which only counts as white space between items; any other control character, 8-bit
+   * byte or special syntax is left to GMime. */
+  while (end > p && IS_FOLD_SPACE (end[-1]))
+    end--;
+  for (const char *q = p; q < end; q++)
+    {
+      guchar c = (guchar) *q;
+
+      if ((c < 0x20 && !IS_FOLD_SPACE (c)) || c >= 0x7F || c == '(' || c == ')' || c == ';' || c == ':' ||
+          c == '\\' || c == '[' || c == ']' || (c == '=' && q + 1 < end && q[1] == '?'))
+        return FALSE;
+    }
+
+  while (p < end)
+    {
+      g_autofree char *name = NULL;
+      const char *addr_start;
+      const char *addr_end;
+
+      while (p < end && IS_FOLD_SPACE (*p))
+        p++;
+
+      if (p < end && *p == '"')
+        {
+          const char *close = memchr (p + 1, '"', end - (p + 1));
+
+          if (close == NULL || close == p + 1)
+            goto fail;
+          /* Spaces at the ends, doubled or folded inside a quoted name: GMime's business. */
+          if (p[1] == ' ' || close[-1] == ' ' || g_strstr_len (p + 1, close - p - 1, "  "))
+            goto fail;
+          for (const char *q = p + 1; q < close; q++)
+            if (*q == '\t' || *q == '\r' || *q == '\n')
+              goto fail;
+          name = g_strndup (p + 1, close - p - 1);
+          p = close + 1;
+          while (p < end && IS_FOLD_SPACE (*p))
+            p++;
+          if (p == end || *p != '<')
+            goto fail;
+        }
+      else if (p < end && *p != '<')
+        {
+          /* A phrase of atoms single-spaced, then <…>; or a bare address. */
+          const char *start = p;
+
+          while (p < end && *p != '<' && *p != ',')
+            p++;
+          if (p < end && *p == '<')
+            {
+              const char *phrase_end = p;
+
+              while (phrase_end > start && IS_FOLD_SPACE (phrase_end[-1]))
+                phrase_end--;
+              if (phrase_end == start)
+                goto fail;
+              for (const char *q = start; q < phrase_end; q++)
+                if (!(IS_ATEXT (*q) || (*q == ' ' && q[1] != ' ')) ||
+                    (*q == '=' || *q == '?'))
+                  goto fail;
+              name = g_strndup (start, phrase_end - start);
+            }
+          else
+            {
+              const char *token_end = p;
+
+              while (token_end > start && IS_FOLD_SPACE (token_end[-1]))
+                token_end--;
+              /* plain_addr_spec() takes no white space at all. */
+              if (!plain_addr_spec (start, token_end))
+                goto fail;
+              g_ptr_array_add (result, petrel_mime_address_new_take_plain (NULL, start,
+                                                                          token_end - start));
+              added++;
+              goto next;
+            }
+        }
+      else if (p == end)
+        goto fail;
+
+      /* <addr-spec> */
+      addr_start = p + 1;
+      addr_end = memchr (addr_start, '>', end - addr_start);
+      if (addr_end == NULL || !plain_addr_spec (addr_start, addr_end))
+        goto fail;
+      g_ptr_array_add (result, petrel_mime_address_new_take_plain (g_steal_pointer (&name),
+                                                                  addr_start,
+                                                                  addr_end - addr_start));
+      added++;
+      p = addr_end + 1;
+      while (p < end && IS_FOLD_SPACE (*p))
+        p++;
+
+    next:
+      if (added > PETREL_MIME_MAX_ADDRESSES)
+        goto fail;
+      if (p == end)
+        break;
+      if (*p != ',')
+        goto fail;
+      p++;
+      while (p < end && IS_FOLD_SPACE (*p))
+        p++;
+      if (p == end || *p == ',')
+        goto fail;   /* empty items: GMime's business */
+    }
+
+  return added > 0;
+
+fail:
+  g_ptr_array_remove_range (result, result->len - added, added);
+  return FALSE;
+}
+
+/* The addresses of a raw field: plain ones read directly, the rest by GMime. */
+static GPtrArray *
+address_list_parse (const char *raw)
+{
+  GPtrArray *result;
+
+  if (raw == NULL)
+    return petrel_mime_address_list_parse (NULL);
+
+  result = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_mime_address_free);
+  if (parse_plain_address_list (raw, result))
+    return result;
+
+  g_ptr_array_unref (result);
+  return petrel_mime_address_list_parse (raw);
+}
+
+static PetrelMimeSummary *
+summary_new_from_raw (const char *const raw[N_FIELDS],
+                      gint64            fallback_date)
+{
+  PetrelMimeSummary *self = g_new0 (PetrelMimeSummary, 1);
+  const char *raw_from = raw[FIELD_FROM];
+
+  self->subject = petrel_mime_decode_header_text (raw[FIELD_SUBJECT]);
+  if (self->subject == NULL)
+    self->subject = g_strdup ("");
+
+  self->from = address_list_parse (raw_from);
+  if (self->from->len == 0 && raw_from != NULL)
+    {
+      /* "From: Mailer Daemon" with no address at all is still worth showing as a name. */
+      g_autofree char *text = petrel_mime_decode_header_text (raw_from);
+
+      if (text[0] != '\0')
+        g_ptr_array_add (self->from, petrel_mime_address_new (text, NULL));
+    }
+  if (self->from->len > 0)
+    {
+      PetrelMimeAddress *first = g_ptr_array_index (self->from, 0);
+
+      self->from_name = g_strdup (first->name != NULL ? first->name : "");
+      self->from_address = g_strdup (first->address);
+    }
+  else
+    {
+      self->from_name = g_strdup ("");
+      self->from_address = g_strdup ("");
+    }
+
+  self->to = address_list_parse (raw[FIELD_TO]);
+  self->cc = address_list_parse (raw[FIELD_CC]);
+  self->reply_to = address_list_parse (raw[FIELD_REPLY_TO]);
+  self->to_display = petrel_mime_address_list_to_display (self->to);
+  self->cc_display = petrel_mime_address_list_to_display (self->cc);
+
+  self->date = petrel_mime_parse_date (raw[FIELD_DATE], fallback_date);
+  self->message_id = petrel_mime_normalize_message_id (raw[FIELD_MESSAGE_ID]);
+  self->in_reply_to = petrel_mime_normalize_message_id (raw[FIELD_IN_REPLY_TO]);
+  self->references = petrel_mime_parse_references (raw[FIELD_REFERENCES]);
+  self->list_id = petrel_mime_normalize_list_id (raw[FIELD_LIST_ID]);
+
+  return self;
+}
+
+/* The summary through a whole GMimeMessage: what petrel_mime_summary_new_from_data() did
+ * before the scanner above; kept for the tests that compare both. */
+PetrelMimeSummary *
+_petrel_mime_summary_new_from_data_gmime (const char *data,
+                                          gsize       length,
+                                          gint64      fallback_date)
+{
+  g_autoptr(GMimeMessage) message = NULL;
+
+  if (length > 0)
+    message = _petrel_mime_parse (data, _petrel_mime_header_block_length (data, length));
+
+  return _petrel_mime_summary_new_from_object (message != NULL ? GMIME_OBJECT (message) : NULL,
+                                               fallback_date);
+}
+
 /**
  * petrel_mime_summary_new_from_data:
  * @data: (array length=length): a whole message, or only its header block
@@ -117,15 +559,17 @@ petrel_mime_summary_new_from_data (const char *data,
                                    gsize       length,
                                    gint64      fallback_date)
 {
-  g_autoptr(GMimeMessage) message = NULL;
+  g_autoptr(GString) buffer = NULL;
+  const char *raw[N_FIELDS];
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  if (length > 0)
-    message = _petrel_mime_parse (data, _petrel_mime_header_block_length (data, length));
+  buffer = g_string_sized_new (MIN (length, 4096) + 1);
+  if (!scan_summary_fields (data, length, buffer, raw))
+    for (int i = 0; i < N_FIELDS; i++)
+      raw[i] = NULL;
 
-  return _petrel_mime_summary_new_from_object (message != NULL ? GMIME_OBJECT (message) : NULL,
-                                               fallback_date);
+  return summary_new_from_raw (raw, fallback_date);
 }
 
 /**

@@ -48,9 +48,12 @@ bind_summary (sqlite3_stmt              *stmt,
   _petrel_store_bind_text (stmt, 18, message->snippet);
 }
 
+/* @known_new: the caller knows no row has @message's folder and UID (a batch checked them
+ * all at once), which saves looking it up. */
 static gboolean
 store_upsert_message (PetrelStoreConn     *conn,
                       PetrelStoreMessage  *message,
+                      gboolean             known_new,
                       GError             **error)
 {
   g_autoptr(PetrelStoreStmt) lookup = NULL;
@@ -60,6 +63,9 @@ store_upsert_message (PetrelStoreConn     *conn,
 
   if (message->date == 0)
     message->date = message->internal_date;
+
+  if (known_new)
+    goto insert;
 
   lookup = _petrel_store_prepare (conn,
                                   "SELECT id, conversation_id, body_present FROM messages"
@@ -110,6 +116,7 @@ store_upsert_message (PetrelStoreConn     *conn,
 
   g_clear_pointer (&lookup, sqlite3_reset);
 
+insert:
   if (!_petrel_store_thread_message (conn, message, &conversation_id, error))
     return FALSE;
 
@@ -147,6 +154,51 @@ store_upsert_message (PetrelStoreConn     *conn,
   message->body_present = FALSE;
 
   return TRUE;
+}
+
+/* The UIDs of the batch's first folder that are already stored, looked up with one range
+ * query rather than one query per message: a first sync stores only new ones. */
+static GHashTable *
+batch_existing_uids (PetrelStoreConn  *conn,
+                     GPtrArray        *messages,
+                     GError          **error)
+{
+  g_autoptr(GHashTable) uids = g_hash_table_new (NULL, NULL);
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  PetrelStoreMessage *first = g_ptr_array_index (messages, 0);
+  guint32 low = G_MAXUINT32;
+  guint32 high = 0;
+  int rc;
+
+  for (guint i = 0; i < messages->len; i++)
+    {
+      PetrelStoreMessage *message = g_ptr_array_index (messages, i);
+
+      if (message->folder_id != first->folder_id)
+        continue;
+      low = MIN (low, message->uid);
+      high = MAX (high, message->uid);
+    }
+
+  stmt = _petrel_store_prepare (conn,
+                                "SELECT uid FROM messages WHERE folder_id = ?1"
+                                " AND uid BETWEEN ?2 AND ?3",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, first->folder_id);
+  sqlite3_bind_int64 (stmt, 2, low);
+  sqlite3_bind_int64 (stmt, 3, high);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (uids, GUINT_TO_POINTER ((guint32) sqlite3_column_int64 (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, conn->db, rc, "Cannot store messages");
+      return NULL;
+    }
+
+  return g_steal_pointer (&uids);
 }
 
 static gboolean
@@ -189,10 +241,64 @@ petrel_store_upsert_message (PetrelStore         *self,
   if (!_petrel_store_write_begin (self, &write, error))
     return FALSE;
 
-  if (!store_upsert_message (write.conn, message, error))
+  if (!store_upsert_message (write.conn, message, FALSE, error))
     return FALSE;
 
   return _petrel_store_write_commit (&write, error);
+}
+
+/* Indexes and counts the rows inserted since @max_id, then moves @max_id past them: while
+ * store_flags.defer_fts is set the insert trigger does neither (migrations 4 and 5). */
+static gboolean
+flush_new_rows (PetrelStoreConn  *conn,
+                gint64           *max_id,
+                GError          **error)
+{
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  int rc;
+
+  /* Folder counts of the new rows, in one statement rather than one per row (migration 5). */
+  stmt = _petrel_store_prepare (conn,
+                                "UPDATE folders SET"
+                                " total = total + (SELECT count(*) FROM messages m"
+                                "   WHERE m.id > ?1 AND m.folder_id = folders.id),"
+                                " unread = unread + (SELECT count(*) FROM messages m"
+                                "   WHERE m.id > ?1 AND m.folder_id = folders.id"
+                                "   AND (m.flags & 1) = 0)"
+                                " WHERE id IN (SELECT folder_id FROM messages WHERE id > ?1)",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, *max_id);
+  if (!_petrel_store_step_done (conn, stmt, error))
+    return FALSE;
+  g_clear_pointer (&stmt, sqlite3_reset);
+
+  stmt = _petrel_store_prepare (conn,
+                                "INSERT INTO messages_fts (rowid, subject, from_name, from_addr,"
+                                " to_text, cc_text, body, attachments)"
+                                " SELECT id, subject, from_name, from_addr, to_text, cc_text,"
+                                "  NULL, attachment_names FROM messages WHERE id > ?1",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, *max_id);
+  if (!_petrel_store_step_done (conn, stmt, error))
+    return FALSE;
+  g_clear_pointer (&stmt, sqlite3_reset);
+
+  stmt = _petrel_store_prepare (conn, "SELECT coalesce (max (id), 0) FROM messages", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _petrel_store_set_error (error, conn->db, rc, "Cannot store messages");
+      return FALSE;
+    }
+  *max_id = sqlite3_column_int64 (stmt, 0);
+
+  return TRUE;
 }
 
 /**
@@ -210,6 +316,9 @@ petrel_store_upsert_messages (PetrelStore  *self,
 {
   g_auto(PetrelStoreWrite) write = { 0 };
   g_autoptr(PetrelStoreStmt) stmt = NULL;
+  g_autoptr(GHashTable) existing = NULL;
+  g_autoptr(GHashTable) inserted = g_hash_table_new (NULL, NULL);
+  gint64 folder_id;
   gint64 max_id;
   int rc;
 
@@ -217,11 +326,16 @@ petrel_store_upsert_messages (PetrelStore  *self,
   g_return_val_if_fail (messages != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (messages->len == 0)
+    return TRUE;
+  folder_id = ((PetrelStoreMessage *) g_ptr_array_index (messages, 0))->folder_id;
+
   if (!_petrel_store_write_begin (self, &write, error))
     return FALSE;
 
-  /* New rows are indexed together at the end (see migration 4): they are exactly those above
-   * the highest id now, as SQLite gives a new row the highest id plus one. */
+  /* New rows are indexed and counted together at the end (see migrations 4 and 5): they are
+   * exactly those above the highest id now, as SQLite gives a new row the highest id plus
+   * one. */
   if (!set_defer_fts (write.conn, TRUE, error))
     return FALSE;
 
@@ -237,24 +351,32 @@ petrel_store_upsert_messages (PetrelStore  *self,
   max_id = sqlite3_column_int64 (stmt, 0);
   g_clear_pointer (&stmt, sqlite3_reset);
 
+  existing = batch_existing_uids (write.conn, messages, error);
+  if (existing == NULL)
+    return FALSE;
+
   for (guint i = 0; i < messages->len; i++)
     {
-      if (!store_upsert_message (write.conn, g_ptr_array_index (messages, i), error))
+      PetrelStoreMessage *message = g_ptr_array_index (messages, i);
+      gboolean known_new = message->folder_id == folder_id &&
+                           !g_hash_table_contains (existing, GUINT_TO_POINTER (message->uid));
+
+      /* The same UID twice in a batch: the second is an update, whose triggers adjust the
+       * counts of a row that must be counted (and indexed) first. */
+      if (message->folder_id == folder_id &&
+          g_hash_table_contains (inserted, GUINT_TO_POINTER (message->uid)) &&
+          !flush_new_rows (write.conn, &max_id, error))
         return FALSE;
+
+      if (!store_upsert_message (write.conn, message, known_new, error))
+        return FALSE;
+      g_hash_table_add (existing, GUINT_TO_POINTER (message->uid));
+      if (known_new)
+        g_hash_table_add (inserted, GUINT_TO_POINTER (message->uid));
     }
 
-  stmt = _petrel_store_prepare (write.conn,
-                                "INSERT INTO messages_fts (rowid, subject, from_name, from_addr,"
-                                " to_text, cc_text, body, attachments)"
-                                " SELECT id, subject, from_name, from_addr, to_text, cc_text,"
-                                "  NULL, attachment_names FROM messages WHERE id > ?1",
-                                error);
-  if (stmt == NULL)
+  if (!flush_new_rows (write.conn, &max_id, error))
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, max_id);
-  if (!_petrel_store_step_done (write.conn, stmt, error))
-    return FALSE;
-  g_clear_pointer (&stmt, sqlite3_reset);
 
   if (!set_defer_fts (write.conn, FALSE, error))
     return FALSE;

@@ -200,10 +200,32 @@ static const char migration_4[] =
   "            NULL, new.attachment_names);"
   "END;";
 
+/* 5: a batch of new summaries also updates its folders' counts in one statement (#4): the
+ * per-row UPDATE of folders, and a second trigger reading store_flags for every row, cost a
+ * tenth of a headers-only sync. While store_flags.defer_fts is set (only ever inside
+ * petrel_store_upsert_messages()'s transaction) an insert neither indexes nor counts.
+ * Threading a non-reply by subject looks only at conversations started by a reply: an
+ * index of just those, rather than a walk over every conversation with the same subject. */
+static const char migration_5[] =
+  "CREATE INDEX conversations_reply_subject_key ON conversations (subject_key)"
+  "  WHERE subject_key != '' AND reply_subject = 1;"
+  "DROP TRIGGER messages_after_insert;"
+  "DROP TRIGGER messages_after_insert_fts;"
+  "CREATE TRIGGER messages_after_insert AFTER INSERT ON messages"
+  "  WHEN (SELECT value FROM store_flags WHERE name = 'defer_fts') IS NOT 1 BEGIN"
+  "  INSERT INTO messages_fts (rowid, subject, from_name, from_addr, to_text, cc_text, body,"
+  "                            attachments)"
+  "    VALUES (new.id, new.subject, new.from_name, new.from_addr, new.to_text, new.cc_text,"
+  "            NULL, new.attachment_names);"
+  "  UPDATE folders SET total = total + 1, unread = unread + ((new.flags & 1) = 0)"
+  "    WHERE id = new.folder_id;"
+  "END;";
+
 const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
   NULL,
   migration_1,
   migration_2,
   migration_3,
   migration_4,
+  migration_5,
 };

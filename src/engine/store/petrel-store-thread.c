@@ -300,21 +300,32 @@ find_by_subject (PetrelStoreConn           *conn,
 
   *out_id = 0;
 
+  /* A reply may join any conversation with its subject, a non-reply only one started by a
+   * reply. Two statements rather than "(?2 OR c.reply_subject)": with that, a non-reply
+   * walked every conversation with its subject ("Lunch on Monday?" in a big mailbox) to skip
+   * the ones not started by a reply; the partial index conversations_reply_subject_key
+   * (migration 5) holds just those. */
   stmt = _petrel_store_prepare (conn,
-                                "SELECT c.id FROM conversations c"
-                                /* Repeating != '' lets the partial index serve. */
-                                " WHERE c.subject_key = ?1 AND c.subject_key != ''"
-                                " AND (?2 OR c.reply_subject)"
-                                " AND EXISTS (SELECT 1 FROM messages m"
-                                "   WHERE m.conversation_id = c.id"
-                                "   AND m.date BETWEEN ?3 - ?4 AND ?3 + ?4)"
-                                " ORDER BY c.id DESC LIMIT 1",
+                                is_reply
+                                ? "SELECT c.id FROM conversations c"
+                                  /* Repeating != '' lets the partial index serve. */
+                                  " WHERE c.subject_key = ?1 AND c.subject_key != ''"
+                                  " AND EXISTS (SELECT 1 FROM messages m"
+                                  "   WHERE m.conversation_id = c.id"
+                                  "   AND m.date BETWEEN ?3 - ?4 AND ?3 + ?4)"
+                                  " ORDER BY c.id DESC LIMIT 1"
+                                : "SELECT c.id FROM conversations c"
+                                  " WHERE c.subject_key = ?1 AND c.subject_key != ''"
+                                  " AND c.reply_subject = 1"
+                                  " AND EXISTS (SELECT 1 FROM messages m"
+                                  "   WHERE m.conversation_id = c.id"
+                                  "   AND m.date BETWEEN ?3 - ?4 AND ?3 + ?4)"
+                                  " ORDER BY c.id DESC LIMIT 1",
                                 error);
   if (stmt == NULL)
     return FALSE;
 
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 2, is_reply);
   sqlite3_bind_int64 (stmt, 3, date);
   sqlite3_bind_int64 (stmt, 4, SUBJECT_WINDOW);
 

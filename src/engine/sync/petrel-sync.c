@@ -44,9 +44,12 @@
 G_DEFINE_QUARK (petrel-sync-error-quark, petrel_sync_error)
 
 /* Messages per FETCH of headers and of bodies: big enough to keep the connection busy,
- * small enough that a batch is committed (and shown) quickly. */
-#define HEADER_BATCH 500
-#define BODY_BATCH   200
+ * small enough that a batch is committed (and shown) quickly. Header batches grow from
+ * HEADER_BATCH to HEADER_BATCH_MAX: the newest messages show at once, and a big folder
+ * then pays for fewer commits, full-text segments and FETCH round trips (#4). */
+#define HEADER_BATCH     500
+#define HEADER_BATCH_MAX 2000
+#define BODY_BATCH       200
 
 #define HEADER_ITEMS "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])"
 #define HEADER_ITEMS_MODSEQ \
@@ -766,9 +769,10 @@ fetch_headers (SyncRun     *run,
 
   report (run, PETREL_SYNC_PHASE_HEADERS, path, 0, uids->len);
 
-  for (guint start = 0; start < uids->len; start += HEADER_BATCH)
+  for (guint start = 0, size = HEADER_BATCH; start < uids->len;
+       start += size, size = MIN (size * 2, HEADER_BATCH_MAX))
     {
-      guint n = MIN (HEADER_BATCH, uids->len - start);
+      guint n = MIN (size, uids->len - start);
       g_autoptr(PetrelImapSeqSet) set = NULL;
       HeaderBatch *batch = g_new0 (HeaderBatch, 1);
       PetrelWait wait = { run->context, NULL };
