@@ -53,6 +53,49 @@ def leaks(transcript_path, user, auth_words):
     return found
 
 
+class ScriptedSmtp:
+    """A loopback SMTP server that sends SCRIPT's lines one by one: the first at once (the
+    greeting), each next one in answer to a command; then it waits for the client to leave.
+    The commands it received are kept in .commands."""
+
+    def __init__(self, script):
+        import socket
+        import threading
+        self.script = list(script)
+        self.commands = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        try:
+            while True:
+                conn, _ = self.sock.accept()
+                with conn:
+                    conn.settimeout(10)
+                    lines = list(self.script)
+                    conn.sendall(lines.pop(0))
+                    buf = b''
+                    while True:
+                        data = conn.recv(4096)
+                        if not data:
+                            break
+                        buf += data
+                        while b'\r\n' in buf:
+                            line, buf = buf.split(b'\r\n', 1)
+                            self.commands.append(line)
+                            if lines:
+                                conn.sendall(lines.pop(0))
+        except OSError:
+            pass
+
+    def close(self):
+        self.sock.close()
+
+
 def tls_started(transcript_path):
     return any(plaintext_part(s['c2s']) != s['c2s']
                for s in R.read_transcript(transcript_path).values())
@@ -197,6 +240,37 @@ def main():
             t.check(rl.json() == [] or rl.status != 0,
                     'IMAP %s: no folder learnt from the plaintext session' % fault, rl.stdout)
             t.note('IMAP %s: %s' % (fault, r.stderr.strip()))
+
+        # -- a scripted SMTP server refusing in the clear, its text a phishing lure: the
+        # account wants STARTTLS, so only the reply's codes may be shown.
+        for fault, script in (('smtp-greeting-554',
+                               [b'554 5.7.1 PHISHING: call +1 555 0100 to unlock\r\n']),
+                              ('smtp-ehlo-421',
+                               [b'220 mx ESMTP\r\n',
+                                b'421 4.3.2 PHISHING: log in at http://example.invalid\r\n'])):
+            srv = ScriptedSmtp(script)
+            try:
+                ds = os.path.join(tmp, 'scripted-' + fault)
+                R.add_account(ds, 'alice', alice, servers.imaps_port, srv.port, servers.ca_file,
+                              smtp_security='starttls')
+                subject = 'scripted %s' % fault
+                r = R.cli(ds, '--json', 'send', '--account', 'alice', '--to', bob['email'],
+                          '--subject', subject, stdin=b'hello\n')
+                items = [i for i in (R.outbox(ds, 'alice') or []) if i['subject'] == subject]
+            finally:
+                srv.close()
+            t.figures['scenarios'] = t.figures.get('scenarios', 0) + 1
+            err = ((items[0]['error'] or '') if items else '') + r.stderr
+            t.check(not r.hung and not r.crashed and items and
+                    items[0]['state'] in ('queued', 'failed'),
+                    'SMTP %s: not sent, kept in the outbox' % fault, (r.describe(), items))
+            t.check('PHISHING' not in err,
+                    'SMTP %s: the unencrypted server text is not shown' % fault, err)
+            code = script[-1][:3].decode()
+            t.check(code in err, 'SMTP %s: the reply code %s is' % (fault, code), err)
+            t.check(not any(c.startswith((b'AUTH', b'MAIL')) for c in srv.commands),
+                    'SMTP %s: no credential, no envelope sent' % fault, srv.commands)
+            t.note('SMTP %s: %s' % (fault, err.strip()))
     finally:
         for p in (imap_proxy, smtp_proxy):
             if p is not None:

@@ -1093,6 +1093,59 @@ connect_auth (GTask *task)
   op_command (task, line, TRUE, auth_token_cb);
 }
 
+/* "454 4.7.0": a reply's codes, without its text. */
+static char *
+dup_reply_codes (const PetrelSmtpReply *reply)
+{
+  if (reply->enhanced != NULL)
+    return g_strdup_printf ("%u %s", reply->code, reply->enhanced);
+  return g_strdup_printf ("%u", reply->code);
+}
+
+/* Whether what the server says now comes in the clear on an account that requires encryption
+ * (before STARTTLS): anyone on the path may have written it, so its text is logged, never
+ * shown; only its codes are (issue #10). */
+static gboolean
+is_unprotected (PetrelSmtpClient *self)
+{
+  return self->security == PETREL_SMTP_SECURITY_STARTTLS && !self->tls_active;
+}
+
+/* The error for a refused greeting or EHLO/HELO: the server's text after @prefix, or only the
+ * reply's codes while the connection is not yet encrypted. */
+static GError *
+refusal_error (PetrelSmtpClient      *self,
+               const PetrelSmtpReply *reply,
+               gboolean               greeting)
+{
+  GError *error = _petrel_smtp_reply_to_error (reply, NULL);
+
+  if (is_unprotected (self))
+    {
+      g_autofree char *text = _petrel_smtp_reply_dup_text (reply);
+      g_autofree char *codes = dup_reply_codes (reply);
+      GError *plain;
+
+      g_debug ("%s: refused before encryption: %u %s", self->host, reply->code, text);
+      plain = g_error_new (error->domain, error->code,
+                           greeting
+                           /* Translators: the first %s is a host name, the second an SMTP
+                            * reply code such as "554 5.7.1" */
+                           ? _("The server %s refused the connection (reply %s)")
+                           /* Translators: as above */
+                           : _("The server %s refused the greeting (reply %s)"),
+                           self->host, codes);
+      g_error_free (error);
+      return plain;
+    }
+
+  g_prefix_error (&error,
+                  greeting ? _("The server %s refused the connection: ")
+                           : _("The server %s refused the greeting: "),
+                  self->host);
+  return error;
+}
+
 static void
 connect_starttls_cb (GTask *task)
 {
@@ -1102,15 +1155,11 @@ connect_starttls_cb (GTask *task)
   if (op->reply->code != 220)
     {
       g_autofree char *text = _petrel_smtp_reply_dup_text (op->reply);
-      g_autofree char *code = NULL;
+      g_autofree char *code = dup_reply_codes (op->reply);
 
       /* The reply came unencrypted, so anyone on the path may have written it: its text is
        * logged, never shown, only its codes (issue #10). */
       g_debug ("%s: STARTTLS refused: %u %s", self->host, op->reply->code, text);
-      if (op->reply->enhanced != NULL)
-        code = g_strdup_printf ("%u %s", op->reply->code, op->reply->enhanced);
-      else
-        code = g_strdup_printf ("%u", op->reply->code);
       op_return_error (task,
                        g_error_new (PETREL_SMTP_ERROR, PETREL_SMTP_ERROR_TLS,
                                     /* Translators: the first %s is a host name, the second an
@@ -1176,10 +1225,7 @@ connect_helo_cb (GTask *task)
 
   if (!reply_is (op->reply, 2))
     {
-      g_autoptr(GError) error = _petrel_smtp_reply_to_error (op->reply, NULL);
-
-      g_prefix_error (&error, _("The server %s refused the greeting: "), self->host);
-      op_return_error (task, g_steal_pointer (&error), TRUE);
+      op_return_error (task, refusal_error (self, op->reply, FALSE), TRUE);
       return;
     }
 
@@ -1243,10 +1289,7 @@ connect_greeting_cb (GTask *task)
 
   if (op->reply->code != 220)
     {
-      g_autoptr(GError) error = _petrel_smtp_reply_to_error (op->reply, NULL);
-
-      g_prefix_error (&error, _("The server %s refused the connection: "), self->host);
-      op_return_error (task, g_steal_pointer (&error), TRUE);
+      op_return_error (task, refusal_error (self, op->reply, TRUE), TRUE);
       return;
     }
 
