@@ -48,34 +48,21 @@ petrel_store_count_folder_conversations (PetrelStore  *self,
                                          guint        *out_count,
                                          GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  int rc;
+  gint64 counts[2];
 
   g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
   g_return_val_if_fail (out_count != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!_petrel_store_read_begin (self, &read, error))
+  if (!_petrel_store_read_int64s (self,
+                                  "SELECT count(DISTINCT conversation_id),"
+                                  "       coalesce(sum(conversation_id IS NULL), 0)"
+                                  " FROM messages WHERE folder_id = ?1",
+                                  &folder_id, 1, counts, G_N_ELEMENTS (counts),
+                                  "Cannot count conversations", error))
     return FALSE;
 
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT count(DISTINCT conversation_id),"
-                                "       coalesce(sum(conversation_id IS NULL), 0)"
-                                " FROM messages WHERE folder_id = ?1",
-                                error);
-  if (stmt == NULL)
-    return FALSE;
-
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot count conversations");
-      return FALSE;
-    }
-
-  *out_count = (guint) (sqlite3_column_int64 (stmt, 0) + sqlite3_column_int64 (stmt, 1));
+  *out_count = (guint) (counts[0] + counts[1]);
   return TRUE;
 }
 
@@ -96,40 +83,60 @@ petrel_store_list_folder_conversations (PetrelStore  *self,
                                         guint         limit,
                                         GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  g_autoptr(GPtrArray) messages = NULL;
-  int rc;
+  const gint64 params[] = { folder_id, limit > 0 ? (gint64) limit : -1, offset };
 
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
-    return NULL;
+  return _petrel_store_read_rows (self,
+                                  "SELECT " PETREL_STORE_MESSAGE_COLUMNS " FROM messages m"
+                                  " WHERE m.folder_id = ?1 AND " NEWEST_IN_FOLDER
+                                  " ORDER BY m.date DESC, m.uid DESC LIMIT ?2 OFFSET ?3",
+                                  params, G_N_ELEMENTS (params),
+                                  (PetrelStoreRowFunc) _petrel_store_message_from_row,
+                                  (GDestroyNotify) petrel_store_message_free,
+                                  "Cannot list conversations", error);
+}
 
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT " PETREL_STORE_MESSAGE_COLUMNS " FROM messages m"
-                                " WHERE m.folder_id = ?1 AND " NEWEST_IN_FOLDER
-                                " ORDER BY m.date DESC, m.uid DESC LIMIT ?2 OFFSET ?3",
-                                error);
-  if (stmt == NULL)
-    return NULL;
+typedef struct {
+  PetrelStoreConversationSummary *summary;
+  GHashTable                     *seen_ids;
+  GHashTable                     *seen_names;
+  GString                        *names;
+} Summarize;
 
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
-  sqlite3_bind_int64 (stmt, 3, offset);
+static gboolean
+summarize_row (sqlite3_stmt *stmt,
+               gpointer      user_data)
+{
+  Summarize *data = user_data;
+  const char *message_id = (const char *) sqlite3_column_text (stmt, 0);
+  const char *name = (const char *) sqlite3_column_text (stmt, 3);
 
-  messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (messages, _petrel_store_message_from_row (stmt));
-
-  if (rc != SQLITE_DONE)
+  /* The same mail in two folders (INBOX and Archive, say) is one message of the thread. */
+  if (message_id != NULL && *message_id != '\0')
     {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list conversations");
-      return NULL;
+      if (g_hash_table_contains (data->seen_ids, message_id))
+        return TRUE;
+      g_hash_table_add (data->seen_ids, g_strdup (message_id));
     }
 
-  return g_steal_pointer (&messages);
+  data->summary->count++;
+  if ((sqlite3_column_int64 (stmt, 1) & PETREL_STORE_FLAG_SEEN) == 0)
+    data->summary->unread++;
+  data->summary->latest_date = MAX (data->summary->latest_date, sqlite3_column_int64 (stmt, 2));
+
+  if (name == NULL || *name == '\0')
+    name = (const char *) sqlite3_column_text (stmt, 4);
+  if (name != NULL && *name != '\0' && !g_hash_table_contains (data->seen_names, name))
+    {
+      g_hash_table_add (data->seen_names, g_strdup (name));
+      if (data->names->len > 0)
+        g_string_append (data->names, ", ");
+      g_string_append (data->names, name);
+    }
+
+  return TRUE;
 }
 
 /**
@@ -145,68 +152,27 @@ petrel_store_summarize_conversation (PetrelStore  *self,
                                      gint64        conversation_id,
                                      GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
   g_autoptr(PetrelStoreConversationSummary) summary = NULL;
   g_autoptr(GHashTable) seen_ids = NULL;
   g_autoptr(GHashTable) seen_names = NULL;
   g_autoptr(GString) names = NULL;
-  int rc;
+  Summarize data;
 
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!_petrel_store_read_begin (self, &read, error))
-    return NULL;
-
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT message_id, flags, date, from_name, from_addr"
-                                " FROM messages WHERE conversation_id = ?1 ORDER BY date",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  sqlite3_bind_int64 (stmt, 1, conversation_id);
 
   summary = g_new0 (PetrelStoreConversationSummary, 1);
   seen_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   seen_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   names = g_string_new (NULL);
+  data = (Summarize) { summary, seen_ids, seen_names, names };
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *message_id = (const char *) sqlite3_column_text (stmt, 0);
-      const char *name = (const char *) sqlite3_column_text (stmt, 3);
-
-      /* The same mail in two folders (INBOX and Archive, say) is one message of the thread. */
-      if (message_id != NULL && *message_id != '\0')
-        {
-          if (g_hash_table_contains (seen_ids, message_id))
-            continue;
-          g_hash_table_add (seen_ids, g_strdup (message_id));
-        }
-
-      summary->count++;
-      if ((sqlite3_column_int64 (stmt, 1) & PETREL_STORE_FLAG_SEEN) == 0)
-        summary->unread++;
-      summary->latest_date = MAX (summary->latest_date, sqlite3_column_int64 (stmt, 2));
-
-      if (name == NULL || *name == '\0')
-        name = (const char *) sqlite3_column_text (stmt, 4);
-      if (name != NULL && *name != '\0' && !g_hash_table_contains (seen_names, name))
-        {
-          g_hash_table_add (seen_names, g_strdup (name));
-          if (names->len > 0)
-            g_string_append (names, ", ");
-          g_string_append (names, name);
-        }
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot read a conversation");
-      return NULL;
-    }
+  if (!_petrel_store_read_each (self,
+                                "SELECT message_id, flags, date, from_name, from_addr"
+                                " FROM messages WHERE conversation_id = ?1 ORDER BY date",
+                                &conversation_id, 1, summarize_row, &data,
+                                "Cannot read a conversation", error))
+    return NULL;
 
   summary->participants = g_string_free (g_steal_pointer (&names), FALSE);
   return g_steal_pointer (&summary);

@@ -123,35 +123,16 @@ GPtrArray *
 petrel_store_list_folders (PetrelStore  *self,
                            GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  g_autoptr(GPtrArray) folders = NULL;
-  int rc;
-
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
-    return NULL;
-
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT " FOLDER_COLUMNS " FROM folders"
-                                " ORDER BY role IS NOT 'inbox', path",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  folders = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_folder_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (folders, folder_from_row (stmt));
-
-  if (rc != SQLITE_DONE)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list folders");
-      return NULL;
-    }
-
-  return g_steal_pointer (&folders);
+  return _petrel_store_read_rows (self,
+                                  "SELECT " FOLDER_COLUMNS " FROM folders"
+                                  " ORDER BY role IS NOT 'inbox', path",
+                                  NULL, 0,
+                                  (PetrelStoreRowFunc) folder_from_row,
+                                  (GDestroyNotify) petrel_store_folder_free,
+                                  "Cannot list folders", error);
 }
 
 static PetrelStoreFolder *

@@ -566,6 +566,22 @@ clear_uid_info (gpointer data)
   g_clear_pointer (&info->keywords, g_free);
 }
 
+static gboolean
+add_uid_info (sqlite3_stmt *stmt,
+              gpointer      user_data)
+{
+  GArray *uids = user_data;
+  PetrelStoreUidInfo info;
+
+  info.uid = (guint32) sqlite3_column_int64 (stmt, 0);
+  info.flags = (PetrelStoreFlags) sqlite3_column_int (stmt, 1) & PETREL_STORE_FLAGS_ALL;
+  info.modseq = (guint64) sqlite3_column_int64 (stmt, 2);
+  info.keywords = _petrel_store_column_dup (stmt, 3);
+  g_array_append_val (uids, info);
+
+  return TRUE;
+}
+
 /**
  * petrel_store_list_uids:
  *
@@ -577,45 +593,20 @@ petrel_store_list_uids (PetrelStore  *self,
                         gint64        folder_id,
                         GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
   g_autoptr(GArray) uids = NULL;
-  int rc;
 
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
-    return NULL;
-
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT uid, flags, modseq, keywords FROM messages"
-                                " WHERE folder_id = ?1 ORDER BY uid",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-
   uids = g_array_new (FALSE, FALSE, sizeof (PetrelStoreUidInfo));
   g_array_set_clear_func (uids, clear_uid_info);
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      PetrelStoreUidInfo info;
-
-      info.uid = (guint32) sqlite3_column_int64 (stmt, 0);
-      info.flags = (PetrelStoreFlags) sqlite3_column_int (stmt, 1) & PETREL_STORE_FLAGS_ALL;
-      info.modseq = (guint64) sqlite3_column_int64 (stmt, 2);
-      info.keywords = _petrel_store_column_dup (stmt, 3);
-      g_array_append_val (uids, info);
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list messages");
-      return NULL;
-    }
+  if (!_petrel_store_read_each (self,
+                                "SELECT uid, flags, modseq, keywords FROM messages"
+                                " WHERE folder_id = ?1 ORDER BY uid",
+                                &folder_id, 1, add_uid_info, uids, "Cannot list messages",
+                                error))
+    return NULL;
 
   return g_steal_pointer (&uids);
 }
@@ -630,33 +621,29 @@ petrel_store_get_max_uid (PetrelStore  *self,
                           guint32      *out_uid,
                           GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  int rc;
+  gint64 max_uid;
 
   g_return_val_if_fail (PETREL_IS_STORE (self), FALSE);
   g_return_val_if_fail (out_uid != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!_petrel_store_read_begin (self, &read, error))
+  if (!_petrel_store_read_int64s (self, "SELECT max (uid) FROM messages WHERE folder_id = ?1",
+                                  &folder_id, 1, &max_uid, 1, "Cannot list messages", error))
     return FALSE;
 
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT max (uid) FROM messages WHERE folder_id = ?1",
-                                error);
-  if (stmt == NULL)
-    return FALSE;
+  *out_uid = (guint32) max_uid;
 
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list messages");
-      return FALSE;
-    }
+  return TRUE;
+}
 
-  *out_uid = (guint32) sqlite3_column_int64 (stmt, 0);
+static gboolean
+add_uid (sqlite3_stmt *stmt,
+         gpointer      user_data)
+{
+  GArray *uids = user_data;
+  guint32 uid = (guint32) sqlite3_column_int64 (stmt, 0);
 
+  g_array_append_val (uids, uid);
   return TRUE;
 }
 
@@ -675,41 +662,20 @@ petrel_store_list_uids_without_body (PetrelStore  *self,
                                      guint         limit,
                                      GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  const gint64 params[] = { folder_id, limit > 0 ? (gint64) limit : -1 };
   g_autoptr(GArray) uids = NULL;
-  int rc;
 
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
-    return NULL;
-
-  stmt = _petrel_store_prepare (read.conn,
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  if (!_petrel_store_read_each (self,
                                 "SELECT uid FROM messages m"
                                 " WHERE folder_id = ?1 AND body_present = 0"
                                 " ORDER BY date DESC, uid DESC LIMIT ?2",
-                                error);
-  if (stmt == NULL)
+                                params, G_N_ELEMENTS (params), add_uid, uids,
+                                "Cannot list messages", error))
     return NULL;
-
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
-
-  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      guint32 uid = (guint32) sqlite3_column_int64 (stmt, 0);
-
-      g_array_append_val (uids, uid);
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list messages");
-      return NULL;
-    }
 
   return g_steal_pointer (&uids);
 }
@@ -725,36 +691,24 @@ petrel_store_get_message (PetrelStore  *self,
                           guint32       uid,
                           GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  int rc;
+  const gint64 params[] = { folder_id, uid };
+  PetrelStoreMessage *message;
 
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
+  if (!_petrel_store_read_row (self,
+                               "SELECT " PETREL_STORE_MESSAGE_COLUMNS " FROM messages m"
+                               " WHERE m.folder_id = ?1 AND m.uid = ?2",
+                               params, G_N_ELEMENTS (params),
+                               (PetrelStoreRowFunc) _petrel_store_message_from_row,
+                               (gpointer *) &message, "Cannot read a message", error))
     return NULL;
 
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT " PETREL_STORE_MESSAGE_COLUMNS " FROM messages m"
-                                " WHERE m.folder_id = ?1 AND m.uid = ?2",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  sqlite3_bind_int64 (stmt, 2, uid);
-
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    return _petrel_store_message_from_row (stmt);
-
-  if (rc == SQLITE_DONE)
+  if (message == NULL)
     set_message_not_found (error, folder_id, uid);
-  else
-    _petrel_store_set_error (error, read.conn->db, rc, "Cannot read a message");
 
-  return NULL;
+  return message;
 }
 
 /**
@@ -775,40 +729,19 @@ petrel_store_list_messages (PetrelStore  *self,
                             guint         limit,
                             GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  g_autoptr(GPtrArray) messages = NULL;
-  int rc;
+  const gint64 params[] = { folder_id, limit > 0 ? (gint64) limit : -1, offset };
 
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
-    return NULL;
-
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT " PETREL_STORE_MESSAGE_COLUMNS " FROM messages m"
-                                " WHERE m.folder_id = ?1"
-                                " ORDER BY m.date DESC, m.uid DESC LIMIT ?2 OFFSET ?3",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
-  sqlite3_bind_int64 (stmt, 3, offset);
-
-  messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (messages, _petrel_store_message_from_row (stmt));
-
-  if (rc != SQLITE_DONE)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list messages");
-      return NULL;
-    }
-
-  return g_steal_pointer (&messages);
+  return _petrel_store_read_rows (self,
+                                  "SELECT " PETREL_STORE_MESSAGE_COLUMNS " FROM messages m"
+                                  " WHERE m.folder_id = ?1"
+                                  " ORDER BY m.date DESC, m.uid DESC LIMIT ?2 OFFSET ?3",
+                                  params, G_N_ELEMENTS (params),
+                                  (PetrelStoreRowFunc) _petrel_store_message_from_row,
+                                  (GDestroyNotify) petrel_store_message_free,
+                                  "Cannot list messages", error);
 }
 
 /**
@@ -822,42 +755,16 @@ petrel_store_list_conversation (PetrelStore  *self,
                                 gint64        conversation_id,
                                 GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  g_autoptr(GPtrArray) messages = NULL;
-  int rc;
-
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
-    return NULL;
-
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT " PETREL_STORE_MESSAGE_COLUMNS ", f.path"
-                                " FROM messages m JOIN folders f ON f.id = m.folder_id"
-                                " WHERE m.conversation_id = ?1"
-                                " ORDER BY m.date, m.id",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  sqlite3_bind_int64 (stmt, 1, conversation_id);
-
-  messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      PetrelStoreMessage *message = _petrel_store_message_from_row (stmt);
-
-      message->folder_path = _petrel_store_column_dup (stmt, PETREL_STORE_MESSAGE_N_COLUMNS);
-      g_ptr_array_add (messages, message);
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot list a conversation");
-      return NULL;
-    }
-
-  return g_steal_pointer (&messages);
+  return _petrel_store_read_rows (self,
+                                  "SELECT " PETREL_STORE_MESSAGE_COLUMNS ", f.path"
+                                  " FROM messages m JOIN folders f ON f.id = m.folder_id"
+                                  " WHERE m.conversation_id = ?1"
+                                  " ORDER BY m.date, m.id",
+                                  &conversation_id, 1,
+                                  (PetrelStoreRowFunc) _petrel_store_message_with_path_from_row,
+                                  (GDestroyNotify) petrel_store_message_free,
+                                  "Cannot list a conversation", error);
 }

@@ -120,6 +120,47 @@ char          *_petrel_store_folder_dir      (PetrelStore       *self,
 #define PETREL_STORE_MESSAGE_N_COLUMNS 21
 
 PetrelStoreMessage *_petrel_store_message_from_row (sqlite3_stmt *stmt);
+/* The columns above followed by the folder's path (f.path), as in a join with folders f. */
+PetrelStoreMessage *_petrel_store_message_with_path_from_row (sqlite3_stmt *stmt);
+
+/* Makes one result (owned by the caller) of the statement's current row. */
+typedef gpointer (*PetrelStoreRowFunc) (sqlite3_stmt *stmt);
+/* Takes the statement's current row; returns %FALSE to read no further. */
+typedef gboolean (*PetrelStoreEachFunc) (sqlite3_stmt *stmt,
+                                         gpointer      user_data);
+
+gboolean   _petrel_store_read_each (PetrelStore         *self,
+                                    const char          *sql,
+                                    const gint64        *params,
+                                    guint                n_params,
+                                    PetrelStoreEachFunc  func,
+                                    gpointer             user_data,
+                                    const char          *what,
+                                    GError             **error);
+GPtrArray *_petrel_store_read_rows (PetrelStore         *self,
+                                    const char          *sql,
+                                    const gint64        *params,
+                                    guint                n_params,
+                                    PetrelStoreRowFunc   row_func,
+                                    GDestroyNotify       free_func,
+                                    const char          *what,
+                                    GError             **error);
+gboolean   _petrel_store_read_row  (PetrelStore         *self,
+                                    const char          *sql,
+                                    const gint64        *params,
+                                    guint                n_params,
+                                    PetrelStoreRowFunc   row_func,
+                                    gpointer            *out_row,
+                                    const char          *what,
+                                    GError             **error);
+gboolean   _petrel_store_read_int64s (PetrelStore       *self,
+                                      const char        *sql,
+                                      const gint64      *params,
+                                      guint              n_params,
+                                      gint64            *out_values,
+                                      guint              n_values,
+                                      const char        *what,
+                                      GError           **error);
 
 /* Threading (petrel-store-thread.c) */
 char      *_petrel_store_subject_key          (const char        *subject,

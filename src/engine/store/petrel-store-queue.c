@@ -135,34 +135,14 @@ GPtrArray *
 petrel_store_outbox_list (PetrelStore  *self,
                           GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  g_autoptr(GPtrArray) items = NULL;
-  int rc;
-
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
-    return NULL;
-
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT " OUTBOX_COLUMNS " FROM outbox ORDER BY id",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  items = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_outbox_item_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (items, outbox_item_from_row (stmt));
-
-  if (rc != SQLITE_DONE)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot read the outbox");
-      return NULL;
-    }
-
-  return g_steal_pointer (&items);
+  return _petrel_store_read_rows (self, "SELECT " OUTBOX_COLUMNS " FROM outbox ORDER BY id",
+                                  NULL, 0,
+                                  (PetrelStoreRowFunc) outbox_item_from_row,
+                                  (GDestroyNotify) petrel_store_outbox_item_free,
+                                  "Cannot read the outbox", error);
 }
 
 /**
@@ -175,34 +155,22 @@ petrel_store_outbox_get (PetrelStore  *self,
                          gint64        id,
                          GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  int rc;
+  PetrelStoreOutboxItem *item;
 
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
+  if (!_petrel_store_read_row (self, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?1",
+                               &id, 1,
+                               (PetrelStoreRowFunc) outbox_item_from_row,
+                               (gpointer *) &item, "Cannot read the outbox", error))
     return NULL;
 
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?1",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  sqlite3_bind_int64 (stmt, 1, id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    return outbox_item_from_row (stmt);
-
-  if (rc == SQLITE_DONE)
+  if (item == NULL)
     g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
                  "No outbox entry %" G_GINT64_FORMAT, id);
-  else
-    _petrel_store_set_error (error, read.conn->db, rc, "Cannot read the outbox");
 
-  return NULL;
+  return item;
 }
 
 /**
@@ -322,6 +290,22 @@ petrel_store_replay_add (PetrelStore  *self,
   return _petrel_store_write_commit (&write, error);
 }
 
+static PetrelStoreReplayOp *
+replay_op_from_row (sqlite3_stmt *stmt)
+{
+  PetrelStoreReplayOp *op = g_new0 (PetrelStoreReplayOp, 1);
+
+  op->id = sqlite3_column_int64 (stmt, 0);
+  op->created = sqlite3_column_int64 (stmt, 1);
+  op->kind = _petrel_store_column_dup (stmt, 2);
+  op->payload = _petrel_store_column_dup (stmt, 3);
+  op->state = _petrel_store_column_dup (stmt, 4);
+  op->attempts = (guint) MAX (sqlite3_column_int (stmt, 5), 0);
+  op->last_error = _petrel_store_column_dup (stmt, 6);
+
+  return op;
+}
+
 /**
  * petrel_store_replay_list:
  *
@@ -332,46 +316,16 @@ GPtrArray *
 petrel_store_replay_list (PetrelStore  *self,
                           GError      **error)
 {
-  g_auto(PetrelStoreRead) read = { 0 };
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-  g_autoptr(GPtrArray) ops = NULL;
-  int rc;
-
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_petrel_store_read_begin (self, &read, error))
-    return NULL;
-
-  stmt = _petrel_store_prepare (read.conn,
-                                "SELECT id, created, kind, payload, state, attempts, last_error"
-                                " FROM replay_queue ORDER BY id",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-
-  ops = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_replay_op_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      PetrelStoreReplayOp *op = g_new0 (PetrelStoreReplayOp, 1);
-
-      op->id = sqlite3_column_int64 (stmt, 0);
-      op->created = sqlite3_column_int64 (stmt, 1);
-      op->kind = _petrel_store_column_dup (stmt, 2);
-      op->payload = _petrel_store_column_dup (stmt, 3);
-      op->state = _petrel_store_column_dup (stmt, 4);
-      op->attempts = (guint) MAX (sqlite3_column_int (stmt, 5), 0);
-      op->last_error = _petrel_store_column_dup (stmt, 6);
-      g_ptr_array_add (ops, op);
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot read the replay queue");
-      return NULL;
-    }
-
-  return g_steal_pointer (&ops);
+  return _petrel_store_read_rows (self,
+                                  "SELECT id, created, kind, payload, state, attempts, last_error"
+                                  " FROM replay_queue ORDER BY id",
+                                  NULL, 0,
+                                  (PetrelStoreRowFunc) replay_op_from_row,
+                                  (GDestroyNotify) petrel_store_replay_op_free,
+                                  "Cannot read the replay queue", error);
 }
 
 /**

@@ -133,12 +133,7 @@ petrel_store_search (PetrelStore  *self,
   sqlite3_bind_int64 (stmt, 8, limit > 0 ? (gint64) limit : -1);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      PetrelStoreMessage *message = _petrel_store_message_from_row (stmt);
-
-      message->folder_path = _petrel_store_column_dup (stmt, PETREL_STORE_MESSAGE_N_COLUMNS);
-      g_ptr_array_add (results, message);
-    }
+    g_ptr_array_add (results, _petrel_store_message_with_path_from_row (stmt));
 
   if (rc != SQLITE_DONE)
     {

@@ -222,6 +222,166 @@ _petrel_store_message_from_row (sqlite3_stmt *stmt)
   return message;
 }
 
+PetrelStoreMessage *
+_petrel_store_message_with_path_from_row (sqlite3_stmt *stmt)
+{
+  PetrelStoreMessage *message = _petrel_store_message_from_row (stmt);
+
+  message->folder_path = _petrel_store_column_dup (stmt, PETREL_STORE_MESSAGE_N_COLUMNS);
+
+  return message;
+}
+
+/* Runs @sql on a read connection with ?1…?n bound to @params and calls @func on each row
+ * until it returns %FALSE. @what begins the error message. */
+gboolean
+_petrel_store_read_each (PetrelStore          *self,
+                         const char           *sql,
+                         const gint64         *params,
+                         guint                 n_params,
+                         PetrelStoreEachFunc   func,
+                         gpointer              user_data,
+                         const char           *what,
+                         GError              **error)
+{
+  g_auto(PetrelStoreRead) read = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  int rc;
+
+  if (!_petrel_store_read_begin (self, &read, error))
+    return FALSE;
+
+  stmt = _petrel_store_prepare (read.conn, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < n_params; i++)
+    sqlite3_bind_int64 (stmt, (int) i + 1, params[i]);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    if (!func (stmt, user_data))
+      return TRUE;
+
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, read.conn->db, rc, what);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+typedef struct {
+  PetrelStoreRowFunc  row_func;
+  GPtrArray          *rows;
+  gpointer            row;
+  gint64             *values;
+  guint               n_values;
+} ReadRows;
+
+static gboolean
+add_row (sqlite3_stmt *stmt,
+         gpointer      user_data)
+{
+  ReadRows *data = user_data;
+
+  g_ptr_array_add (data->rows, data->row_func (stmt));
+  return TRUE;
+}
+
+/* _petrel_store_read_each() collecting what @row_func makes of each row, in order, in an
+ * array that frees them with @free_func. */
+GPtrArray *
+_petrel_store_read_rows (PetrelStore         *self,
+                         const char          *sql,
+                         const gint64        *params,
+                         guint                n_params,
+                         PetrelStoreRowFunc   row_func,
+                         GDestroyNotify       free_func,
+                         const char          *what,
+                         GError             **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  ReadRows data = { .row_func = row_func, .rows = rows };
+
+  if (!_petrel_store_read_each (self, sql, params, n_params, add_row, &data, what, error))
+    return NULL;
+
+  return g_steal_pointer (&rows);
+}
+
+static gboolean
+take_first_row (sqlite3_stmt *stmt,
+                gpointer      user_data)
+{
+  ReadRows *data = user_data;
+
+  data->row = data->row_func (stmt);
+  return FALSE;
+}
+
+/* Like _petrel_store_read_rows() for the first row only: sets *@out_row to what @row_func
+ * makes of it, or to %NULL when there is no row (not an error: the caller says what is
+ * missing). Returns %FALSE with @error set when the read fails. */
+gboolean
+_petrel_store_read_row (PetrelStore         *self,
+                        const char          *sql,
+                        const gint64        *params,
+                        guint                n_params,
+                        PetrelStoreRowFunc   row_func,
+                        gpointer            *out_row,
+                        const char          *what,
+                        GError             **error)
+{
+  ReadRows data = { .row_func = row_func };
+
+  *out_row = NULL;
+  if (!_petrel_store_read_each (self, sql, params, n_params, take_first_row, &data, what, error))
+    return FALSE;
+
+  *out_row = data.row;
+  return TRUE;
+}
+
+static gboolean
+take_int64s (sqlite3_stmt *stmt,
+             gpointer      user_data)
+{
+  ReadRows *data = user_data;
+
+  for (guint i = 0; i < data->n_values; i++)
+    data->values[i] = sqlite3_column_int64 (stmt, (int) i);
+  data->n_values = 0;
+  return FALSE;
+}
+
+/* Reads the integer columns of a query that always yields one row (an aggregate) into
+ * @out_values[0…n_values-1]; ?1…?n are bound to @params. */
+gboolean
+_petrel_store_read_int64s (PetrelStore   *self,
+                           const char    *sql,
+                           const gint64  *params,
+                           guint          n_params,
+                           gint64        *out_values,
+                           guint          n_values,
+                           const char    *what,
+                           GError       **error)
+{
+  ReadRows data = { .values = out_values, .n_values = n_values };
+
+  if (!_petrel_store_read_each (self, sql, params, n_params, take_int64s, &data, what, error))
+    return FALSE;
+
+  if (data.n_values > 0)
+    {
+      /* No row: an aggregate always has one, so the query is wrong. */
+      _petrel_store_set_error (error, NULL, SQLITE_DONE, what);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 char *
 _petrel_store_message_relpath (gint64  folder_id,
                                guint32 uid)
