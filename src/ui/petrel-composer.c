@@ -126,6 +126,9 @@ static void schedule_autosave (PetrelComposer *self);
 static void set_rich_mode (PetrelComposer *self,
                            gboolean        rich);
 static void save_draft (PetrelComposer *self);
+static void image_file_loaded_cb (GObject      *object,
+                                  GAsyncResult *result,
+                                  gpointer      user_data);
 
 /* Helpers */
 
@@ -561,14 +564,13 @@ remove_attachment_action (GtkWidget  *widget,
   schedule_autosave (self);
 }
 
+/* Dropped files are attached; with @inline_images, an image dropped on a rich body goes into
+ * the text instead. Returns: FALSE when @value holds no files */
 static gboolean
-on_drop_cb (GtkDropTarget *target,
-            const GValue  *value,
-            double         x,
-            double         y,
-            gpointer       user_data)
+drop_files (PetrelComposer *self,
+            const GValue   *value,
+            gboolean        inline_images)
 {
-  PetrelComposer *self = PETREL_COMPOSER (user_data);
   GSList *files;
 
   if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
@@ -576,10 +578,34 @@ on_drop_cb (GtkDropTarget *target,
 
   files = gdk_file_list_get_files (g_value_get_boxed (value));
   for (GSList *l = files; l != NULL; l = l->next)
-    attach_file (self, G_FILE (l->data));
-  g_slist_free (files);
+    {
+      GFile *file = G_FILE (l->data);
+      g_autofree char *name = NULL;
+      g_autofree char *type = NULL;
 
+      if (inline_images && is_rich (self))
+        {
+          name = g_file_get_basename (file);
+          type = g_content_type_guess (name, NULL, 0, NULL);
+        }
+      if (type != NULL && g_content_type_is_a (type, "image/*"))
+        g_file_load_contents_async (file, self->cancellable, image_file_loaded_cb,
+                                    g_object_ref (self));
+      else
+        attach_file (self, file);
+    }
+  g_slist_free (files);
   return TRUE;
+}
+
+static gboolean
+on_drop_cb (GtkDropTarget *target,
+            const GValue  *value,
+            double         x,
+            double         y,
+            gpointer       user_data)
+{
+  return drop_files (PETREL_COMPOSER (user_data), value, FALSE);
 }
 
 /* Attachment check */
@@ -629,6 +655,21 @@ petrel_composer_mentions_attachment (const char *text)
   return FALSE;
 }
 
+/* The application's settings when the installed schema has @key, else NULL: the tests and
+ * petrel-cli may run without the schema. */
+static GSettings *
+settings_with_key (const char *key)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, key))
+    return NULL;
+  return g_settings_new (APPLICATION_ID);
+}
+
 /* Undo-send delay */
 
 /**
@@ -641,38 +682,25 @@ guint
 petrel_composer_get_undo_send_delay (void)
 {
   const char *env = g_getenv ("PETREL_UNDO_SEND_DELAY");
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
   guint64 delay = 0;
 
   if (env != NULL && g_ascii_string_to_unsigned (env, 10, 0, 3600, &delay, NULL))
     return (guint) delay;
 
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
-  if (schema != NULL && g_settings_schema_has_key (schema, "undo-send-delay"))
-    {
-      g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-
-      return MIN (g_settings_get_uint (settings, "undo-send-delay"), 3600);
-    }
-  return 5;
+  settings = settings_with_key ("undo-send-delay");
+  if (settings == NULL)
+    return 5;
+  return MIN (g_settings_get_uint (settings, "undo-send-delay"), 3600);
 }
 
 /* The `reply-below-quote` setting: FALSE without the schema. */
 static gboolean
 reply_below_quote (void)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GSettings) settings = settings_with_key ("reply-below-quote");
 
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
-  if (schema == NULL || !g_settings_schema_has_key (schema, "reply-below-quote"))
-    return FALSE;
-  settings = g_settings_new (APPLICATION_ID);
-  return g_settings_get_boolean (settings, "reply-below-quote");
+  return settings != NULL && g_settings_get_boolean (settings, "reply-below-quote");
 }
 
 /* Drafts */
@@ -1297,6 +1325,28 @@ really_send (PetrelComposer *self)
   g_task_run_in_thread (task, queue_thread);
 }
 
+/* A message dialog over the composer with the responses "cancel" (also its close response)
+ * and @response, labelled @label and shown with @appearance. */
+static GtkWidget *
+choice_dialog_new (PetrelComposer        *self,
+                   const char            *heading,
+                   const char            *body,
+                   const char            *response,
+                   const char            *label,
+                   AdwResponseAppearance  appearance)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    response, label,
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response,
+                                              appearance);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  return dialog;
+}
+
 static void
 on_attachment_dialog_response_cb (AdwMessageDialog *dialog,
                                   const char       *response,
@@ -1325,18 +1375,12 @@ send_action (GtkWidget  *widget,
     {
       GtkWidget *dialog;
 
-      dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Send Without Attachment?"),
-                                       _("The message mentions an attachment, but no file is "
-                                         "attached."));
-      adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                        "cancel", _("_Cancel"),
-                                        "attach", _("_Attach Files…"),
-                                        "send", _("_Send Anyway"),
-                                        NULL);
-      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "attach",
-                                                  ADW_RESPONSE_SUGGESTED);
+      dialog = choice_dialog_new (self, _("Send Without Attachment?"),
+                                  _("The message mentions an attachment, but no file is "
+                                    "attached."),
+                                  "attach", _("_Attach Files…"), ADW_RESPONSE_SUGGESTED);
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "send", _("_Send Anyway"));
       adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "attach");
-      adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
       g_signal_connect (dialog, "response", G_CALLBACK (on_attachment_dialog_response_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
       return;
@@ -2082,16 +2126,9 @@ load_original (PetrelComposer      *self,
 static gboolean
 compose_rich_text (void)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GSettings) settings = settings_with_key ("compose-rich-text");
 
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
-  if (schema == NULL || !g_settings_schema_has_key (schema, "compose-rich-text"))
-    return FALSE;
-  settings = g_settings_new (APPLICATION_ID);
-  return g_settings_get_boolean (settings, "compose-rich-text");
+  return settings != NULL && g_settings_get_boolean (settings, "compose-rich-text");
 }
 
 static void
@@ -2156,17 +2193,11 @@ on_rich_toggled_cb (GtkToggleButton *button,
       return;
     }
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Switch to Plain Text?"),
-                                   _("The formatting, links and images of this message will be "
-                                     "lost. Lists, quotes and link addresses stay as text."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "plain", _("_Switch to Plain Text"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "plain",
-                                              ADW_RESPONSE_DESTRUCTIVE);
+  dialog = choice_dialog_new (self, _("Switch to Plain Text?"),
+                              _("The formatting, links and images of this message will be "
+                                "lost. Lists, quotes and link addresses stay as text."),
+                              "plain", _("_Switch to Plain Text"), ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (on_plain_dialog_response_cb), self);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -2252,23 +2283,17 @@ insert_link_action (GtkWidget  *widget,
   if (!is_rich (self))
     return;
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Insert Link"),
-                                   _("The selected text links to this address; without a "
-                                     "selection the address itself is inserted."));
+  dialog = choice_dialog_new (self, _("Insert Link"),
+                              _("The selected text links to this address; without a "
+                                "selection the address itself is inserted."),
+                              "insert", _("_Insert Link"), ADW_RESPONSE_SUGGESTED);
   entry = gtk_entry_new ();
   gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_URL);
   gtk_entry_set_placeholder_text (GTK_ENTRY (entry), "https://");
   gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Link Address"), -1);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "insert", _("_Insert Link"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "insert",
-                                              ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "insert");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data (G_OBJECT (dialog), "petrel-entry", entry);
   g_signal_connect (entry, "activate", G_CALLBACK (on_link_entry_activate_cb), dialog);
   g_signal_connect (dialog, "response", G_CALLBACK (on_link_dialog_response_cb), self);
@@ -2421,7 +2446,6 @@ on_body_drop_cb (GtkDropTarget *target,
                  gpointer       user_data)
 {
   PetrelComposer *self = PETREL_COMPOSER (user_data);
-  GSList *files;
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
     {
@@ -2433,24 +2457,7 @@ on_body_drop_cb (GtkDropTarget *target,
       insert_image_bytes (self, png);
       return TRUE;
     }
-  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return FALSE;
-
-  files = gdk_file_list_get_files (g_value_get_boxed (value));
-  for (GSList *l = files; l != NULL; l = l->next)
-    {
-      GFile *file = G_FILE (l->data);
-      g_autofree char *name = g_file_get_basename (file);
-      g_autofree char *type = g_content_type_guess (name, NULL, 0, NULL);
-
-      if (is_rich (self) && g_content_type_is_a (type, "image/*"))
-        g_file_load_contents_async (file, self->cancellable, image_file_loaded_cb,
-                                    g_object_ref (self));
-      else
-        attach_file (self, file);
-    }
-  g_slist_free (files);
-  return TRUE;
+  return drop_files (self, value, TRUE);
 }
 
 static void

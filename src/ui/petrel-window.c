@@ -810,6 +810,21 @@ on_conversations_changed_cb (GSettings    *settings,
     }
 }
 
+/* Shows @model in the message list: a new folder (or All Inboxes) ends any search and
+ * closes the message read before. */
+static void
+show_list (PetrelWindow *self,
+           GListModel   *model)
+{
+  g_clear_object (&self->search_list);
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_toggle_button_set_active (self->search_button, FALSE);
+
+  set_message_model (self, model);
+  petrel_reader_show_message (self->reader, NULL);
+}
+
 static void
 show_folder (PetrelWindow *self,
              PetrelFolder *folder)
@@ -830,13 +845,7 @@ show_folder (PetrelWindow *self,
   self->folder_shown_at = g_get_monotonic_time ();
   self->folder_list = new_folder_list (self, folder);
 
-  g_clear_object (&self->search_list);
-  if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
-    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  gtk_toggle_button_set_active (self->search_button, FALSE);
-
-  set_message_model (self, G_LIST_MODEL (self->folder_list));
-  petrel_reader_show_message (self->reader, NULL);
+  show_list (self, G_LIST_MODEL (self->folder_list));
 }
 
 /* All Inboxes: the inboxes of the real accounts, merged newest first. */
@@ -875,13 +884,7 @@ show_all_inboxes (PetrelWindow *self)
   self->merged_list = g_steal_pointer (&merged);
   self->folder_shown_at = g_get_monotonic_time ();
 
-  g_clear_object (&self->search_list);
-  if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
-    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  gtk_toggle_button_set_active (self->search_button, FALSE);
-
-  set_message_model (self, G_LIST_MODEL (self->merged_list));
-  petrel_reader_show_message (self->reader, NULL);
+  show_list (self, G_LIST_MODEL (self->merged_list));
 }
 
 /* The sum of the real accounts' inbox unread counts, for the All Inboxes row. */
@@ -2165,21 +2168,12 @@ undo_action (GtkWidget  *widget,
              GVariant   *parameter)
 {
   PetrelWindow *self = PETREL_WINDOW (widget);
-  const char *id = g_variant_get_string (parameter, NULL);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->states));
+  PetrelAccountState *state = find_state_by_id (self, g_variant_get_string (parameter, NULL));
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states), i);
-      PetrelAccount *account = petrel_account_state_get_account (state);
-
-      if (g_strcmp0 (petrel_account_get_id (account), id) == 0)
-        {
-          petrel_account_undo_async (account, !petrel_account_state_get_demo (state),
-                                     self->cancellable, undo_cb, g_object_ref (self));
-          return;
-        }
-    }
+  if (state != NULL)
+    petrel_account_undo_async (petrel_account_state_get_account (state),
+                               !petrel_account_state_get_demo (state),
+                               self->cancellable, undo_cb, g_object_ref (self));
 }
 
 /* The Undo of a toast: exactly that toast's change. */
@@ -2634,6 +2628,18 @@ find_folder (PetrelWindow *self,
   return petrel_folder_list_find (petrel_account_state_get_folders (state), path);
 }
 
+/* The folder an action's "(ss)" parameter (account id, path) names, or NULL. */
+static PetrelFolder *
+parameter_folder (PetrelWindow  *self,
+                  GVariant      *parameter,
+                  const char   **path)
+{
+  const char *account_id;
+
+  g_variant_get (parameter, "(&s&s)", &account_id, path);
+  return find_folder (self, account_id, *path);
+}
+
 static Change *
 folder_change_new (PetrelWindow  *self,
                    ChangeKind     kind,
@@ -2851,12 +2857,10 @@ delete_folder_activated (GSimpleAction *action,
                          gpointer       user_data)
 {
   PetrelWindow *self = PETREL_WINDOW (user_data);
-  const char *account_id, *path;
-  PetrelFolder *folder;
+  const char *path;
+  PetrelFolder *folder = parameter_folder (self, parameter, &path);
   Change *change;
 
-  g_variant_get (parameter, "(&s&s)", &account_id, &path);
-  folder = find_folder (self, account_id, path);
   if (folder == NULL || petrel_folder_get_role (folder) == PETREL_STORE_FOLDER_ROLE_INBOX)
     return;
 
@@ -2873,12 +2877,10 @@ mark_folder_read_activated (GSimpleAction *action,
                             gpointer       user_data)
 {
   PetrelWindow *self = PETREL_WINDOW (user_data);
-  const char *account_id, *path;
-  PetrelFolder *folder;
+  const char *path;
+  PetrelFolder *folder = parameter_folder (self, parameter, &path);
   Change *change;
 
-  g_variant_get (parameter, "(&s&s)", &account_id, &path);
-  folder = find_folder (self, account_id, path);
   if (folder == NULL || petrel_folder_get_unread (folder) == 0)
     return;
 
@@ -3055,15 +3057,14 @@ rename_folder_dialog_activated (GSimpleAction *action,
                                 gpointer       user_data)
 {
   PetrelWindow *self = PETREL_WINDOW (user_data);
-  FolderDialog *data = folder_dialog_new (self, parameter);
-  PetrelFolder *folder = find_folder (self, data->account_id, data->path);
+  const char *path;
+  PetrelFolder *folder = parameter_folder (self, parameter, &path);
+  FolderDialog *data;
 
   if (folder == NULL)
-    {
-      folder_dialog_free (data);
-      return;
-    }
+    return;
 
+  data = folder_dialog_new (self, parameter);
   folder_dialog_show (self, data, _("Rename Folder"), NULL, "rename", _("_Rename"),
                       ADW_RESPONSE_SUGGESTED,
                       name_entry (data, folder_basename (data->path,
@@ -3077,17 +3078,14 @@ delete_folder_dialog_activated (GSimpleAction *action,
                                 gpointer       user_data)
 {
   PetrelWindow *self = PETREL_WINDOW (user_data);
-  FolderDialog *data = folder_dialog_new (self, parameter);
-  PetrelFolder *folder = find_folder (self, data->account_id, data->path);
+  const char *path;
+  PetrelFolder *folder = parameter_folder (self, parameter, &path);
   g_autofree char *heading = NULL;
   g_autofree char *body = NULL;
   guint total;
 
   if (folder == NULL)
-    {
-      folder_dialog_free (data);
-      return;
-    }
+    return;
 
   total = petrel_folder_get_total (folder);
   /* Translators: %s is a folder's name */
@@ -3096,7 +3094,8 @@ delete_folder_dialog_activated (GSimpleAction *action,
                                     "on the server. This cannot be undone.",
                                     "The folder, its subfolders and its %u messages are deleted "
                                     "on the server. This cannot be undone.", total), total);
-  folder_dialog_show (self, data, heading, body, "delete", _("_Delete"),
+  folder_dialog_show (self, folder_dialog_new (self, parameter), heading, body, "delete",
+                      _("_Delete"),
                       ADW_RESPONSE_DESTRUCTIVE, NULL);
 }
 

@@ -327,3 +327,61 @@ def open_from_main_menu(app, window, item_name):
     if item is not None:
         item.doActionNamed('click')
     return item
+
+
+def imap_login(servers, user):
+    """An IMAP connection to the loopback SERVERS, logged in as USER."""
+    import imaplib
+    m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
+    m.login(user['user'], user['password'])
+    return m
+
+
+def append_message(servers, user, raw, folder='INBOX'):
+    """Append the message RAW (bytes) to USER's FOLDER on the loopback SERVERS."""
+    m = imap_login(servers, user)
+    m.append(folder, None, None, raw)
+    m.logout()
+
+
+def mailbox(servers, user, folder='INBOX'):
+    """USER's messages in FOLDER on the loopback SERVERS (read-only), each a dict of 'flags'
+    (the IMAP flags), 'raw' (bytes) and 'msg' (an email.message.EmailMessage)."""
+    import email
+    import email.policy
+    import re
+    m = imap_login(servers, user)
+    typ, _ = m.select('"%s"' % folder, readonly=True)
+    out = []
+    if typ == 'OK':
+        typ, data = m.uid('FETCH', '1:*', '(UID FLAGS BODY.PEEK[])')
+        for item in data or []:
+            if isinstance(item, tuple):
+                flags = re.search(r'FLAGS \(([^)]*)\)', item[0].decode()).group(1).split()
+                msg = email.message_from_bytes(item[1], policy=email.policy.default)
+                out.append({'flags': flags, 'raw': item[1], 'msg': msg})
+    m.logout()
+    return out
+
+
+def with_subject(msgs, subject):
+    """The messages of MSGS (as mailbox() gives them) with the subject SUBJECT."""
+    return [x for x in msgs if x['msg']['subject'] == subject]
+
+
+def dump(node, depth=0):
+    """The accessible tree under NODE on stderr, to see why a lookup failed."""
+    try:
+        sys.stderr.write('%s%s %r\n' % ('  ' * depth, node.roleName, node.name))
+        for child in node.children:
+            dump(child, depth + 1)
+    except Exception:
+        pass
+
+
+def type_into(node, text):
+    """Click NODE, then type TEXT into it with the keyboard."""
+    from dogtail import rawinput
+    node.click()
+    time.sleep(0.2)
+    rawinput.typeText(text)

@@ -10,9 +10,6 @@
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import email
-import email.policy
-import imaplib
 import os
 import re
 import shutil
@@ -22,28 +19,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import petrelui  # noqa: E402
+from petrelui import dump, mailbox, type_into, with_subject  # noqa: E402
 from dogtail import rawinput  # noqa: E402
 
 SIZE_LIMIT = 9000
-
-
-def mailbox(servers, user, folder='INBOX'):
-    m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-    m.login(user['user'], user['password'])
-    typ, _ = m.select('"%s"' % folder, readonly=True)
-    out = []
-    if typ == 'OK':
-        typ, data = m.uid('FETCH', '1:*', '(UID FLAGS BODY.PEEK[])')
-        for item in data or []:
-            if isinstance(item, tuple):
-                msg = email.message_from_bytes(item[1], policy=email.policy.default)
-                out.append({'raw': item[1], 'msg': msg})
-    m.logout()
-    return out
-
-
-def with_subject(msgs, subject):
-    return [x for x in msgs if x['msg']['subject'] == subject]
 
 
 def parts(msg):
@@ -52,21 +31,6 @@ def parts(msg):
     html = msg.get_body(('html',))
     return (plain.get_content() if plain is not None else None,
             html.get_content() if html is not None else None)
-
-
-def dump(node, depth=0):
-    try:
-        sys.stderr.write('%s%s %r\n' % ('  ' * depth, node.roleName, node.name))
-        for child in node.children:
-            dump(child, depth + 1)
-    except Exception:
-        pass
-
-
-def type_into(node, text):
-    node.click()
-    time.sleep(0.2)
-    rawinput.typeText(text)
 
 
 def is_checked(node):
@@ -89,15 +53,13 @@ def main():
     find = petrelui.find_showing
     try:
         alice, bob = servers.user(0), servers.user(1)
-        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-        m.login(alice['user'], alice['password'])
-        m.append('INBOX', None, None,
-                 b'From: Bob Stone <%s>\r\nTo: Alice <%s>\r\nSubject: Tide tables\r\n'
-                 b'Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n'
-                 b'Message-ID: <tide1@example.test>\r\n'
-                 b'\r\nHigh water is at 6 <b>sharp</b>.\r\n'
-                 % (bob['email'].encode(), alice['email'].encode()))
-        m.logout()
+        petrelui.append_message(
+            servers, alice,
+            b'From: Bob Stone <%s>\r\nTo: Alice <%s>\r\nSubject: Tide tables\r\n'
+            b'Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n'
+            b'Message-ID: <tide1@example.test>\r\n'
+            b'\r\nHigh water is at 6 <b>sharp</b>.\r\n'
+            % (bob['email'].encode(), alice['email'].encode()))
         # The limit the outbox is to remember (the default is 25 MiB).
         servers.command('smtp-size', limit=SIZE_LIMIT)
 

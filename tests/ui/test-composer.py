@@ -8,11 +8,7 @@
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import email
-import email.policy
-import imaplib
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -21,54 +17,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
 import petrelui  # noqa: E402
-import petrel_servers  # noqa: E402
+from petrelui import cli, dump, mailbox, type_into, with_subject  # noqa: E402
 from dogtail import rawinput  # noqa: E402
 
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
 APP = os.environ.get('PETREL_APP', 'petrel')
-
-
-def cli(data_dir, *args, stdin=None):
-    return subprocess.run([CLI, '--data-dir', data_dir] + list(args), input=stdin,
-                          capture_output=True, timeout=120)
-
-
-def mailbox(servers, user, folder='INBOX'):
-    m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-    m.login(user['user'], user['password'])
-    typ, _ = m.select('"%s"' % folder, readonly=True)
-    out = []
-    if typ == 'OK':
-        typ, data = m.uid('FETCH', '1:*', '(UID FLAGS BODY.PEEK[])')
-        for item in data or []:
-            if isinstance(item, tuple):
-                flags = re.search(r'FLAGS \(([^)]*)\)', item[0].decode()).group(1).split()
-                msg = email.message_from_bytes(item[1], policy=email.policy.default)
-                out.append({'flags': flags, 'raw': item[1], 'msg': msg})
-    m.logout()
-    return out
-
-
-def with_subject(msgs, subject):
-    return [x for x in msgs if x['msg']['subject'] == subject]
-
-
-def dump(node, depth=0):
-    """The accessible tree under NODE on stderr, to see why a lookup failed."""
-    try:
-        sys.stderr.write('%s%s %r\n' % ('  ' * depth, node.roleName, node.name))
-        for child in node.children:
-            dump(child, depth + 1)
-    except Exception:
-        pass
-
-
-def type_into(node, text):
-    node.click()
-    time.sleep(0.2)
-    rawinput.typeText(text)
 
 
 def composer_window(app, title):
@@ -76,13 +29,8 @@ def composer_window(app, title):
 
 
 def main():
-    if not os.environ.get('DISPLAY') and not os.environ.get('WAYLAND_DISPLAY'):
-        print('1..0 # SKIP no display (build-aux/test runs the UI tests under xvfb-run)')
-        return 77
-    try:
-        servers = petrel_servers.TestServers().start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    servers = petrelui.start_servers()
+    if servers is None:
         return 77
 
     ok = petrelui.Tap()
@@ -90,23 +38,16 @@ def main():
     env = {'PETREL_UNDO_SEND_DELAY': '0'}
     try:
         alice, bob = servers.user(0), servers.user(1)
-        m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-        m.login(alice['user'], alice['password'])
-        m.append('INBOX', None, None,
-                 b'From: Bob Stone <%s>\r\nTo: Alice <%s>\r\nSubject: Boat trip\r\n'
-                 b'Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n'
-                 b'Message-ID: <trip2@example.test>\r\nReferences: <trip1@example.test>\r\n'
-                 b'\r\nShall we take the boat on Saturday?\r\n'
-                 % (bob['email'].encode(), alice['email'].encode()))
-        m.logout()
+        petrelui.append_message(
+            servers, alice,
+            b'From: Bob Stone <%s>\r\nTo: Alice <%s>\r\nSubject: Boat trip\r\n'
+            b'Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n'
+            b'Message-ID: <trip2@example.test>\r\nReferences: <trip1@example.test>\r\n'
+            b'\r\nShall we take the boat on Saturday?\r\n'
+            % (bob['email'].encode(), alice['email'].encode()))
 
         with tempfile.TemporaryDirectory(prefix='petrel-ui-') as data_dir:
-            r = cli(data_dir, 'account', 'add', '--id', 'alice', '--email', alice['email'],
-                    '--name', 'Alice Lab', '--imap', '127.0.0.1:%d' % servers.imaps_port,
-                    '--imap-security', 'tls', '--smtp', '127.0.0.1:%d' % servers.smtp_port,
-                    '--smtp-security', 'starttls', '--user', alice['user'],
-                    '--ca-file', servers.ca_file, '--password-stdin',
-                    stdin=alice['password'].encode())
+            r = petrelui.add_account(data_dir, servers, alice, name='Alice Lab')
             ok.check(r.returncode == 0, 'account added (%s)' % r.stderr.decode().strip())
             r = cli(data_dir, 'sync', 'alice')
             ok.check(r.returncode == 0, 'first sync (%s)' % r.stderr.decode().strip())
