@@ -132,7 +132,7 @@ petrel_store_list_addresses (PetrelStore  *self,
   g_autoptr(GHashTable) by_key = NULL;
   g_autoptr(GPtrArray) ranked = NULL;
   GHashTableIter iter;
-  gpointer value;
+  gpointer key, value;
   int rc;
 
   g_return_val_if_fail (PETREL_IS_STORE (self), NULL);
@@ -238,10 +238,12 @@ petrel_store_list_addresses (PetrelStore  *self,
   ranked = g_ptr_array_new_full (g_hash_table_size (by_key),
                                  (GDestroyNotify) petrel_store_address_free);
   g_hash_table_iter_init (&iter, by_key);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
+  while (g_hash_table_iter_next (&iter, &key, &value))
     {
+      /* Stealing takes the key out with the value: it is ours to free. */
       g_ptr_array_add (ranked, value);
       g_hash_table_iter_steal (&iter);
+      g_free (key);
     }
   g_ptr_array_sort (ranked, compare_rank);
 
