@@ -1828,6 +1828,7 @@ update_message_actions (PetrelWindow *self)
   PetrelMessageList *list = current_list (self);
   PetrelAccount *account = list != NULL ? petrel_message_list_get_account (list) : NULL;
   PetrelFolder *archive = find_role_folder (self, account, PETREL_STORE_FOLDER_ROLE_ARCHIVE);
+  PetrelFolder *junk = find_role_folder (self, account, PETREL_STORE_FOLDER_ROLE_JUNK);
   const char *folder = selection_folder (self);
   gboolean unstarred = any && selection_any (self, petrel_message_get_flagged, FALSE);
   gboolean seen = any && selection_any (self, read_test (self), TRUE);
@@ -1835,6 +1836,9 @@ update_message_actions (PetrelWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.archive",
                                  any && archive != NULL &&
                                  g_strcmp0 (folder, petrel_folder_get_path (archive)) != 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.junk",
+                                 any && junk != NULL &&
+                                 g_strcmp0 (folder, petrel_folder_get_path (junk)) != 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete", any);
   /* Replies need a real account: not to the demo mailbox's samples, not to nothing. */
   {
@@ -1991,31 +1995,73 @@ queue_per_account (PetrelWindow  *self,
     queue_change (self, g_ptr_array_index (changes, i));
 }
 
+/* A move of the selection to the account's folder of @role (Archive, Junk), or NULL after
+ * saying, in @missing, that the account has none. */
+static Change *
+move_to_role_change (PetrelWindow          *self,
+                     PetrelStoreFolderRole  role,
+                     const char            *missing)
+{
+  Change *change = change_new (self, CHANGE_MOVE, NULL);
+  PetrelFolder *destination;
+
+  if (change == NULL)
+    return NULL;
+
+  destination = find_role_folder (self, change->account, role);
+  if (destination == NULL)
+    {
+      show_toast (self, missing, NULL);
+      change_free (change);
+      return NULL;
+    }
+
+  change->destination = g_strdup (petrel_folder_get_path (destination));
+  return change;
+}
+
 static Change *
 archive_change (PetrelWindow *self,
                 gpointer      data)
 {
-  Change *change = change_new (self, CHANGE_MOVE, NULL);
-  PetrelFolder *archive;
+  Change *change = move_to_role_change (self, PETREL_STORE_FOLDER_ROLE_ARCHIVE,
+                                        _("This account has no Archive folder"));
   guint n;
 
   if (change == NULL)
     return NULL;
 
-  archive = find_role_folder (self, change->account, PETREL_STORE_FOLDER_ROLE_ARCHIVE);
-  if (archive == NULL)
-    {
-      show_toast (self, _("This account has no Archive folder"), NULL);
-      change_free (change);
-      return NULL;
-    }
-
   n = change_count (change);
-  change->destination = g_strdup (petrel_folder_get_path (archive));
   change->toast = n == 1 ? g_strdup (_("Archived"))
                          : g_strdup_printf (ngettext ("%u message archived",
                                                       "%u messages archived", n), n);
   return change;
+}
+
+static Change *
+junk_change (PetrelWindow *self,
+             gpointer      data)
+{
+  Change *change = move_to_role_change (self, PETREL_STORE_FOLDER_ROLE_JUNK,
+                                        _("This account has no Junk folder"));
+  guint n;
+
+  if (change == NULL)
+    return NULL;
+
+  n = change_count (change);
+  change->toast = n == 1 ? g_strdup (_("Moved to Junk"))
+                         : g_strdup_printf (ngettext ("%u message moved to Junk",
+                                                      "%u messages moved to Junk", n), n);
+  return change;
+}
+
+static void
+junk_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  queue_per_account (PETREL_WINDOW (widget), junk_change, NULL);
 }
 
 static void
@@ -4038,6 +4084,7 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.add-account-help", NULL,
                                    add_account_help_action);
   gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive_action);
+  gtk_widget_class_install_action (widget_class, "win.junk", NULL, junk_action);
   gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-star", NULL, toggle_star_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-unread", NULL,
@@ -4057,6 +4104,7 @@ petrel_window_class_init (PetrelWindowClass *klass)
                                        NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Delete, 0, "win.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, 0, "win.archive", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_exclam, 0, "win.junk", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "win.toggle-star", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, 0, "win.toggle-unread", NULL);
 }

@@ -2,7 +2,8 @@
 # test-actions.py: the actions that change mail, on the demo mailbox (offline: the changes stay
 # local), driven with keys and clicks and checked through AT-SPI: Delete moves the selected
 # message to Trash and the toast's Undo brings it back, the Archive button moves a message to
-# Archive, S stars one, Move to… lists the folders, and opening an unread message marks it
+# Archive, S stars one, Move to… lists the folders, ! moves one to Junk, and opening
+# an unread message marks it
 # read. A screenshot shows the toast.
 #
 # Copyright 2026 The Petrel authors
@@ -203,6 +204,19 @@ def main():
             ok.check(junk is not None, 'the Move to… popover lists the folders, Junk among them')
             petrelui.screenshot('actions-move-to', crop=window)
             rawinput.pressKey('Escape')
+
+            # Move to Junk with "!": the message leaves the Inbox for Junk.
+            time.sleep(0.5)
+            ok.check(click_row(third) is not None, 'select “%s” once more' % third)
+            time.sleep(0.5)
+            rawinput.typeText('!')
+            ok.check(app.wait_for(lambda: gone(third)),
+                     'Move to Junk takes “%s” out of the Inbox' % third)
+            ok.check(app.wait_for(lambda: find(window, name='Moved to Junk', role='label'))
+                     is not None, 'a toast says “Moved to Junk”')
+            ok.check(click_folder('Junk'), 'open Junk')
+            ok.check(app.wait_for(lambda: in_list(third)) is not None,
+                     '“%s” is in Junk' % third)
 
             ok.check(app.process.poll() is None, 'petrel still running after all this')
     return ok.finish()
