@@ -1975,6 +1975,54 @@ test_script_starttls (void)
 }
 
 static void
+on_alert_count (PetrelImapClient *client,
+                const char       *text,
+                gpointer          user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+/* Text a man in the middle can write before STARTTLS ([ALERT], BYE) is never shown. */
+static void
+test_script_starttls_alert (void)
+{
+  static const Step alert_refused[] = {
+    { STEP_SEND, "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n" },
+    { STEP_EXPECT, "STARTTLS" },
+    { STEP_SEND, "* OK [ALERT] Your mailbox is locked: sign in at http://evil.test/\r\n"
+                 "$TAG NO [ALERT] Call evil.test now\r\n" },
+  };
+  static const Step bye[] = {
+    { STEP_SEND, "* BYE [ALERT] Account suspended, see http://evil.test/\r\n" },
+  };
+  struct { const Step *steps; guint n; } cases[] = {
+    { alert_refused, G_N_ELEMENTS (alert_refused) },
+    { bye, G_N_ELEMENTS (bye) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      Script *script = script_start (cases[i].steps, cases[i].n);
+      PetrelImapClient *client = make_script_client (script, PETREL_IMAP_SECURITY_STARTTLS);
+      guint alerts = 0;
+
+      g_signal_connect (client, "alert", G_CALLBACK (on_alert_count), &alerts);
+      petrel_imap_client_set_user (client, "alice");
+      petrel_imap_client_set_password (client, "secret");
+      g_assert_false (client_connect (client, &error));
+      g_assert_nonnull (error);
+      g_assert_null (strstr (error->message, "evil"));
+      g_assert_cmpuint (alerts, ==, 0);
+      g_assert_false (petrel_imap_client_is_tls (client));
+      g_object_unref (client);
+      script_finish (script);
+    }
+}
+
+static void
 test_script_oauth (void)
 {
   g_autofree char *xoauth2 = NULL;
@@ -2261,6 +2309,7 @@ main (int   argc,
   g_test_add_func ("/petrel/imap/client/script/garbage", test_script_garbage);
   g_test_add_func ("/petrel/imap/client/script/bye", test_script_bye);
   g_test_add_func ("/petrel/imap/client/script/starttls", test_script_starttls);
+  g_test_add_func ("/petrel/imap/client/script/starttls-alert", test_script_starttls_alert);
   g_test_add_func ("/petrel/imap/client/script/oauth", test_script_oauth);
   g_test_add_func ("/petrel/imap/client/script/literal", test_script_literal);
   g_test_add_func ("/petrel/imap/client/script/extensions", test_script_extensions);
