@@ -10,11 +10,42 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
 #include "petrel-cli-commands.h"
 #include "petrel-cli-messages.h"
+
+/* The server's name of a folder for JSON, which must be UTF-8: bytes that are not UTF-8 are
+ * written as \xNN (and a backslash as \\, so the text stays unambiguous). */
+static char *
+escape_server_name (const char *raw)
+{
+  GString *out = g_string_sized_new (strlen (raw));
+
+  for (const char *p = raw; *p != '\0';)
+    {
+      gunichar ch = g_utf8_get_char_validated (p, -1);
+
+      if (*p == '\\')
+        {
+          g_string_append (out, "\\\\");
+          p++;
+        }
+      else if (ch == (gunichar) -1 || ch == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02X", (guchar) *p);
+          p++;
+        }
+      else
+        {
+          g_string_append_unichar (out, ch);
+          p = g_utf8_next_char (p);
+        }
+    }
+  return g_string_free (out, FALSE);
+}
 
 int
 cli_command_folders (CliGlobals  *globals,
@@ -59,6 +90,15 @@ cli_command_folders (CliGlobals  *globals,
       json_builder_add_int_value (builder, folder->total);
       json_builder_set_member_name (builder, "unread");
       json_builder_add_int_value (builder, folder->unread);
+      /* Beyond the contract's fields: the name the server lists the folder by, when it is
+       * known and is not simply the path (not valid modified UTF-7, or encoded differently). */
+      if (folder->raw_path != NULL && g_strcmp0 (folder->raw_path, folder->path) != 0)
+        {
+          g_autofree char *server_name = escape_server_name (folder->raw_path);
+
+          json_builder_set_member_name (builder, "server_name");
+          json_builder_add_string_value (builder, server_name);
+        }
       json_builder_end_object (builder);
 
       {

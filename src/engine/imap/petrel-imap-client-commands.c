@@ -536,7 +536,10 @@ status_untagged (PetrelImapClient   *self,
     return FALSE;
   status = petrel_imap_response_dup_status (response, _petrel_imap_client_utf8_enabled (self),
                                             NULL);
-  if (status == NULL || !same_mailbox (status->name, data->mailbox))
+  if (status == NULL ||
+      !same_mailbox (petrel_imap_client_get_raw_mailbox_names (self) ? status->raw_name
+                                                                     : status->name,
+                     data->mailbox))
     return FALSE;
   data->status = g_steal_pointer (&status);
   return TRUE;

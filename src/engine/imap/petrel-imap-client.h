@@ -277,6 +277,20 @@ guint                   petrel_imap_client_get_idle_refresh  (PetrelImapClient  
 void                    petrel_imap_client_set_auto_compress (PetrelImapClient    *self,
                                                               gboolean             auto_compress);
 gboolean                petrel_imap_client_get_auto_compress (PetrelImapClient    *self);
+/* With raw mailbox names on (default FALSE), every mailbox argument (SELECT, EXAMINE, STATUS,
+ * APPEND, COPY, MOVE, CREATE, RENAME, DELETE, SUBSCRIBE, GETQUOTAROOT, the LIST reference and
+ * pattern) is the server's own name (PetrelImapMailboxInfo.raw_name) and is sent unchanged
+ * rather than encoded from UTF-8, so a name that is not valid modified UTF-7 can be used. A new
+ * name is the caller's to encode (petrel_imap_client_encode_mailbox()). */
+void                    petrel_imap_client_set_raw_mailbox_names (PetrelImapClient *self,
+                                                              gboolean             raw);
+gboolean                petrel_imap_client_get_raw_mailbox_names (PetrelImapClient *self);
+/* The name the server knows the UTF-8 mailbox name @name by on this connection: modified UTF-7
+ * unless UTF8=ACCEPT is enabled ("INBOX" in any case is "INBOX"). NULL with
+ * PETREL_IMAP_ERROR_INVALID if @name cannot be encoded. */
+char                   *petrel_imap_client_encode_mailbox    (PetrelImapClient    *self,
+                                                              const char          *name,
+                                                              GError             **error);
 /* Where literals too large for memory are spooled (see petrel_imap_parser_set_spool_dir()). */
 void                    petrel_imap_client_set_spool_dir     (PetrelImapClient    *self,
                                                               const char          *dir);

@@ -37,6 +37,7 @@ struct _PetrelImapCommand
   char *name;         /* owned, upper-cased */
   GArray *items;      /* owned, of Item */
   gboolean utf8;
+  gboolean raw_mailboxes;
   guint depth;
   GError *error;      /* owned: the first failure, or NULL */
 };
@@ -243,6 +244,14 @@ petrel_imap_command_set_utf8 (PetrelImapCommand *self,
   self->utf8 = !!utf8;
 }
 
+void
+petrel_imap_command_set_raw_mailboxes (PetrelImapCommand *self,
+                                       gboolean           raw)
+{
+  g_return_if_fail (PETREL_IS_IMAP_COMMAND (self));
+  self->raw_mailboxes = !!raw;
+}
+
 gboolean
 petrel_imap_command_add_atom (PetrelImapCommand *self,
                               const char        *atom,
@@ -414,6 +423,8 @@ petrel_imap_command_add_mailbox (PetrelImapCommand *self,
 
   g_return_val_if_fail (PETREL_IS_IMAP_COMMAND (self), FALSE);
 
+  if (self->raw_mailboxes)
+    return petrel_imap_command_add_raw_mailbox (self, utf8_name, error);
   if (utf8_name == NULL || *utf8_name == '\0')
     return set_invalid (self, error, "the folder name is empty");
   if (g_ascii_strcasecmp (utf8_name, "INBOX") == 0)

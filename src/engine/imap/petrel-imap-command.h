@@ -58,6 +58,10 @@ const GError       *petrel_imap_command_get_error     (PetrelImapCommand      *c
  * and petrel_imap_command_add_mailbox() sends names as UTF-8 rather than modified UTF-7. */
 void                petrel_imap_command_set_utf8      (PetrelImapCommand      *command,
                                                        gboolean                utf8);
+/* With raw mailbox names on, petrel_imap_command_add_mailbox() takes its name as the server's
+ * own (wire) name and sends it unchanged, as petrel_imap_command_add_raw_mailbox() does. */
+void                petrel_imap_command_set_raw_mailboxes (PetrelImapCommand  *command,
+                                                       gboolean                raw);
 
 /* An atom: 1*ATOM-CHAR (no space, control, 8-bit, `(){%*"\]`). */
 gboolean            petrel_imap_command_add_atom      (PetrelImapCommand      *command,

@@ -263,3 +263,94 @@ petrel_imap_utf7_decode (const char *mutf7,
 
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
+
+/**
+ * petrel_imap_utf7_decode_lossy:
+ * @mutf7: a mailbox name as the server sent it
+ * @lossy: (out) (optional): whether @mutf7 was not valid modified UTF-7
+ *
+ * Decodes what can be decoded: a valid “&…-” sequence as modified UTF-7, raw 8-bit bytes that
+ * form UTF-8 as UTF-8; an invalid byte, a control character or a broken “&…-” sequence (up to
+ * its “-”, or to the first byte that cannot be in it) becomes one U+FFFD.
+ *
+ * Returns: (transfer full): the name in valid UTF-8, never NULL
+ */
+char *
+petrel_imap_utf7_decode_lossy (const char *mutf7,
+                               gboolean   *lossy)
+{
+  g_autoptr(GString) out = NULL;
+  gboolean bad = FALSE;
+  const char *p;
+
+  g_return_val_if_fail (mutf7 != NULL, NULL);
+
+  out = g_string_sized_new (strlen (mutf7));
+  p = mutf7;
+  while (*p != '\0')
+    {
+      guchar c = (guchar) *p;
+
+      if (c >= 0x80)
+        {
+          gunichar ch = g_utf8_get_char_validated (p, -1);
+
+          bad = TRUE;
+          if (ch == (gunichar) -1 || ch == (gunichar) -2)
+            {
+              g_string_append_unichar (out, 0xfffd);
+              p++;
+            }
+          else
+            {
+              g_string_append_unichar (out, ch);
+              p = g_utf8_next_char (p);
+            }
+          continue;
+        }
+      if (c < 0x20 || c == 0x7f)
+        {
+          bad = TRUE;
+          g_string_append_unichar (out, 0xfffd);
+          p++;
+          continue;
+        }
+      if (c != '&')
+        {
+          g_string_append_c (out, (char) c);
+          p++;
+          continue;
+        }
+
+      p++;
+      if (*p == '-')
+        {
+          g_string_append_c (out, '&');
+          p++;
+        }
+      else
+        {
+          g_autoptr(GString) run = g_string_new (NULL);
+          const char *q = p;
+
+          if (decode_shift (&q, run, NULL))
+            {
+              g_string_append_len (out, run->str, (gssize) run->len);
+              p = q;
+            }
+          else
+            {
+              bad = TRUE;
+              g_string_append_unichar (out, 0xfffd);
+              while (*p != '\0' && base64_value ((guchar) *p) >= 0)
+                p++;
+              if (*p == '-')
+                p++;
+            }
+        }
+    }
+
+  if (lossy != NULL)
+    *lossy = bad;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}

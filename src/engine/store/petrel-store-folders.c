@@ -7,11 +7,13 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "petrel-store-private.h"
 
 #define FOLDER_COLUMNS \
   "id, path, delimiter, role, attributes, uidvalidity, uidnext, highestmodseq, total, unread, " \
-  "subscribed, last_sync"
+  "subscribed, last_sync, raw_path"
 
 static PetrelStoreFolder *
 folder_from_row (sqlite3_stmt *stmt)
@@ -31,6 +33,10 @@ folder_from_row (sqlite3_stmt *stmt)
   folder->unread = (guint) MAX (sqlite3_column_int64 (stmt, 9), 0);
   folder->subscribed = sqlite3_column_int (stmt, 10) != 0;
   folder->last_sync = sqlite3_column_int64 (stmt, 11);
+  /* A blob: the server's bytes, which need not be UTF-8. */
+  if (sqlite3_column_type (stmt, 12) != SQLITE_NULL)
+    folder->raw_path = g_strndup (sqlite3_column_blob (stmt, 12),
+                                  (gsize) sqlite3_column_bytes (stmt, 12));
 
   if (folder->path == NULL)
     folder->path = g_strdup ("");
@@ -48,10 +54,12 @@ set_folder_not_found (GError **error,
 
 /**
  * petrel_store_upsert_folder:
- * @folder: path, delimiter, role, attributes and subscription (other fields are ignored)
+ * @folder: path, delimiter, role, attributes, subscription and raw path (other fields are
+ *   ignored)
  * @out_id: (out) (optional): the folder's row id
  *
- * Adds a folder, or updates the folder with the same path.
+ * Adds a folder, or updates the folder with the same path. A %NULL raw path keeps the one
+ * stored.
  */
 gboolean
 petrel_store_upsert_folder (PetrelStore              *self,
@@ -73,12 +81,13 @@ petrel_store_upsert_folder (PetrelStore              *self,
 
   stmt = _petrel_store_prepare (write.conn,
                                 "INSERT INTO folders"
-                                " (path, delimiter, role, attributes, subscribed)"
-                                " VALUES (?1, ?2, ?3, ?4, ?5)"
+                                " (path, delimiter, role, attributes, subscribed, raw_path)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                                 " ON CONFLICT (path) DO UPDATE SET"
                                 "   delimiter = excluded.delimiter, role = excluded.role,"
                                 "   attributes = excluded.attributes,"
-                                "   subscribed = excluded.subscribed"
+                                "   subscribed = excluded.subscribed,"
+                                "   raw_path = coalesce (excluded.raw_path, raw_path)"
                                 " RETURNING id",
                                 error);
   if (stmt == NULL)
@@ -90,6 +99,9 @@ petrel_store_upsert_folder (PetrelStore              *self,
                      SQLITE_STATIC);
   _petrel_store_bind_text (stmt, 4, folder->attributes);
   sqlite3_bind_int (stmt, 5, folder->subscribed);
+  if (folder->raw_path != NULL)
+    sqlite3_bind_blob (stmt, 6, folder->raw_path, (int) strlen (folder->raw_path),
+                       SQLITE_TRANSIENT);
 
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
@@ -211,7 +223,8 @@ petrel_store_get_folder_by_path (PetrelStore  *self,
 /**
  * petrel_store_rename_folder:
  *
- * Changes a folder's path, keeping its messages. Fails with
+ * Changes a folder's path, keeping its messages, and forgets its raw path (the new name is
+ * @new_path, encoded for the connection, until the server lists it). Fails with
  * %PETREL_STORE_ERROR_INVALID_ARGUMENT if another folder has that path.
  */
 gboolean
@@ -231,7 +244,8 @@ petrel_store_rename_folder (PetrelStore  *self,
   if (!_petrel_store_write_begin (self, &write, error))
     return FALSE;
 
-  stmt = _petrel_store_prepare (write.conn, "UPDATE folders SET path = ?2 WHERE id = ?1", error);
+  stmt = _petrel_store_prepare (write.conn, "UPDATE folders SET path = ?2, raw_path = NULL"
+                                " WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
 

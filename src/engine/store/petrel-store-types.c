@@ -230,6 +230,7 @@ petrel_store_folder_copy (const PetrelStoreFolder *folder)
   copy->path = g_strdup (folder->path);
   copy->delimiter = g_strdup (folder->delimiter);
   copy->attributes = g_strdup (folder->attributes);
+  copy->raw_path = g_strdup (folder->raw_path);
 
   return copy;
 }
@@ -243,6 +244,7 @@ petrel_store_folder_free (PetrelStoreFolder *folder)
   g_free (folder->path);
   g_free (folder->delimiter);
   g_free (folder->attributes);
+  g_free (folder->raw_path);
   g_free (folder);
 }
 

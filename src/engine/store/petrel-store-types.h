@@ -70,6 +70,10 @@ PetrelStoreFolderRole  petrel_store_folder_role_from_string (const char         
  *   store, ignored by petrel_store_upsert_folder()
  * @subscribed: whether the user is subscribed
  * @last_sync: unix time of the last petrel_store_set_folder_sync_state(), 0 = never
+ * @raw_path: the mailbox name exactly as the server lists it (its wire name: modified UTF-7,
+ *   or whatever bytes the server sent, which may not decode), or %NULL when not known (then
+ *   the server's name is @path encoded for the connection). @path is what people see and what
+ *   Petrel keys the folder by; commands name the mailbox by @raw_path when set. (owned)
  */
 typedef struct {
   gint64                 id;
@@ -84,6 +88,7 @@ typedef struct {
   guint                  unread;
   gboolean               subscribed;
   gint64                 last_sync;
+  char                  *raw_path;
 } PetrelStoreFolder;
 
 #define PETREL_TYPE_STORE_FOLDER (petrel_store_folder_get_type ())

@@ -249,6 +249,7 @@ _petrel_drafts_upload (PetrelStore       *store,
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(PetrelStoreFolder) drafts = NULL;
   g_autoptr(GPtrArray) folders = NULL;
+  g_autofree char *wire = NULL;
   gboolean selected = FALSE;
 
   items = petrel_store_outbox_list (store, error);
@@ -262,6 +263,7 @@ _petrel_drafts_upload (PetrelStore       *store,
       drafts = petrel_store_folder_copy (g_ptr_array_index (folders, i));
   if (drafts == NULL)
     return TRUE;   /* no Drafts folder on this server: drafts stay local */
+  wire = _petrel_folder_wire_name (client, drafts);
 
   for (guint i = 0; i < items->len; i++)
     {
@@ -280,7 +282,7 @@ _petrel_drafts_upload (PetrelStore       *store,
         {
           g_autoptr(PetrelImapMailboxState) state = NULL;
 
-          petrel_imap_client_select_async (client, drafts->path, FALSE, FALSE, NULL, NULL, NULL,
+          petrel_imap_client_select_async (client, wire, FALSE, FALSE, NULL, NULL, NULL,
                                            NULL, cancellable, _petrel_wait_cb, &wait);
           state = petrel_imap_client_select_finish (client, _petrel_wait_for (&wait), error);
           _petrel_wait_clear (&wait);
@@ -299,7 +301,7 @@ _petrel_drafts_upload (PetrelStore       *store,
           PetrelImapAppendMessage append = { item->raw, draft_flags, NULL };
           gboolean ok;
 
-          petrel_imap_client_append_async (client, drafts->path, &append, cancellable,
+          petrel_imap_client_append_async (client, wire, &append, cancellable,
                                            _petrel_wait_cb, &wait);
           ok = petrel_imap_client_append_finish (client, _petrel_wait_for (&wait), NULL, NULL,
                                                  error);

@@ -706,6 +706,7 @@ _petrel_outbox_save_sent (PetrelStore       *store,
   static const char *seen[] = { "\\Seen", NULL };
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(PetrelStoreFolder) sent = NULL;
+  g_autofree char *wire = NULL;
   gboolean selected = FALSE;
 
   items = petrel_store_outbox_list (store, error);
@@ -726,12 +727,14 @@ _petrel_outbox_save_sent (PetrelStore       *store,
 
       if (sent == NULL && (sent = find_sent (store)) == NULL)
         return TRUE;   /* no Sent folder: the message stays "sent" */
+      if (wire == NULL)
+        wire = _petrel_folder_wire_name (client, sent);
 
       if (!selected)
         {
           g_autoptr(PetrelImapMailboxState) state = NULL;
 
-          petrel_imap_client_select_async (client, sent->path, TRUE, FALSE, NULL, NULL, NULL,
+          petrel_imap_client_select_async (client, wire, TRUE, FALSE, NULL, NULL, NULL,
                                            NULL, cancellable, _petrel_wait_cb, &wait);
           state = petrel_imap_client_select_finish (client, _petrel_wait_for (&wait), error);
           _petrel_wait_clear (&wait);
@@ -755,7 +758,7 @@ _petrel_outbox_save_sent (PetrelStore       *store,
         {
           append.message = item->raw;
           append.flags = seen;
-          petrel_imap_client_append_async (client, sent->path, &append, cancellable,
+          petrel_imap_client_append_async (client, wire, &append, cancellable,
                                            _petrel_wait_cb, &wait);
           ok = petrel_imap_client_append_finish (client, _petrel_wait_for (&wait), NULL, NULL,
                                                  error);

@@ -39,6 +39,17 @@ void          _petrel_wait_cb    (GObject      *source,
 GAsyncResult *_petrel_wait_for   (PetrelWait   *wait);
 void          _petrel_wait_clear (PetrelWait   *wait);
 
+/* What commands call a folder on @client, which has raw mailbox names on: the server's own
+ * name (PetrelStoreFolder.raw_path) when known, else the path encoded for the connection.
+ * _petrel_store_wire_name() looks @path up in @store first (NULL for a NULL @path). */
+char         *_petrel_path_wire_name   (PetrelImapClient        *client,
+                                        const char              *path);
+char         *_petrel_folder_wire_name (PetrelImapClient        *client,
+                                        const PetrelStoreFolder *folder);
+char         *_petrel_store_wire_name  (PetrelImapClient        *client,
+                                        PetrelStore             *store,
+                                        const char              *path);
+
 /* Replays the account's queued changes over @client, in order. A change the server refuses is
  * kept (with the server's words) and the changes after it on the same folder wait; the others
  * go on. Returns FALSE only when the connection itself failed. */
