@@ -12,7 +12,9 @@
 #         vs a raw FETCH dump; a no-change re-sync (time and IMAP commands); search latency
 #         (petrel-cli, and the store alone); opening a folder and reading 50 rows; peak RSS
 #   headers  only the headers-only sync vs the raw FETCH dump (a quick loop while tuning it;
-#         --perf FILE then profiles one more headers-only sync with `perf record -g`)
+#         --perf FILE then profiles one more headers-only sync with `perf record -g`;
+#         --compare DIR also runs the petrel-cli of another build, DIR, in the same rotation,
+#         so that two builds are compared under the same load)
 # Each timing runs --runs times (default 3) and the median is reported. Everything talks to
 # 127.0.0.1 only; temporary directories and servers are removed at the end, also on Ctrl-C.
 #
@@ -200,6 +202,11 @@ class Bench:
         self.tmp = tmp
         b = args.builddir
         self.cli = os.path.join(b, 'src', 'cli', 'petrel-cli')
+        self.compare_cli = None
+        if getattr(args, 'compare', None):
+            self.compare_cli = os.path.join(args.compare, 'src', 'cli', 'petrel-cli')
+            if not os.access(self.compare_cli, os.X_OK):
+                raise SystemExit('bench: %s is missing' % self.compare_cli)
         self.raw = os.path.join(b, 'tests', 'bench', 'bench-fetch-raw')
         self.imap = os.path.join(b, 'tests', 'bench', 'bench-imap-client')
         self.store = os.path.join(b, 'tests', 'bench', 'bench-store')
@@ -250,18 +257,19 @@ class Bench:
         out['cpu'] = proc.cpu_seconds
         return out
 
-    def cli_run(self, data_dir, *args, env=None, stdin=None, what=None):
-        return self.runner.run([self.cli, '--data-dir', data_dir] + list(args), stdin=stdin,
-                               env=env or self.env, what=what or 'petrel-cli %s' % args[0])
+    def cli_run(self, data_dir, *args, env=None, stdin=None, what=None, cli=None):
+        return self.runner.run([cli or self.cli, '--data-dir', data_dir] + list(args),
+                               stdin=stdin, env=env or self.env,
+                               what=what or 'petrel-cli %s' % args[0])
 
-    def add_account(self, data_dir):
+    def add_account(self, data_dir, cli=None):
         s = self.servers
         u = s.user(0)
         self.cli_run(data_dir, 'account', 'add', '--id', ACCOUNT, '--email', u['email'],
                      '--imap', '127.0.0.1:%d' % s.imaps_port, '--imap-security', 'tls',
                      '--smtp', '127.0.0.1:%d' % s.smtp_port, '--smtp-security', 'starttls',
                      '--user', u['user'], '--ca-file', s.ca_file, '--password-stdin',
-                     stdin=u['password'].encode())
+                     stdin=u['password'].encode(), cli=cli)
 
     def account_dir(self, data_dir):
         return os.path.join(data_dir, 'accounts', ACCOUNT)
@@ -272,14 +280,14 @@ class Bench:
             what='bench-store stats')
         return json.loads(proc.stdout)
 
-    def petrel_sync(self, headers_only=False, keep=False):
+    def petrel_sync(self, headers_only=False, keep=False, cli=None):
         """A first sync into a fresh data dir: (wall, rss, stats, data_dir or None)."""
         data_dir = self.fresh_dir('petrel')
-        self.add_account(data_dir)
+        self.add_account(data_dir, cli=cli)
         argv = ['sync', ACCOUNT, '--folder', FOLDER]
         if headers_only:
             argv.append('--headers-only')
-        wall, rss, proc = self.cli_run(data_dir, *argv, what='petrel-cli sync')
+        wall, rss, proc = self.cli_run(data_dir, *argv, what='petrel-cli sync', cli=cli)
         stats = self.store_stats(data_dir)
         stats['cpu_seconds'] = proc.cpu_seconds
         if not keep:
@@ -581,11 +589,21 @@ class Bench:
         connect, log in and select)."""
         runs = self.args.runs
         hw, hrss, hcpu, rw, rf, rcpu = [], [], [], [], [], []
+        cw, ccpu = [], []
+        kinds = ['raw', 'petrel'] + (['compare'] if self.compare_cli else [])
         try:
             for r in range(runs):
-                for kind in (('raw', 'petrel') if r % 2 == 0 else ('petrel', 'raw')):
+                for kind in kinds[r % len(kinds):] + kinds[:r % len(kinds)]:
                     log('[%s] sync: %s headers run %d/%d' % (fmt_count(size), kind, r + 1, runs))
-                    if kind == 'raw':
+                    if kind == 'compare':
+                        wall, _rss, stats, _ = self.petrel_sync(headers_only=True,
+                                                                cli=self.compare_cli)
+                        if stats['total'] != size:
+                            raise Failed('the compared build cached %d of %d'
+                                         % (stats['total'], size))
+                        cw.append(wall)
+                        ccpu.append(stats['cpu_seconds'])
+                    elif kind == 'raw':
                         out = self.raw_fetch(HEADER_ITEMS)
                         if out['fetched'] != size:
                             raise Failed('the raw dump got %d of %d' % (out['fetched'], size))
@@ -614,6 +632,14 @@ class Bench:
                          fmt_s(median(rcpu)) if None not in rcpu else '—',
                          fmt_mb(max(hrss)) if None not in hrss else '—'),
                      raw={'petrel': hw, 'raw': rw, 'raw_fetch': rf, 'petrel_rss': hrss})
+            if self.compare_cli:
+                ratio = median(cw) / median(rw)
+                self.add(size, 'sync', 'headers-only sync vs raw FETCH dump, build %s'
+                         % self.args.compare, fmt_s(median(cw)), 'raw %s' % fmt_s(median(rw)),
+                         ratio, '≤ 1.3×', ratio <= 1.3,
+                         note='same rotation as the figure above; CPU (user+sys) %s' % (
+                             fmt_s(median(ccpu)) if None not in ccpu else '—'),
+                         raw={'compare': cw})
 
         if self.args.perf:
             self.perf_headers(size)
@@ -847,6 +873,9 @@ def main():
     parser.add_argument('--perf', metavar='FILE',
                         help='after the headers-only figure, run one more headers-only sync '
                         'under `perf record -g` into FILE')
+    parser.add_argument('--compare', metavar='DIR',
+                        help='headers: also run the petrel-cli of the build in DIR, in the '
+                        'same rotation, to compare two builds under the same load')
     parser.add_argument('--progress-fd', type=int, metavar='FD',
                         help='write progress to this file descriptor instead of stderr')
     args = parser.parse_args()
@@ -864,6 +893,8 @@ def main():
     if not sizes or min(sizes) < 1 or args.runs < 1:
         parser.error('sizes and --runs must be at least 1')
     args.builddir = os.path.abspath(args.builddir)
+    if args.compare:
+        args.compare = os.path.abspath(args.compare)
 
     # Explicitly, also for SIGINT: a shell starts background jobs with SIGINT ignored, and
     # Python then would not turn it into KeyboardInterrupt.

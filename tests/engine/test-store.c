@@ -1643,6 +1643,65 @@ test_search_ranking (Fixture       *f,
   assert_search_ordered (f->store, "tapir", NULL, "4 3 5");
 }
 
+/* A word in more than 8,000 messages: a page of results ranks only the newest 2,000 hits
+ * (after the filters), asking for all of them ranks every hit (#4). */
+static void
+test_search_common_word (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) petrel_store_message_free);
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  PetrelStoreMessage *m;
+
+  /* UID 1, the oldest, matches best; UIDs 2 … 8101 match alike, newer with the UID. */
+  g_ptr_array_add (batch, make_message (f->inbox, 1, BASE_DATE, "walrus walrus walrus", NULL,
+                                        NULL, NULL));
+  for (guint32 uid = 2; uid <= 8101; uid++)
+    {
+      m = make_message (f->inbox, uid, BASE_DATE + uid * 60, "walrus news", NULL, NULL, NULL);
+      /* All but one in eight read, for the filtered window. */
+      m->flags = uid % 8 == 0 ? 0 : PETREL_STORE_FLAG_SEEN;
+      g_ptr_array_add (batch, m);
+    }
+  petrel_store_upsert_messages (f->store, batch, &error);
+  g_assert_no_error (error);
+
+  /* A page: the best of the newest 2,000 hits, newest first among equals. */
+  results = petrel_store_search (f->store, "walrus", NULL, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 10);
+  for (guint i = 0; i < results->len; i++)
+    g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, i))->uid, ==,
+                      8101 - i);
+  g_clear_pointer (&results, g_ptr_array_unref);
+
+  /* The same in one folder. */
+  results = petrel_store_search (f->store, "walrus", "INBOX", 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 3);
+  g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 0))->uid, ==, 8101);
+  g_clear_pointer (&results, g_ptr_array_unref);
+
+  /* All of them: every hit is ranked, the best first. */
+  results = petrel_store_search (f->store, "walrus", NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 8101);
+  g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 0))->uid, ==, 1);
+  g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 1))->uid, ==, 8101);
+  g_clear_pointer (&results, g_ptr_array_unref);
+
+  /* The window counts the hits the filters leave: 1,012 unread ones besides UID 1, so every
+   * unread hit is ranked and UID 1 comes first. */
+  results = petrel_store_search (f->store, "walrus is:unread", NULL, 5, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 5);
+  g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 0))->uid, ==, 1);
+  g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 1))->uid, ==, 8096);
+  g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 2))->uid, ==, 8088);
+}
+
 static void
 test_search_hostile (Fixture       *f,
                      gconstpointer  data)
@@ -2646,6 +2705,7 @@ main (int   argc,
   ADD ("search/operators", test_search_operators);
   ADD ("search/ranking", test_search_ranking);
   ADD ("search/hostile", test_search_hostile);
+  ADD ("search/common-word", test_search_common_word);
   g_test_add_func ("/petrel/store/search/parse", test_search_parse);
   g_test_add_func ("/petrel/store/thread/subject-key", test_thread_subject_key);
   ADD ("thread/reply-in-sent", test_thread_reply_in_sent);

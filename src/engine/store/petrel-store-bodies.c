@@ -538,7 +538,7 @@ copy_summary (PetrelStoreConn  *conn,
 
   *out_dst_id = sqlite3_last_insert_rowid (conn->db);
 
-  return TRUE;
+  return _petrel_store_add_new_row (conn, *out_dst_id, error);
 }
 
 /* Marks the destination's body present with the source's derived data (snippet, attachments,

@@ -48,12 +48,56 @@ bind_summary (sqlite3_stmt              *stmt,
   _petrel_store_bind_text (stmt, 18, message->snippet);
 }
 
+/**
+ * _petrel_store_add_new_row:
+ * @id: a row just inserted into messages
+ *
+ * Enters the row in the full-text index (without body text) and in its folder's counts: what
+ * an insert trigger did before schema version 6. Every insert into messages calls this, or
+ * flush_new_rows() for a batch.
+ */
+gboolean
+_petrel_store_add_new_row (PetrelStoreConn  *conn,
+                           gint64            id,
+                           GError          **error)
+{
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+
+  stmt = _petrel_store_prepare (conn,
+                                "INSERT INTO messages_fts (rowid, subject, from_name, from_addr,"
+                                " to_text, cc_text, body, attachments)"
+                                " SELECT id, subject, from_name, from_addr, to_text, cc_text,"
+                                "  NULL, attachment_names FROM messages WHERE id = ?1",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!_petrel_store_step_done (conn, stmt, error))
+    return FALSE;
+  g_clear_pointer (&stmt, sqlite3_reset);
+
+  stmt = _petrel_store_prepare (conn,
+                                "UPDATE folders SET total = total + 1,"
+                                " unread = unread + (SELECT (m.flags & 1) = 0 FROM messages m"
+                                "   WHERE m.id = ?1)"
+                                " WHERE id = (SELECT folder_id FROM messages WHERE id = ?1)",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+
+  return _petrel_store_step_done (conn, stmt, error);
+}
+
 /* @known_new: the caller knows no row has @message's folder and UID (a batch checked them
- * all at once), which saves looking it up. */
+ * all at once), which saves looking it up.
+ * @in_batch: a new row is indexed and counted later, with the batch's others
+ * (flush_new_rows()). */
 static gboolean
 store_upsert_message (PetrelStoreConn     *conn,
                       PetrelStoreMessage  *message,
                       gboolean             known_new,
+                      gboolean             in_batch,
                       GError             **error)
 {
   g_autoptr(PetrelStoreStmt) lookup = NULL;
@@ -153,7 +197,7 @@ insert:
   message->conversation_id = conversation_id;
   message->body_present = FALSE;
 
-  return TRUE;
+  return in_batch || _petrel_store_add_new_row (conn, message->id, error);
 }
 
 /* The UIDs of the batch's first folder that are already stored, looked up with one range
@@ -201,24 +245,6 @@ batch_existing_uids (PetrelStoreConn  *conn,
   return g_steal_pointer (&uids);
 }
 
-static gboolean
-set_defer_fts (PetrelStoreConn  *conn,
-               gboolean          defer,
-               GError          **error)
-{
-  g_autoptr(PetrelStoreStmt) stmt = NULL;
-
-  stmt = _petrel_store_prepare (conn,
-                                "UPDATE store_flags SET value = ?1 WHERE name = 'defer_fts'",
-                                error);
-  if (stmt == NULL)
-    return FALSE;
-
-  sqlite3_bind_int (stmt, 1, defer);
-
-  return _petrel_store_step_done (conn, stmt, error);
-}
-
 /**
  * petrel_store_upsert_message:
  * @message: (inout): a summary; @folder_id and @uid identify it
@@ -241,14 +267,15 @@ petrel_store_upsert_message (PetrelStore         *self,
   if (!_petrel_store_write_begin (self, &write, error))
     return FALSE;
 
-  if (!store_upsert_message (write.conn, message, FALSE, error))
+  if (!store_upsert_message (write.conn, message, FALSE, FALSE, error))
     return FALSE;
 
   return _petrel_store_write_commit (&write, error);
 }
 
-/* Indexes and counts the rows inserted since @max_id, then moves @max_id past them: while
- * store_flags.defer_fts is set the insert trigger does neither (migrations 4 and 5). */
+/* Indexes and counts the rows inserted since @max_id, then moves @max_id past them: a batch's
+ * new rows go into the full-text index with one statement (FTS5 writes a segment per
+ * statement, see migration 4) and into the folder counts with another. */
 static gboolean
 flush_new_rows (PetrelStoreConn  *conn,
                 gint64           *max_id,
@@ -333,12 +360,9 @@ petrel_store_upsert_messages (PetrelStore  *self,
   if (!_petrel_store_write_begin (self, &write, error))
     return FALSE;
 
-  /* New rows are indexed and counted together at the end (see migrations 4 and 5): they are
+  /* New rows are indexed and counted together at the end (flush_new_rows()): they are
    * exactly those above the highest id now, as SQLite gives a new row the highest id plus
    * one. */
-  if (!set_defer_fts (write.conn, TRUE, error))
-    return FALSE;
-
   stmt = _petrel_store_prepare (write.conn, "SELECT coalesce (max (id), 0) FROM messages", error);
   if (stmt == NULL)
     return FALSE;
@@ -368,7 +392,7 @@ petrel_store_upsert_messages (PetrelStore  *self,
           !flush_new_rows (write.conn, &max_id, error))
         return FALSE;
 
-      if (!store_upsert_message (write.conn, message, known_new, error))
+      if (!store_upsert_message (write.conn, message, known_new, TRUE, error))
         return FALSE;
       g_hash_table_add (existing, GUINT_TO_POINTER (message->uid));
       if (known_new)
@@ -376,9 +400,6 @@ petrel_store_upsert_messages (PetrelStore  *self,
     }
 
   if (!flush_new_rows (write.conn, &max_id, error))
-    return FALSE;
-
-  if (!set_defer_fts (write.conn, FALSE, error))
     return FALSE;
 
   return _petrel_store_write_commit (&write, error);

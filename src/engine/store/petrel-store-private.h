@@ -80,6 +80,9 @@ gboolean       _petrel_store_fts_stage       (PetrelStoreConn   *conn,
                                               GError           **error);
 gboolean       _petrel_store_fts_flush       (PetrelStoreConn   *conn,
                                               GError           **error);
+gboolean       _petrel_store_add_new_row     (PetrelStoreConn   *conn,
+                                              gint64             id,
+                                              GError           **error);
 gboolean       _petrel_store_in_batch        (PetrelStore       *self);
 void           _petrel_store_queue_unlink    (PetrelStore       *self,
                                               char              *path);

@@ -221,6 +221,22 @@ static const char migration_5[] =
   "    WHERE id = new.folder_id;"
   "END;";
 
+/* 6: no insert trigger on messages (#4). Its WHEN clause alone (a subquery of store_flags for
+ * every row) was a third of the cost of inserting a summary, and no insert needs it: only
+ * petrel-store-messages.c and petrel-store-bodies.c insert into messages, and they index and
+ * count new rows themselves, a batch's all at once (_petrel_store_add_new_row(),
+ * flush_new_rows()). The other triggers stay; store_flags stays too, its defer_fts always 0
+ * and read by nothing. */
+static const char migration_6[] =
+  "DROP TRIGGER messages_after_insert;";
+
+/* 7: the server's own name of each folder (folders.raw_path), which need not be valid modified
+ * UTF-7: path stays the UTF-8 name people see and the key, raw_path is what commands send. NULL
+ * (folders from before this version, or made by Petrel and not listed since) means "path,
+ * encoded for the connection"; the next folder list fills it in. */
+static const char migration_7[] =
+  "ALTER TABLE folders ADD COLUMN raw_path TEXT;";
+
 const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
   NULL,
   migration_1,
@@ -228,4 +244,6 @@ const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
   migration_3,
   migration_4,
   migration_5,
+  migration_6,
+  migration_7,
 };

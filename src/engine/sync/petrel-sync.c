@@ -31,6 +31,7 @@
 #include "account/petrel-tls-trust.h"
 #include "imap/petrel-imap.h"
 #include "imap/petrel-imap-client.h"
+#include "imap/petrel-imap-utf7.h"
 #include "mime/petrel-mime-summary.h"
 #include "mime/petrel-mime-text.h"
 
@@ -87,6 +88,40 @@ _petrel_wait_for (PetrelWait *wait)
   while (wait->result == NULL)
     g_main_context_iteration (wait->context, TRUE);
   return wait->result;
+}
+
+char *
+_petrel_path_wire_name (PetrelImapClient *client,
+                        const char       *path)
+{
+  char *wire = petrel_imap_client_encode_mailbox (client, path, NULL);
+
+  /* Not encodable (a control character): the server refuses the name as sent. */
+  return wire != NULL ? wire : g_strdup (path);
+}
+
+char *
+_petrel_folder_wire_name (PetrelImapClient        *client,
+                          const PetrelStoreFolder *folder)
+{
+  if (folder->raw_path != NULL && *folder->raw_path != '\0')
+    return g_strdup (folder->raw_path);
+  return _petrel_path_wire_name (client, folder->path);
+}
+
+char *
+_petrel_store_wire_name (PetrelImapClient *client,
+                         PetrelStore      *store,
+                         const char       *path)
+{
+  g_autoptr(PetrelStoreFolder) folder = NULL;
+
+  if (path == NULL)
+    return NULL;
+  folder = petrel_store_get_folder_by_path (store, path, NULL);
+  if (folder != NULL)
+    return _petrel_folder_wire_name (client, folder);
+  return _petrel_path_wire_name (client, path);
 }
 
 void
@@ -187,6 +222,9 @@ connect_client (SyncRun  *run,
   g_signal_connect (run->client, "tls-connection-created",
                     G_CALLBACK (on_tls_connection_created_cb), run);
   petrel_imap_client_set_user (run->client, user);
+  /* Mailboxes are named by the server's own names (folders.raw_path), which need not be valid
+   * modified UTF-7 (_petrel_folder_wire_name()). */
+  petrel_imap_client_set_raw_mailbox_names (run->client, TRUE);
   /* COMPRESS saves bandwidth on slow links and costs CPU on both ends: on loopback it only
    * costs (a raw dump is 4–6 times slower with it in build-aux/bench). */
   if (petrel_host_is_loopback (petrel_account_config_get_imap_host (config)))
@@ -381,8 +419,91 @@ list_folders (SyncRun  *run,
   return entries;
 }
 
-/* Writes the server's folder list into the store: new folders added, attributes and roles
- * updated, folders gone from the server removed with their cached messages. */
+/* Gives every listed mailbox the path Petrel keys it by and shows (info->name; the server's
+ * name stays in info->raw_name): its name decoded, with U+FFFD for what does not decode (raw
+ * 8-bit bytes that are not UTF-8, a broken “&…-” sequence). Names that are the exact encoding
+ * of their path claim it first; a name that decodes to a path already claimed (two raw names,
+ * one string) gets “ (2)”, “ (3)”… after it: the one it had in the store if that is free (so a
+ * folder keeps its path and cache whatever order the server lists them in), else the first
+ * free one in the server's order. */
+static void
+assign_paths (SyncRun   *run,
+              GPtrArray *entries)
+{
+  gboolean utf8 = petrel_imap_client_is_enabled (run->client, "UTF8=ACCEPT");
+  g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) stored = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) local = petrel_store_list_folders (run->store, NULL);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_full (entries->len, g_free);
+  g_autoptr(GArray) exact = g_array_sized_new (FALSE, TRUE, sizeof (gboolean), entries->len);
+
+  for (guint i = 0; local != NULL && i < local->len; i++)
+    {
+      PetrelStoreFolder *folder = g_ptr_array_index (local, i);
+
+      if (folder->raw_path != NULL)
+        g_hash_table_insert (stored, folder->raw_path, folder->path);
+    }
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PetrelImapMailboxInfo *info = ((PetrelImapListEntry *) g_ptr_array_index (entries, i))->info;
+      g_autofree char *encoded = NULL;
+      gboolean lossy = FALSE;
+      char *path;
+
+      if (g_ascii_strcasecmp (info->raw_name, "INBOX") == 0)
+        path = g_strdup ("INBOX");
+      else if (utf8)
+        {
+          lossy = !g_utf8_validate (info->raw_name, -1, NULL);
+          path = g_utf8_make_valid (info->raw_name, -1);
+        }
+      else
+        path = petrel_imap_utf7_decode_lossy (info->raw_name, &lossy);
+
+      if (!lossy)
+        encoded = petrel_imap_client_encode_mailbox (run->client, path, NULL);
+      g_ptr_array_add (paths, path);
+      g_array_index (exact, gboolean, i) = g_strcmp0 (encoded, info->raw_name) == 0 ||
+                                           g_strcmp0 (path, "INBOX") == 0;
+    }
+
+  /* Exact names first, then names with their path from before, then new ones. */
+  for (int pass = 0; pass < 3; pass++)
+    for (guint i = 0; i < entries->len; i++)
+      {
+        PetrelImapMailboxInfo *info =
+          ((PetrelImapListEntry *) g_ptr_array_index (entries, i))->info;
+        const char *path = g_ptr_array_index (paths, i);
+        const char *before = g_hash_table_lookup (stored, info->raw_name);
+        int kind;
+        char *claimed;
+
+        if (before != NULL && !g_str_has_prefix (before, path))
+          before = NULL;   /* not a path this name can have */
+        kind = g_array_index (exact, gboolean, i) ? 0 : before != NULL ? 1 : 2;
+        if (kind != pass)
+          continue;
+        if (kind == 1 && !g_hash_table_contains (taken, before))
+          claimed = g_strdup (before);
+        else
+          claimed = g_strdup (path);
+        for (guint n = 2; g_hash_table_contains (taken, claimed); n++)
+          {
+            g_free (claimed);
+            claimed = g_strdup_printf ("%s (%u)", path, n);
+          }
+        if (g_strcmp0 (claimed, info->name) != 0)
+          g_debug ("Mailbox “%s” is shown as “%s”", info->name, claimed);
+        g_hash_table_add (taken, g_strdup (claimed));
+        g_free (info->name);
+        info->name = claimed;
+      }
+}
+
+/* Writes the server's folder list into the store: new folders added, attributes, roles and
+ * server names updated, folders gone from the server removed with their cached messages. */
 static gboolean
 store_folders (SyncRun    *run,
                GPtrArray  *entries,
@@ -392,6 +513,7 @@ store_folders (SyncRun    *run,
   g_autoptr(GPtrArray) local = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
+  assign_paths (run, entries);
   assign_roles (entries, roles);
 
   for (guint i = 0; i < entries->len; i++)
@@ -410,6 +532,7 @@ store_folders (SyncRun    *run,
         ? g_strjoinv (" ", entry->info->raw_attributes) : NULL;
       folder->subscribed = (entry->info->attributes & PETREL_IMAP_MAILBOX_SUBSCRIBED) != 0 ||
                            folder->role == PETREL_STORE_FOLDER_ROLE_INBOX;
+      folder->raw_path = g_strdup (entry->info->raw_name);
 
       if (!petrel_store_upsert_folder (run->store, folder, NULL, error))
         return FALSE;
@@ -694,11 +817,23 @@ store_worker_free (StoreWorker *worker)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StoreWorker, store_worker_free)
 
+/* Parsed headers go to the store thread in chunks as they arrive, rather than when their
+ * FETCH ends: the store then works beside the whole fetch, and what is left to store after
+ * the last response is one small chunk, not a whole batch (#4: that tail was a sixth of a
+ * 10,000-message headers-only sync). A chunk is a quarter of what the sync has still to
+ * receive, within these bounds: each commit rewrites the pages its random inserts touched
+ * (Message-IDs, conversations), so big chunks cost less, and small ones end the sync sooner. */
+#define HEADER_CHUNK_MIN 250
+#define HEADER_CHUNK_MAX 2000
+
 typedef struct
 {
-  gint64     folder_id;
-  GPtrArray *messages;   /* owned, PetrelStoreMessage */
-  GError    *error;      /* first per-message problem, kept for the log only */
+  gint64       folder_id;
+  GPtrArray   *messages;      /* owned, PetrelStoreMessage */
+  GError      *error;         /* first per-message problem, kept for the log only */
+  StoreWorker *worker;        /* borrowed; NULL in the chunks handed to it */
+  guint        to_receive;    /* messages of the sync not received yet */
+  gboolean     store_failed;  /* the worker refused a chunk: keep no more */
 } HeaderBatch;
 
 static void
@@ -742,7 +877,30 @@ on_header_fetched_cb (PetrelImapClient      *client,
   /* Parsed here, on the fetching thread, while the store thread writes the previous batch:
    * that splits the work evenly between the two (#4). */
   message_add_summary (message, header);
+  if (batch->store_failed)
+    {
+      petrel_store_message_free (message);
+      return;
+    }
   g_ptr_array_add (batch->messages, message);
+  if (batch->to_receive > 0)
+    batch->to_receive--;
+
+  if (batch->worker != NULL &&
+      batch->messages->len >= CLAMP (batch->to_receive / 4, HEADER_CHUNK_MIN, HEADER_CHUNK_MAX))
+    {
+      HeaderBatch *chunk = g_new0 (HeaderBatch, 1);
+
+      chunk->folder_id = batch->folder_id;
+      chunk->messages = g_steal_pointer (&batch->messages);
+      batch->messages = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) petrel_store_message_free);
+      /* Waits while the store thread is STORE_QUEUE_MAX chunks behind, which holds back
+       * reading the rest of the response and so bounds memory. */
+      if (!store_worker_push (batch->worker, store_header_batch, chunk,
+                              (GDestroyNotify) header_batch_free))
+        batch->store_failed = TRUE;
+    }
 }
 
 static gint
@@ -781,6 +939,8 @@ fetch_headers (SyncRun     *run,
       set = petrel_imap_seqset_new_from_array (&g_array_index (uids, guint32, start), n);
       batch->folder_id = folder_id;
       batch->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+      batch->worker = worker;
+      batch->to_receive = uids->len - start;
 
       petrel_imap_client_uid_fetch_async (run->client, set, items, 0,
                                           PETREL_IMAP_FETCH_OPTION_NONE,
@@ -793,13 +953,16 @@ fetch_headers (SyncRun     *run,
       if (batch->error != NULL)
         g_debug ("A header in “%s” could not be read: %s", path, batch->error->message);
 
-      if (!ok)
+      /* Chunks already handed over are whole messages and stay: the next sync fetches only
+       * what is missing. */
+      if (!ok || batch->store_failed)
         {
           header_batch_free (batch);
           break;
         }
 
-      /* The batch is stored on the store thread while the next one is fetched. */
+      /* The rest of the batch is stored on the store thread while the next one is fetched. */
+      batch->worker = NULL;
       if (!store_worker_push (worker, store_header_batch, batch,
                               (GDestroyNotify) header_batch_free))
         break;
@@ -1330,6 +1493,7 @@ sync_folder (SyncRun                    *run,
   guint32 max_uid = 0;
   gboolean dropped = FALSE;
   gint64 folder_id;
+  g_autofree char *wire = NULL;
 
   local = petrel_store_get_folder_by_path (run->store, path, error);
   if (local == NULL)
@@ -1356,7 +1520,8 @@ sync_folder (SyncRun                    *run,
       qresync.modseq = local->highestmodseq;
     }
 
-  petrel_imap_client_select_async (run->client, path, TRUE, run->condstore && !use_qresync,
+  wire = _petrel_folder_wire_name (run->client, local);
+  petrel_imap_client_select_async (run->client, wire, TRUE, run->condstore && !use_qresync,
                                    use_qresync ? &qresync : NULL,
                                    on_flags_fetched_cb, select_changes, NULL,
                                    run->cancellable, _petrel_wait_cb, &wait);
@@ -1722,8 +1887,12 @@ petrel_sync_fetch_body (PetrelAccount  *account,
       !connect_client (&run, error))
     goto out;
 
-  petrel_imap_client_select_async (run.client, folder, TRUE, FALSE, NULL, NULL, NULL, NULL,
-                                   cancellable, _petrel_wait_cb, &wait);
+  {
+    g_autofree char *wire = _petrel_folder_wire_name (run.client, local);
+
+    petrel_imap_client_select_async (run.client, wire, TRUE, FALSE, NULL, NULL, NULL, NULL,
+                                     cancellable, _petrel_wait_cb, &wait);
+  }
   state = petrel_imap_client_select_finish (run.client, _petrel_wait_for (&wait), error);
   _petrel_wait_clear (&wait);
   if (state == NULL)
@@ -1930,8 +2099,9 @@ idle_until_change (SyncRun     *run,
   PetrelWait wait = { run->context, NULL };
   gulong handlers[4];
   gboolean ok;
+  g_autofree char *wire = _petrel_store_wire_name (run->client, run->store, folder);
 
-  petrel_imap_client_select_async (run->client, folder, TRUE, FALSE, NULL, NULL, NULL, NULL,
+  petrel_imap_client_select_async (run->client, wire, TRUE, FALSE, NULL, NULL, NULL, NULL,
                                    run->cancellable, _petrel_wait_cb, &wait);
   state = petrel_imap_client_select_finish (run->client, _petrel_wait_for (&wait), error);
   _petrel_wait_clear (&wait);
@@ -2316,8 +2486,12 @@ petrel_sync_remote_search (PetrelAccount  *account,
           break;
         }
 
-      petrel_imap_client_select_async (run.client, local->path, TRUE, FALSE, NULL, NULL, NULL,
-                                       NULL, cancellable, _petrel_wait_cb, &wait);
+      {
+        g_autofree char *wire = _petrel_folder_wire_name (run.client, local);
+
+        petrel_imap_client_select_async (run.client, wire, TRUE, FALSE, NULL, NULL, NULL,
+                                         NULL, cancellable, _petrel_wait_cb, &wait);
+      }
       state = petrel_imap_client_select_finish (run.client, _petrel_wait_for (&wait), error);
       _petrel_wait_clear (&wait);
       if (state == NULL)
