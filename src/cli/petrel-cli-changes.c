@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * petrel-cli flag|move|copy|delete|folder|pending|undo: changes are applied to the cache at
- * once and queued; unless --offline, the queue is then replayed to the server. A server that
+ * once and queued (a move or copy with --to-account in both accounts' queues); unless --offline, the queue is then replayed to the server. A server that
  * cannot be reached leaves the change queued (exit 0, a note on stderr); a server that refuses
  * it is an error (exit 1), and the change stays listed in `pending` with the server's words.
  */
@@ -157,13 +157,15 @@ run_change (CliGlobals  *globals,
             const char  *synopsis,
             const CliOptSpec *specs,
             guint        n_fixed,
-            gboolean   (*apply) (PetrelAccount *account, CliArgs *args, GArray *uids,
-                                 GError **error))
+            gboolean   (*apply) (CliGlobals *globals, PetrelAccount *account, CliArgs *args,
+                                 GArray *uids, PetrelAccount **out_other, GError **error))
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CliArgs) args = NULL;
   g_autoptr(PetrelAccount) account = NULL;
+  g_autoptr(PetrelAccount) other = NULL;
   g_autoptr(GArray) uids = NULL;
+  int status;
 
   args = cli_args_parse (specs, argc - 1, argv + 1, &error);
   if (args == NULL)
@@ -177,20 +179,25 @@ run_change (CliGlobals  *globals,
   if (account == NULL)
     return cli_fail (error);
 
-  if (!apply (account, args, uids, &error))
+  if (!apply (globals, account, args, uids, &other, &error))
     {
       if (error->domain == G_OPTION_ERROR)
         return cli_usage (synopsis, "%s", error->message);
       return cli_fail (error);
     }
 
+  /* Between accounts the target goes first: the source deletes only what the target has. */
+  if (other != NULL && (status = replay_now (globals, other)) != CLI_EXIT_OK)
+    return status;
   return replay_now (globals, account);
 }
 
 static gboolean
-apply_flag (PetrelAccount  *account,
+apply_flag (CliGlobals     *globals,
+            PetrelAccount  *account,
             CliArgs        *args,
             GArray         *uids,
+            PetrelAccount **out_other,
             GError        **error)
 {
   g_auto(GStrv) add = NULL;
@@ -230,44 +237,79 @@ cli_command_flag (CliGlobals  *globals,
                      apply_flag);
 }
 
+/* move and copy: --to-account moves (copies) to a folder of another account. */
 static gboolean
-apply_move (PetrelAccount  *account,
-            CliArgs        *args,
-            GArray         *uids,
-            GError        **error)
+apply_transfer (CliGlobals     *globals,
+                PetrelAccount  *account,
+                CliArgs        *args,
+                GArray         *uids,
+                gboolean        copy,
+                PetrelAccount **out_other,
+                GError        **error)
 {
-  if (cli_args_value (args, "to") == NULL)
+  const char *to = cli_args_value (args, "to");
+  const char *to_account = cli_args_value (args, "to-account");
+  g_autoptr(PetrelAccount) target = NULL;
+  PetrelChangesTransferFlags flags = PETREL_CHANGES_TRANSFER_NONE;
+
+  if (to == NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("--to PATH is needed"));
       return FALSE;
     }
-  return petrel_changes_move (account, cli_args_positional (args, 1),
-                              (const guint32 *) uids->data, uids->len,
-                              cli_args_value (args, "to"), error);
+
+  if (to_account == NULL || g_strcmp0 (to_account, petrel_account_get_id (account)) == 0)
+    return copy
+      ? petrel_changes_copy (account, cli_args_positional (args, 1),
+                             (const guint32 *) uids->data, uids->len, to, error)
+      : petrel_changes_move (account, cli_args_positional (args, 1),
+                             (const guint32 *) uids->data, uids->len, to, error);
+
+  target = cli_open_account (globals, to_account, error);
+  if (target == NULL)
+    return FALSE;
+  if (copy)
+    flags |= PETREL_CHANGES_TRANSFER_COPY;
+  if (globals->offline)
+    flags |= PETREL_CHANGES_TRANSFER_OFFLINE;
+  if (!petrel_changes_move_to_account (account, cli_args_positional (args, 1),
+                                       (const guint32 *) uids->data, uids->len, target, to,
+                                       flags, NULL, NULL, error))
+    return FALSE;
+
+  *out_other = g_steal_pointer (&target);
+  return TRUE;
 }
 
 static gboolean
-apply_copy (PetrelAccount  *account,
+apply_move (CliGlobals     *globals,
+            PetrelAccount  *account,
             CliArgs        *args,
             GArray         *uids,
+            PetrelAccount **out_other,
             GError        **error)
 {
-  if (cli_args_value (args, "to") == NULL)
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("--to PATH is needed"));
-      return FALSE;
-    }
-  return petrel_changes_copy (account, cli_args_positional (args, 1),
-                              (const guint32 *) uids->data, uids->len,
-                              cli_args_value (args, "to"), error);
+  return apply_transfer (globals, account, args, uids, FALSE, out_other, error);
 }
 
 static gboolean
-apply_delete (PetrelAccount  *account,
+apply_copy (CliGlobals     *globals,
+            PetrelAccount  *account,
+            CliArgs        *args,
+            GArray         *uids,
+            PetrelAccount **out_other,
+            GError        **error)
+{
+  return apply_transfer (globals, account, args, uids, TRUE, out_other, error);
+}
+
+static gboolean
+apply_delete (CliGlobals     *globals,
+              PetrelAccount  *account,
               CliArgs        *args,
               GArray         *uids,
+              PetrelAccount **out_other,
               GError        **error)
 {
   return petrel_changes_delete (account, cli_args_positional (args, 1),
@@ -280,9 +322,14 @@ cli_command_move (CliGlobals  *globals,
                   int          argc,
                   char       **argv)
 {
-  static const CliOptSpec specs[] = { { "to", CLI_OPT_VALUE }, { NULL } };
+  static const CliOptSpec specs[] = {
+    { "to", CLI_OPT_VALUE },
+    { "to-account", CLI_OPT_VALUE },
+    { NULL },
+  };
 
-  return run_change (globals, argc, argv, "move ID FOLDER UID… --to PATH", specs, 2,
+  return run_change (globals, argc, argv, "move ID FOLDER UID… --to PATH [--to-account ID2]",
+                     specs, 2,
                      apply_move);
 }
 
@@ -291,9 +338,14 @@ cli_command_copy (CliGlobals  *globals,
                   int          argc,
                   char       **argv)
 {
-  static const CliOptSpec specs[] = { { "to", CLI_OPT_VALUE }, { NULL } };
+  static const CliOptSpec specs[] = {
+    { "to", CLI_OPT_VALUE },
+    { "to-account", CLI_OPT_VALUE },
+    { NULL },
+  };
 
-  return run_change (globals, argc, argv, "copy ID FOLDER UID… --to PATH", specs, 2,
+  return run_change (globals, argc, argv, "copy ID FOLDER UID… --to PATH [--to-account ID2]",
+                     specs, 2,
                      apply_copy);
 }
 

@@ -9,6 +9,8 @@
 # it back, also on the server. The folder menu opens with a right click. New mail arriving while
 # the window is not focused posts a notification (a stand-in org.freedesktop.Notifications on
 # the test's session bus records it) naming sender and subject; invoking it opens the message.
+# Last, a second account is added while the window is open, the message is copied to its Inbox
+# (win.move-to-folder with copy, the Ctrl+drop) and Undo (Ctrl+Z) deletes the copy again there.
 #
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -427,6 +429,47 @@ def main():
                     ok.check(app.wait_for(lambda: in_reader('Pelicans at the pier'), timeout=20)
                              is not None, 'clicking it opens the message')
                 notifications.stop()
+
+                # A second account appears; the open message dropped with Ctrl on its Inbox
+                # (win.move-to-folder with copy) is copied there, and Undo takes the copy back.
+                bob = servers.user(1)
+                r = subprocess.run(
+                    [CLI, '--data-dir', data_dir, 'account', 'add', '--id', 'bob',
+                     '--email', bob['email'], '--name', 'Bob',
+                     '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
+                     '--smtp', '127.0.0.1:%d' % servers.smtp_port, '--smtp-security',
+                     'starttls', '--user', bob['user'], '--ca-file', servers.ca_file,
+                     '--password-stdin'],
+                    input=bob['password'].encode(), capture_output=True, timeout=60)
+                ok.check(r.returncode == 0, 'a second account is added (%s)'
+                         % r.stderr.decode().strip())
+                inboxes = app.wait_for(lambda: len(petrelui.walk(
+                    window, lambda n: n.roleName == 'label' and n.name == 'Inbox')) >= 2,
+                    timeout=60)
+                ok.check(inboxes is True, 'its Inbox shows in the sidebar')
+
+                def bob_has(subject):
+                    with Imap(servers, bob) as imap:
+                        return (imap.subjects('INBOX') or []).count(subject)
+                ok.check(activate('move-to-folder', "('bob', 'INBOX', true)"),
+                         'win.move-to-folder to the other account, copying (Ctrl+drop)')
+                ok.check(app.wait_for(lambda: find(window, name='1 message copied to Inbox',
+                                                   role='label')) is not None,
+                         'a toast says “1 message copied to Inbox”')
+                ok.check(find(window, contains='Undo', role='push button') is not None,
+                         'with an Undo button')
+                ok.check(app.wait_for(lambda: bob_has('Pelicans at the pier') == 1,
+                                      timeout=60),
+                         'the other account’s server has the copy once')
+                # The toast may be gone by now: its Undo is also Ctrl+Z (win.undo-last).
+                ok.check(activate('undo-last', None), 'win.undo-last')
+                undone = app.wait_for(lambda: bob_has('Pelicans at the pier') == 0, timeout=60)
+                refused = find(window, prefix='Cannot undo', role='label')
+                ok.check(undone is True, 'Undo deletes the copy from the other account’s server'
+                         + ('' if refused is None else ' (%s)' % refused.name))
+                with Imap(servers, alice) as imap:
+                    ok.check('Pelicans at the pier' in (imap.subjects('INBOX') or []),
+                             'the original stays in the first account')
 
                 ok.check(app.process.poll() is None, 'petrel still running')
 

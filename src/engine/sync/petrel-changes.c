@@ -15,6 +15,7 @@
  *   copy           {folder, uidvalidity, uids, to, provisional[, dest_uids]}
  *   expunge        {folder, uidvalidity, uids}
  *   folder-create  {path};  folder-rename {path, new_path};  folder-delete {path}
+ *   account-move, account-copy, account-move-out: see petrel-xmove-private.h
  */
 
 #include "config.h"
@@ -27,6 +28,7 @@
 #include "petrel-changes.h"
 #include "petrel-sync.h"
 #include "petrel-sync-private.h"
+#include "petrel-xmove-private.h"
 
 static PetrelStore *
 store_for (PetrelAccount  *account,
@@ -35,8 +37,8 @@ store_for (PetrelAccount  *account,
   return petrel_account_get_store (account, error);
 }
 
-static PetrelStoreFolder *
-folder_for (PetrelStore  *store,
+PetrelStoreFolder *
+_petrel_changes_folder_for (PetrelStore  *store,
             const char   *path,
             GError      **error)
 {
@@ -59,16 +61,17 @@ folder_for (PetrelStore  *store,
   return folder;
 }
 
-static void
-add_uid_array (JsonBuilder   *builder,
-               const char    *name,
-               const guint32 *uids,
-               guint          n_uids)
+/* Member @name: an array of the @n_uids UIDs (zeros when @uids is NULL). */
+void
+_petrel_changes_add_uids (JsonBuilder   *builder,
+                          const char    *name,
+                          const guint32 *uids,
+                          guint          n_uids)
 {
   json_builder_set_member_name (builder, name);
   json_builder_begin_array (builder);
   for (guint i = 0; i < n_uids; i++)
-    json_builder_add_int_value (builder, uids[i]);
+    json_builder_add_int_value (builder, uids != NULL ? uids[i] : 0);
   json_builder_end_array (builder);
 }
 
@@ -93,8 +96,8 @@ builder_to_string (JsonBuilder *builder)
 }
 
 /* Only UIDs of messages the store has; an unknown one is an error a person can act on. */
-static gboolean
-check_uids (PetrelStore              *store,
+gboolean
+_petrel_changes_check_uids (PetrelStore              *store,
             const PetrelStoreFolder  *folder,
             const guint32            *uids,
             guint                     n_uids,
@@ -164,8 +167,8 @@ petrel_changes_set_flags (PetrelAccount       *account,
   g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
 
   store = store_for (account, error);
-  if (store == NULL || (folder = folder_for (store, folder_path, error)) == NULL ||
-      !check_uids (store, folder, uids, n_uids, error))
+  if (store == NULL || (folder = _petrel_changes_folder_for (store, folder_path, error)) == NULL ||
+      !_petrel_changes_check_uids (store, folder, uids, n_uids, error))
     return FALSE;
 
   add_bits = petrel_store_flags_parse (add, &add_keywords);
@@ -176,7 +179,7 @@ petrel_changes_set_flags (PetrelAccount       *account,
   json_builder_add_string_value (builder, folder->path);
   json_builder_set_member_name (builder, "uidvalidity");
   json_builder_add_int_value (builder, folder->uidvalidity);
-  add_uid_array (builder, "uids", uids, n_uids);
+  _petrel_changes_add_uids (builder, "uids", uids, n_uids);
   add_strv (builder, "add", add);
   add_strv (builder, "remove", remove);
   json_builder_set_member_name (builder, "before");
@@ -199,8 +202,8 @@ petrel_changes_set_flags (PetrelAccount       *account,
                queue (store, "flags", builder, error));
 }
 
-static guint32
-next_provisional_uid (PetrelStore  *store,
+guint32
+_petrel_changes_next_provisional_uid (PetrelStore  *store,
                       gint64        folder_id,
                       GError      **error)
 {
@@ -236,9 +239,9 @@ transfer (PetrelAccount       *account,
   g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
 
   store = store_for (account, error);
-  if (store == NULL || (folder = folder_for (store, folder_path, error)) == NULL ||
-      (dest = folder_for (store, destination, error)) == NULL ||
-      !check_uids (store, folder, uids, n_uids, error))
+  if (store == NULL || (folder = _petrel_changes_folder_for (store, folder_path, error)) == NULL ||
+      (dest = _petrel_changes_folder_for (store, destination, error)) == NULL ||
+      !_petrel_changes_check_uids (store, folder, uids, n_uids, error))
     return FALSE;
 
   if (folder->id == dest->id)
@@ -251,7 +254,7 @@ transfer (PetrelAccount       *account,
   if (!petrel_store_begin (store, error))
     return FALSE;
 
-  next = next_provisional_uid (store, dest->id, error);
+  next = _petrel_changes_next_provisional_uid (store, dest->id, error);
   ok = next != 0;
   for (guint i = 0; ok && i < n_uids; i++, next++)
     {
@@ -268,10 +271,10 @@ transfer (PetrelAccount       *account,
       json_builder_add_string_value (builder, folder->path);
       json_builder_set_member_name (builder, "uidvalidity");
       json_builder_add_int_value (builder, folder->uidvalidity);
-      add_uid_array (builder, "uids", uids, n_uids);
+      _petrel_changes_add_uids (builder, "uids", uids, n_uids);
       json_builder_set_member_name (builder, "to");
       json_builder_add_string_value (builder, dest->path);
-      add_uid_array (builder, "provisional", (const guint32 *) provisional->data,
+      _petrel_changes_add_uids (builder, "provisional", (const guint32 *) provisional->data,
                      provisional->len);
       json_builder_end_object (builder);
       ok = queue (store, kind, builder, error);
@@ -341,8 +344,8 @@ petrel_changes_delete (PetrelAccount  *account,
   g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
 
   store = store_for (account, error);
-  if (store == NULL || (folder = folder_for (store, folder_path, error)) == NULL ||
-      !check_uids (store, folder, uids, n_uids, error))
+  if (store == NULL || (folder = _petrel_changes_folder_for (store, folder_path, error)) == NULL ||
+      !_petrel_changes_check_uids (store, folder, uids, n_uids, error))
     return FALSE;
 
   /* Deleting moves to Trash; in Trash (or when asked, or with no Trash) it is for good. */
@@ -360,7 +363,7 @@ petrel_changes_delete (PetrelAccount  *account,
   json_builder_add_string_value (builder, folder->path);
   json_builder_set_member_name (builder, "uidvalidity");
   json_builder_add_int_value (builder, folder->uidvalidity);
-  add_uid_array (builder, "uids", uids, n_uids);
+  _petrel_changes_add_uids (builder, "uids", uids, n_uids);
   json_builder_end_object (builder);
 
   TRANSACTION (store, error,
@@ -382,10 +385,13 @@ check_folder_path (const char  *path,
   return TRUE;
 }
 
+/* @raw_path: the server's name of @path (PetrelStoreFolder.raw_path), nullable: kept in the
+ * payload (base64, as it need not be UTF-8) since the store forgets it at once. */
 static gboolean
 queue_path_op (PetrelStore  *store,
                const char   *kind,
                const char   *path,
+               const char   *raw_path,
                const char   *new_path,
                GError      **error)
 {
@@ -394,6 +400,13 @@ queue_path_op (PetrelStore  *store,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "path");
   json_builder_add_string_value (builder, path);
+  if (raw_path != NULL)
+    {
+      g_autofree char *encoded = g_base64_encode ((const guchar *) raw_path, strlen (raw_path));
+
+      json_builder_set_member_name (builder, "raw_path_base64");
+      json_builder_add_string_value (builder, encoded);
+    }
   if (new_path != NULL)
     {
       json_builder_set_member_name (builder, "new_path");
@@ -429,7 +442,7 @@ petrel_changes_create_folder (PetrelAccount  *account,
   folder->subscribed = TRUE;
   TRANSACTION (store, error,
                petrel_store_upsert_folder (store, folder, NULL, error) &&
-               queue_path_op (store, "folder-create", path, NULL, error));
+               queue_path_op (store, "folder-create", path, NULL, NULL, error));
 }
 
 /* Renames @path and every folder below it, as IMAP RENAME does on the server. */
@@ -442,7 +455,7 @@ rename_subtree (PetrelStore  *store,
   g_autoptr(GPtrArray) folders = petrel_store_list_folders (store, error);
   g_autoptr(PetrelStoreFolder) folder = NULL;
 
-  if (folders == NULL || (folder = folder_for (store, path, error)) == NULL)
+  if (folders == NULL || (folder = _petrel_changes_folder_for (store, path, error)) == NULL)
     return FALSE;
 
   for (guint i = 0; i < folders->len; i++)
@@ -479,7 +492,7 @@ petrel_changes_rename_folder (PetrelAccount  *account,
 
   if (!check_folder_path (path, error) || !check_folder_path (new_path, error) ||
       (store = store_for (account, error)) == NULL ||
-      (folder = folder_for (store, path, error)) == NULL)
+      (folder = _petrel_changes_folder_for (store, path, error)) == NULL)
     return FALSE;
 
   existing = petrel_store_get_folder_by_path (store, new_path, NULL);
@@ -492,7 +505,8 @@ petrel_changes_rename_folder (PetrelAccount  *account,
 
   TRANSACTION (store, error,
                rename_subtree (store, folder->path, new_path, error) &&
-               queue_path_op (store, "folder-rename", folder->path, new_path, error));
+               queue_path_op (store, "folder-rename", folder->path, folder->raw_path, new_path,
+                             error));
 }
 
 gboolean
@@ -506,12 +520,12 @@ petrel_changes_delete_folder (PetrelAccount  *account,
   g_return_val_if_fail (PETREL_IS_ACCOUNT (account), FALSE);
 
   if (!check_folder_path (path, error) || (store = store_for (account, error)) == NULL ||
-      (folder = folder_for (store, path, error)) == NULL)
+      (folder = _petrel_changes_folder_for (store, path, error)) == NULL)
     return FALSE;
 
   TRANSACTION (store, error,
                petrel_store_delete_folder (store, folder->id, error) &&
-               queue_path_op (store, "folder-delete", folder->path, NULL, error));
+               queue_path_op (store, "folder-delete", folder->path, folder->raw_path, NULL, error));
 }
 
 /* ---- reading payloads ------------------------------------------------------------------- */
@@ -543,6 +557,9 @@ petrel_changes_describe (const PetrelStoreReplayOp *op)
 
   if (object == NULL)
     return g_strdup (op->kind);
+
+  if (_petrel_xmove_is_kind (op->kind))
+    return _petrel_xmove_describe (op, object);
 
   uids = _petrel_json_get_uids (object, "uids");
 
@@ -608,7 +625,8 @@ is_undoable_kind (const char *kind)
 {
   return g_str_equal (kind, "flags") || g_str_equal (kind, "move") ||
          g_str_equal (kind, "delete") || g_str_equal (kind, "copy") ||
-         g_str_equal (kind, "folder-rename") || g_str_equal (kind, "folder-create");
+         g_str_equal (kind, "folder-rename") || g_str_equal (kind, "folder-create") ||
+         _petrel_xmove_is_kind (kind);
 }
 
 /* Not yet on the server: put the store back and forget the change. */
@@ -625,7 +643,7 @@ undo_queued (PetrelStore          *store,
   const char *folder_path = _petrel_json_get_string (object, "folder");
   gboolean ok = TRUE;
 
-  if (folder_path != NULL && (folder = folder_for (store, folder_path, error)) == NULL)
+  if (folder_path != NULL && (folder = _petrel_changes_folder_for (store, folder_path, error)) == NULL)
     return FALSE;
 
   if (g_str_equal (op->kind, "flags"))
@@ -651,7 +669,7 @@ undo_queued (PetrelStore          *store,
     {
       gboolean copy = g_str_equal (op->kind, "copy");
 
-      if ((dest = folder_for (store, _petrel_json_get_string (object, "to"), error)) == NULL)
+      if ((dest = _petrel_changes_folder_for (store, _petrel_json_get_string (object, "to"), error)) == NULL)
         return FALSE;
       for (guint i = 0; ok && i < uids->len && i < provisional->len; i++)
         {
@@ -668,7 +686,7 @@ undo_queued (PetrelStore          *store,
                          error);
   else if (g_str_equal (op->kind, "folder-create"))
     {
-      g_autoptr(PetrelStoreFolder) created = folder_for (store, _petrel_json_get_string (object, "path"),
+      g_autoptr(PetrelStoreFolder) created = _petrel_changes_folder_for (store, _petrel_json_get_string (object, "path"),
                                                          error);
       ok = created != NULL && petrel_store_delete_folder (store, created->id, error);
     }
@@ -766,7 +784,10 @@ undo_one (PetrelAccount        *account,
     return FALSE;
   description = petrel_changes_describe (op);
 
-  if (g_strcmp0 (op->state, "done") == 0)
+  /* Between accounts: two queues, each step its own transaction. */
+  if (_petrel_xmove_is_kind (op->kind))
+    ok = _petrel_xmove_undo (account, store, op, object, error);
+  else if (g_strcmp0 (op->state, "done") == 0)
     ok = undo_replayed (account, store, op, object, error);
   else
     {

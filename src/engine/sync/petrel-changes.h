@@ -39,6 +39,36 @@ gboolean petrel_changes_copy          (PetrelAccount       *account,
                                        guint                n_uids,
                                        const char          *destination,
                                        GError             **error);
+/**
+ * PetrelChangesTransferFlags:
+ * @PETREL_CHANGES_TRANSFER_NONE: move
+ * @PETREL_CHANGES_TRANSFER_COPY: copy: the originals stay
+ * @PETREL_CHANGES_TRANSFER_OFFLINE: never fetch a message not downloaded yet; fail instead
+ */
+typedef enum {
+  PETREL_CHANGES_TRANSFER_NONE    = 0,
+  PETREL_CHANGES_TRANSFER_COPY    = 1 << 0,
+  PETREL_CHANGES_TRANSFER_OFFLINE = 1 << 1,
+} PetrelChangesTransferFlags;
+
+/* Moves (or copies) messages to @destination of another account @target. The messages show
+ * in @destination at once (provisional UIDs) and, for a move, leave @folder; both queues get
+ * their half. The server of @target gets an APPEND (flags and internal date kept) before the
+ * originals are deleted from @account's server, never twice, whatever crashes in between.
+ * A message not downloaded yet is fetched first (this call then uses the network) unless
+ * %PETREL_CHANGES_TRANSFER_OFFLINE. @out_change_id: (out) (optional): the change's id in
+ * @target's queue (what petrel_changes_undo_after() on @target takes back). With @target the
+ * same account, this is petrel_changes_move() or petrel_changes_copy(). */
+gboolean petrel_changes_move_to_account (PetrelAccount              *account,
+                                         const char                 *folder,
+                                         const guint32              *uids,
+                                         guint                       n_uids,
+                                         PetrelAccount              *target,
+                                         const char                 *destination,
+                                         PetrelChangesTransferFlags  flags,
+                                         gint64                     *out_change_id,
+                                         GCancellable               *cancellable,
+                                         GError                    **error);
 gboolean petrel_changes_delete        (PetrelAccount       *account,
                                        const char          *folder,
                                        const guint32       *uids,

@@ -25,6 +25,7 @@
 #include "petrel-changes.h"
 #include "petrel-sync.h"
 #include "petrel-sync-private.h"
+#include "petrel-xmove-private.h"
 
 typedef struct
 {
@@ -34,6 +35,7 @@ typedef struct
   GCancellable     *cancellable;
   char             *selected;      /* owned: the folder selected read-write, if any */
   guint32           uidvalidity;   /* of @selected */
+  gboolean          deferred;      /* the change just run waits for another account */
 } Replay;
 
 /* Errors that mean the connection is unusable, as opposed to the server refusing one change. */
@@ -72,7 +74,9 @@ select_folder (Replay      *replay,
 
   if (g_strcmp0 (replay->selected, path) != 0)
     {
-      petrel_imap_client_select_async (replay->client, path, FALSE, FALSE, NULL, NULL, NULL,
+      g_autofree char *wire = _petrel_store_wire_name (replay->client, replay->store, path);
+
+      petrel_imap_client_select_async (replay->client, wire, FALSE, FALSE, NULL, NULL, NULL,
                                        NULL, replay->cancellable, _petrel_wait_cb, &wait);
       state = petrel_imap_client_select_finish (replay->client, _petrel_wait_for (&wait), error);
       _petrel_wait_clear (&wait);
@@ -227,15 +231,17 @@ replay_transfer (Replay               *replay,
 
   if (!petrel_imap_seqset_is_empty (set))
     {
+      g_autofree char *wire = _petrel_folder_wire_name (replay->client, dest);
+
       if (!select_folder (replay, _petrel_json_get_string (object, "folder"),
                           (guint32) json_object_get_int_member (object, "uidvalidity"), error))
         return FALSE;
 
       if (copy)
-        petrel_imap_client_uid_copy_async (replay->client, set, to, replay->cancellable,
+        petrel_imap_client_uid_copy_async (replay->client, set, wire, replay->cancellable,
                                            _petrel_wait_cb, &wait);
       else
-        petrel_imap_client_uid_move_async (replay->client, set, to, replay->cancellable,
+        petrel_imap_client_uid_move_async (replay->client, set, wire, replay->cancellable,
                                            _petrel_wait_cb, &wait);
       ok = copy
         ? petrel_imap_client_uid_copy_finish (replay->client, _petrel_wait_for (&wait), &result,
@@ -354,6 +360,338 @@ replay_expunge (Replay      *replay,
   return ok;
 }
 
+/* ---- between accounts (see petrel-xmove-private.h) ------------------------------------- */
+
+static gboolean
+save_progress (Replay               *replay,
+               PetrelStoreReplayOp  *op,
+               JsonObject           *object,
+               GArray               *states,
+               GArray               *dest_uids,
+               GError              **error)
+{
+  _petrel_json_set_uids (object, "states", states);
+  _petrel_json_set_uids (object, "dest_uids", dest_uids);
+  _petrel_json_set_payload (op, object);
+  return petrel_store_replay_update (replay->store, op, error);
+}
+
+/* The flags @flags the folder keeps: system flags always, keywords if PERMANENTFLAGS allows. */
+static GStrv
+keepable_flags (JsonArray                    *flags,
+                const PetrelImapMailboxState *state)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  gboolean any_keyword = state->permanent_flags[0] == NULL ||
+                         g_strv_contains ((const char * const *) state->permanent_flags, "\\*");
+
+  for (guint i = 0; flags != NULL && i < json_array_get_length (flags); i++)
+    {
+      const char *flag = json_array_get_string_element (flags, i);
+
+      if (flag == NULL || g_ascii_strcasecmp (flag, "\\Recent") == 0)
+        continue;
+      if (flag[0] == '\\' || any_keyword ||
+          g_strv_contains ((const char * const *) state->permanent_flags, flag))
+        g_strv_builder_add (builder, flag);
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* The UID of a message that a cut-short APPEND may have left in the selected folder: one with
+ * its Message-ID (or, without one, its size) at or above @from, the UIDNEXT before the APPEND
+ * (0: anywhere). 0 when there is none. */
+static gboolean
+find_appended (Replay      *replay,
+               const char  *message_id,
+               gsize        size,
+               guint32      from,
+               guint32     *out_uid,
+               GError     **error)
+{
+  g_autoptr(PetrelImapSeqSet) found = NULL;
+  g_autoptr(GArray) uids = NULL;
+  g_autoptr(GPtrArray) criteria = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *bare = g_strstrip (g_strdup (message_id != NULL ? message_id : ""));
+  gsize len = strlen (bare);
+  PetrelWait wait = { replay->context, NULL };
+
+  *out_uid = 0;
+  if (len >= 2 && bare[0] == '<' && bare[len - 1] == '>')
+    {
+      bare[len - 1] = '\0';
+      memmove (bare, bare + 1, len - 1);
+    }
+
+  if (from > 0)
+    {
+      g_ptr_array_add (criteria, g_strdup ("UID"));
+      g_ptr_array_add (criteria, g_strdup_printf ("%u:*", from));
+    }
+  if (*bare != '\0')
+    {
+      g_ptr_array_add (criteria, g_strdup ("HEADER"));
+      g_ptr_array_add (criteria, g_strdup ("=Message-ID"));
+      g_ptr_array_add (criteria, g_strdup_printf ("=<%s>", bare));
+    }
+  else
+    {
+      g_ptr_array_add (criteria, g_strdup ("LARGER"));
+      g_ptr_array_add (criteria, g_strdup_printf ("%" G_GSIZE_FORMAT, size > 0 ? size - 1 : 0));
+      g_ptr_array_add (criteria, g_strdup ("SMALLER"));
+      g_ptr_array_add (criteria, g_strdup_printf ("%" G_GSIZE_FORMAT, size + 1));
+    }
+  g_ptr_array_add (criteria, NULL);
+
+  petrel_imap_client_uid_search_async (replay->client, (const char * const *) criteria->pdata,
+                                       replay->cancellable, _petrel_wait_cb, &wait);
+  found = petrel_imap_client_uid_search_finish (replay->client, _petrel_wait_for (&wait), NULL,
+                                                error);
+  _petrel_wait_clear (&wait);
+  if (found == NULL)
+    return FALSE;
+
+  /* "N:*" also names the last message when N is above every UID. */
+  uids = petrel_imap_seqset_to_array (found, G_MAXUINT, NULL);
+  for (guint i = 0; uids != NULL && i < uids->len; i++)
+    if (g_array_index (uids, guint32, i) >= from)
+      *out_uid = MAX (*out_uid, g_array_index (uids, guint32, i));
+  return TRUE;
+}
+
+/* The target's half: APPEND each message once, then let the source delete the originals. */
+static gboolean
+replay_account_in (Replay               *replay,
+                   PetrelStoreReplayOp  *op,
+                   JsonObject           *object,
+                   gboolean              copy,
+                   GError              **error)
+{
+  g_autoptr(GArray) provisional = _petrel_json_get_uids (object, "provisional");
+  g_autoptr(GArray) states = _petrel_json_get_uids (object, "states");
+  g_autoptr(GArray) dest_uids = _petrel_json_get_uids (object, "dest_uids");
+  g_autoptr(GArray) search_from = _petrel_json_get_uids (object, "search_from");
+  g_autoptr(PetrelStoreFolder) dest = NULL;
+  g_autofree char *wire = NULL;
+  g_autoptr(PetrelStore) source = NULL;
+  g_autoptr(PetrelImapMailboxState) state = NULL;
+  g_autoptr(GHashTable) mapping = g_hash_table_new (NULL, NULL);
+  g_autofree char *target_id = g_path_get_basename (petrel_store_get_directory (replay->store));
+  const char *to = _petrel_json_get_string (object, "to");
+  JsonArray *flags = json_object_get_array_member (object, "flags");
+  JsonArray *dates = json_object_get_array_member (object, "dates");
+  JsonArray *message_ids = json_object_get_array_member (object, "message_ids");
+  guint32 dest_uidvalidity;
+  guint32 uidnext;
+  PetrelWait wait = { replay->context, NULL };
+  guint n = provisional->len;
+  gboolean ok;
+
+  if (to == NULL || n == 0 || states->len != n || dest_uids->len != n || flags == NULL ||
+      dates == NULL || message_ids == NULL || json_array_get_length (flags) != n ||
+      json_array_get_length (dates) != n || json_array_get_length (message_ids) != n)
+    {
+      g_set_error_literal (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_CORRUPT,
+                           _("A queued change is damaged"));
+      return FALSE;
+    }
+  while (search_from->len < n)
+    {
+      guint32 unknown = 0;
+
+      g_array_append_val (search_from, unknown);
+    }
+  dest = petrel_store_get_folder_by_path (replay->store, to, error);
+  if (dest == NULL)
+    return FALSE;
+  wire = _petrel_folder_wire_name (replay->client, dest);
+
+  /* A crash may have come between the two halves: the source's is queued here if missing. */
+  if (!copy)
+    {
+      source = _petrel_xmove_open_store (replay->store,
+                                         _petrel_json_get_string (object, "from_account"), error);
+      if (source == NULL ||
+          !_petrel_xmove_ensure_out (source, object, target_id, op->id, FALSE, error))
+        return FALSE;
+    }
+
+  g_clear_pointer (&replay->selected, g_free);
+  petrel_imap_client_select_async (replay->client, wire, FALSE, FALSE, NULL, NULL, NULL, NULL,
+                                   replay->cancellable, _petrel_wait_cb, &wait);
+  state = petrel_imap_client_select_finish (replay->client, _petrel_wait_for (&wait), error);
+  _petrel_wait_clear (&wait);
+  if (state == NULL)
+    return FALSE;
+  replay->selected = g_strdup (to);
+  replay->uidvalidity = state->uidvalidity;
+  uidnext = state->uidnext;
+  dest_uidvalidity = (guint32) json_object_get_int_member_with_default (object,
+                                                                        "dest_uidvalidity",
+                                                                        state->uidvalidity);
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint32 prov = g_array_index (provisional, guint32, i);
+      g_autoptr(GBytes) raw = NULL;
+      g_autoptr(GDateTime) date = NULL;
+      g_auto(GStrv) keep = NULL;
+      g_autoptr(GError) local_error = NULL;
+      PetrelImapAppendMessage append = { NULL, NULL, NULL };
+      guint32 uidvalidity = 0;
+      guint32 uid = 0;
+
+      if (g_array_index (states, guint32, i) == PETREL_XMOVE_STATE_APPENDED)
+        continue;
+
+      if (!petrel_store_read_message (replay->store, dest->id, prov, &raw, &local_error))
+        {
+          g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
+                       _("The copy of a message to be added to “%s” is missing from the cache "
+                         "(%s); the original stays where it was"), to, local_error->message);
+          return FALSE;
+        }
+
+      /* Sent before, answer lost: if it is there, it is not sent again. */
+      if (g_array_index (states, guint32, i) == PETREL_XMOVE_STATE_APPENDING)
+        {
+          if (!find_appended (replay, json_array_get_string_element (message_ids, i),
+                              g_bytes_get_size (raw),
+                              dest_uidvalidity == state->uidvalidity
+                                ? g_array_index (search_from, guint32, i) : 0,
+                              &uid, error))
+            return FALSE;
+          if (uid != 0)
+            {
+              g_array_index (states, guint32, i) = PETREL_XMOVE_STATE_APPENDED;
+              g_array_index (dest_uids, guint32, i) = uid;
+              json_object_set_int_member (object, "dest_uidvalidity", state->uidvalidity);
+              if (!save_progress (replay, op, object, states, dest_uids, error))
+                return FALSE;
+              uidnext = MAX (uidnext, uid + 1);
+              continue;
+            }
+        }
+
+      /* Recorded before the APPEND: where to look should its answer be lost. */
+      g_array_index (states, guint32, i) = PETREL_XMOVE_STATE_APPENDING;
+      g_array_index (search_from, guint32, i) = uidnext;
+      _petrel_json_set_uids (object, "search_from", search_from);
+      json_object_set_int_member (object, "dest_uidvalidity", state->uidvalidity);
+      if (!save_progress (replay, op, object, states, dest_uids, error))
+        return FALSE;
+
+      keep = keepable_flags (json_array_get_array_element (flags, i), state);
+      if (json_array_get_int_element (dates, i) > 0)
+        date = g_date_time_new_from_unix_utc (json_array_get_int_element (dates, i));
+      append.message = raw;
+      append.flags = (const char * const *) keep;
+      append.internal_date = date;
+      petrel_imap_client_append_async (replay->client, wire, &append, replay->cancellable,
+                                       _petrel_wait_cb, &wait);
+      ok = petrel_imap_client_append_finish (replay->client, _petrel_wait_for (&wait),
+                                             &uidvalidity, &uid, &local_error);
+      _petrel_wait_clear (&wait);
+      if (!ok)
+        {
+          /* Refused (not cut short): nothing was added, so the change can still be undone. */
+          if (!is_connection_error (local_error))
+            {
+              g_array_index (states, guint32, i) = PETREL_XMOVE_STATE_WAITING;
+              save_progress (replay, op, object, states, dest_uids, NULL);
+            }
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+
+      g_array_index (states, guint32, i) = PETREL_XMOVE_STATE_APPENDED;
+      g_array_index (dest_uids, guint32, i) = uidvalidity == state->uidvalidity ? uid : 0;
+      if (!save_progress (replay, op, object, states, dest_uids, error))
+        return FALSE;
+      if (uid != 0)
+        uidnext = MAX (uidnext, uid + 1);
+    }
+
+  /* All of them are there: now, and only now, the originals may go. */
+  if (!copy && !_petrel_xmove_ensure_out (source, object, target_id, op->id, TRUE, error))
+    return FALSE;
+
+  /* The provisional rows become the server's (or go, for the next sync to fetch). */
+  if (!petrel_store_begin (replay->store, error))
+    return FALSE;
+  ok = TRUE;
+  for (guint i = 0; ok && i < n; i++)
+    {
+      guint32 prov = g_array_index (provisional, guint32, i);
+      guint32 real = g_array_index (dest_uids, guint32, i);
+      g_autoptr(PetrelStoreMessage) row = petrel_store_get_message (replay->store, dest->id,
+                                                                     prov, NULL);
+      g_autoptr(PetrelStoreMessage) existing = NULL;
+
+      if (row == NULL)
+        continue;
+      if (real != 0 && (dest->uidvalidity == 0 || dest->uidvalidity == dest_uidvalidity))
+        existing = petrel_store_get_message (replay->store, dest->id, real, NULL);
+      if (real != 0 && existing == NULL &&
+          (dest->uidvalidity == 0 || dest->uidvalidity == dest_uidvalidity))
+        {
+          ok = petrel_store_rename_message_file (replay->store, dest->id, prov, dest->id, real,
+                                                 error);
+          g_hash_table_insert (mapping, GUINT_TO_POINTER (prov), GUINT_TO_POINTER (real));
+        }
+      else
+        ok = petrel_store_expunge_uids (replay->store, dest->id, &prov, 1, NULL, error);
+    }
+  if (ok)
+    ok = rewrite_later_ops (replay, op->id, dest->path, mapping, error);
+  if (!ok)
+    {
+      petrel_store_rollback (replay->store);
+      return FALSE;
+    }
+  return petrel_store_commit (replay->store, error);
+}
+
+/* The source's half: delete the originals once the target has them; until then, wait. */
+static gboolean
+replay_account_out (Replay               *replay,
+                    JsonObject           *object,
+                    GError              **error)
+{
+  if (!json_object_get_boolean_member_with_default (object, "appended", FALSE))
+    {
+      g_autoptr(PetrelStore) target = NULL;
+      g_autoptr(PetrelStoreReplayOp) in_op = NULL;
+      g_autoptr(GError) local_error = NULL;
+      const char *target_id = _petrel_json_get_string (object, "to_account");
+
+      target = _petrel_xmove_open_store (replay->store, target_id, error);
+      if (target == NULL)
+        return FALSE;
+      in_op = _petrel_xmove_find_op (target, NULL,
+                                     json_object_get_int_member_with_default (object, "xid", 0),
+                                     0, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (in_op == NULL || !_petrel_xmove_is_kind (in_op->kind))
+        {
+          g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
+                       _("The messages never reached “%s” of %s, so they were not deleted "
+                         "here"), _petrel_json_get_string (object, "to_folder"), target_id);
+          return FALSE;
+        }
+      if (g_strcmp0 (in_op->state, "done") != 0)
+        {
+          replay->deferred = TRUE;
+          return TRUE;
+        }
+    }
+  return replay_expunge (replay, object, error);
+}
+
 static gboolean
 replay_folder (Replay               *replay,
                PetrelStoreReplayOp  *op,
@@ -361,9 +699,30 @@ replay_folder (Replay               *replay,
                GError              **error)
 {
   const char *path = _petrel_json_get_string (object, "path");
+  const char *raw_base64 = _petrel_json_get_string (object, "raw_path_base64");
+  g_autofree char *wire = NULL;
   g_autoptr(GError) local_error = NULL;
   PetrelWait wait = { replay->context, NULL };
   gboolean ok;
+
+  if (path == NULL)
+    {
+      g_set_error_literal (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_CORRUPT,
+                           _("A queued change is damaged"));
+      return FALSE;
+    }
+  /* The server's name of the folder as it was when the change was made (the store has
+   * renamed or dropped it since); else its path, encoded. */
+  if (raw_base64 != NULL)
+    {
+      gsize len = 0;
+      g_autofree guchar *raw = g_base64_decode (raw_base64, &len);
+
+      if (len > 0 && memchr (raw, '\0', len) == NULL)
+        wire = g_strndup ((const char *) raw, len);
+    }
+  if (wire == NULL)
+    wire = _petrel_path_wire_name (replay->client, path);
 
   /* Never keep a folder selected that is about to be renamed or deleted. */
   g_clear_pointer (&replay->selected, g_free);
@@ -377,7 +736,7 @@ replay_folder (Replay               *replay,
 
   if (g_str_equal (op->kind, "folder-create"))
     {
-      petrel_imap_client_create_async (replay->client, path, replay->cancellable,
+      petrel_imap_client_create_async (replay->client, wire, replay->cancellable,
                                        _petrel_wait_cb, &wait);
       ok = petrel_imap_client_create_finish (replay->client, _petrel_wait_for (&wait),
                                              &local_error);
@@ -388,14 +747,18 @@ replay_folder (Replay               *replay,
     }
   else if (g_str_equal (op->kind, "folder-rename"))
     {
-      petrel_imap_client_rename_async (replay->client, path, _petrel_json_get_string (object, "new_path"),
+      const char *new_path = _petrel_json_get_string (object, "new_path");
+      g_autofree char *new_wire = _petrel_path_wire_name (replay->client,
+                                                          new_path != NULL ? new_path : "");
+
+      petrel_imap_client_rename_async (replay->client, wire, new_wire,
                                        replay->cancellable, _petrel_wait_cb, &wait);
       ok = petrel_imap_client_rename_finish (replay->client, _petrel_wait_for (&wait),
                                              &local_error);
     }
   else
     {
-      petrel_imap_client_delete_async (replay->client, path, replay->cancellable,
+      petrel_imap_client_delete_async (replay->client, wire, replay->cancellable,
                                        _petrel_wait_cb, &wait);
       ok = petrel_imap_client_delete_finish (replay->client, _petrel_wait_for (&wait),
                                              &local_error);
@@ -437,6 +800,12 @@ replay_one (Replay               *replay,
     return replay_expunge (replay, object, error);
   if (g_str_has_prefix (op->kind, "folder-"))
     return replay_folder (replay, op, object, error);
+  if (g_str_equal (op->kind, PETREL_XMOVE_KIND_MOVE) ||
+      g_str_equal (op->kind, PETREL_XMOVE_KIND_COPY))
+    return replay_account_in (replay, op, object,
+                              g_str_equal (op->kind, PETREL_XMOVE_KIND_COPY), error);
+  if (g_str_equal (op->kind, PETREL_XMOVE_KIND_OUT))
+    return replay_account_out (replay, object, error);
 
   g_set_error (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
                _("Unknown kind of change “%s”"), op->kind);
@@ -488,7 +857,7 @@ _petrel_replay_run (PetrelImapClient  *client,
                     guint             *out_failed,
                     GError           **error)
 {
-  Replay replay = { client, context, store, cancellable, NULL, 0 };
+  Replay replay = { client, context, store, cancellable, NULL, 0, FALSE };
   g_autoptr(GPtrArray) ops = NULL;
   g_autoptr(GHashTable) blocked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint failed = 0;
@@ -521,7 +890,10 @@ _petrel_replay_run (PetrelImapClient  *client,
       if (current == NULL)
         continue;
 
-      if (replay_one (&replay, current, &op_error))
+      replay.deferred = FALSE;
+      if (replay_one (&replay, current, &op_error) && replay.deferred)
+        continue;   /* waits for the other account's replay; stays queued as it is */
+      if (op_error == NULL)
         {
           g_free (current->state);
           current->state = g_strdup ("done");
