@@ -9,10 +9,7 @@
 
 #include <adwaita.h>
 
-#include "mime/petrel-mailto.h"
-#include "mime/petrel-mime-reply.h"
-#include "model/petrel-message.h"
-
+#include "petrel-composer-widget.h"
 #include "petrel-window.h"
 
 G_BEGIN_DECLS
@@ -21,16 +18,17 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (PetrelComposer, petrel_composer, PETREL, COMPOSER, AdwWindow)
 
-PetrelComposer *petrel_composer_new            (PetrelWindow        *window,
-                                                PetrelAccount       *account);
-void            petrel_composer_set_mailto     (PetrelComposer      *self,
-                                                const PetrelMailto  *mailto);
-void            petrel_composer_start_reply    (PetrelComposer      *self,
-                                                PetrelMessage       *original,
-                                                PetrelMimeReplyMode  mode);
-void            petrel_composer_open_draft     (PetrelComposer      *self,
-                                                PetrelMessage       *draft);
-gboolean        petrel_composer_mentions_attachment (const char     *text);
-guint           petrel_composer_get_undo_send_delay (void);
+PetrelComposer       *petrel_composer_new            (PetrelWindow         *window,
+                                                      PetrelAccount        *account);
+PetrelComposer       *petrel_composer_new_for_widget (PetrelWindow         *window,
+                                                      PetrelComposerWidget *composer);
+PetrelComposerWidget *petrel_composer_get_composer   (PetrelComposer       *self);
+void                  petrel_composer_set_mailto     (PetrelComposer       *self,
+                                                      const PetrelMailto   *mailto);
+void                  petrel_composer_start_reply    (PetrelComposer       *self,
+                                                      PetrelMessage        *original,
+                                                      PetrelMimeReplyMode   mode);
+void                  petrel_composer_open_draft     (PetrelComposer       *self,
+                                                      PetrelMessage        *draft);
 
 G_END_DECLS

@@ -13,6 +13,13 @@
  * (from every folder, so your replies in Sent are there) are listed around it in date order,
  * each collapsed to a one-line header (sender, snippet, date) that expands to its text on a
  * click. The shown message is the newest of the conversation in its folder.
+ *
+ * A reply or forward is written inline (issue 9), in a PetrelComposerWidget below the message,
+ * the message above it; the pane between them can be dragged. Detach moves the composer, with
+ * everything in it, to a window of its own. Showing another message puts the reply away: what
+ * was typed is saved in Drafts (as it is every few seconds anyway) and a toast says so. Geary
+ * asks "keep or discard?" here; keeping is the answer that loses nothing, so Petrel gives it
+ * without a dialog in the way of every click, and Discard stays one click away in Drafts.
  */
 
 #include "config.h"
@@ -24,6 +31,7 @@
 #include "model/petrel-conversation.h"
 #include "model/petrel-demo.h"
 
+#include "petrel-composer.h"
 #include "petrel-html-view.h"
 #include "petrel-text-body.h"
 #include "petrel-ui-util.h"
@@ -32,6 +40,9 @@
 
 /* Show the spinner only when loading takes long enough to be noticed. */
 #define LOADING_DELAY_MS 200
+/* Below this a reply is written in a window of its own. */
+#define INLINE_MIN_WIDTH 400
+#define INLINE_MIN_HEIGHT 420
 
 struct _PetrelReader
 {
@@ -60,6 +71,8 @@ struct _PetrelReader
   GtkBox               *thread_before;
   GtkWidget            *thread_after_scroll;
   GtkBox               *thread_after;
+  GtkPaned             *compose_paned;
+  GtkWidget            *composer_slot;
 
   PetrelMessage        *message;      /* owned, nullable */
   PetrelMessageContent *content;      /* owned, nullable */
@@ -71,6 +84,8 @@ struct _PetrelReader
   gboolean              show_conversations;
   PetrelConversation   *conversation;   /* owned, nullable: the shown message's */
   GCancellable         *thread_cancellable; /* owned, nullable: conversation and its bodies */
+
+  PetrelComposerWidget *composer;       /* owned, nullable: the inline reply */
 };
 
 G_DEFINE_FINAL_TYPE (PetrelReader, petrel_reader, GTK_TYPE_WIDGET)
@@ -101,6 +116,100 @@ show_toast (PetrelReader *self,
 
   if (overlay != NULL)
     adw_toast_overlay_add_toast (overlay, adw_toast_new (text));
+}
+
+/* Inline composer */
+
+/* Takes the composer out of the pane. Returns: (transfer full): the composer */
+static PetrelComposerWidget *
+take_composer (PetrelReader *self)
+{
+  PetrelComposerWidget *composer = g_steal_pointer (&self->composer);
+
+  g_signal_handlers_disconnect_by_data (composer, self);
+  if (gtk_widget_get_parent (GTK_WIDGET (composer)) == self->composer_slot)
+    gtk_box_remove (GTK_BOX (self->composer_slot), GTK_WIDGET (composer));
+  gtk_widget_set_visible (self->composer_slot, FALSE);
+  return composer;
+}
+
+/* Sent, discarded or closed with Escape: the focus leaves with the composer, and the
+ * single-key shortcuts (R to answer again) work again. */
+static void
+on_composer_done_cb (PetrelComposerWidget *composer,
+                     PetrelReader         *self)
+{
+  g_autoptr(PetrelComposerWidget) taken = take_composer (self);
+}
+
+/* Moves the composer to a window of its own (shown when @present). */
+static void
+detach_composer (PetrelReader *self,
+                 gboolean      present)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autoptr(PetrelComposerWidget) composer = take_composer (self);
+  PetrelComposer *window;
+
+  if (!PETREL_IS_WINDOW (root))
+    {
+      petrel_composer_widget_request_close (composer);
+      return;
+    }
+  window = petrel_composer_new_for_widget (PETREL_WINDOW (root), composer);
+  if (present)
+    {
+      gtk_window_present (GTK_WINDOW (window));
+      petrel_composer_widget_focus_text (composer);
+    }
+}
+
+static void
+on_composer_detach_cb (PetrelComposerWidget *composer,
+                       PetrelReader         *self)
+{
+  detach_composer (self, TRUE);
+}
+
+/* Hidden while the message is on its way; Undo or a refusal shows it again. */
+static void
+on_composer_sending_cb (PetrelComposerWidget *composer,
+                        GParamSpec           *pspec,
+                        PetrelReader         *self)
+{
+  gboolean sending = petrel_composer_widget_get_sending (composer);
+
+  gtk_widget_set_visible (self->composer_slot, !sending);
+  if (!sending)
+    petrel_composer_widget_focus_text (composer);
+}
+
+/* Another message is shown: the reply is saved in Drafts and goes. One being sent lives on in
+ * a hidden window, where Undo brings it back. */
+static void
+put_away_composer (PetrelReader *self)
+{
+  PetrelComposerWidget *composer;
+  gboolean modified;
+
+  if (self->composer == NULL)
+    return;
+
+  if (petrel_composer_widget_get_sending (self->composer))
+    {
+      detach_composer (self, FALSE);
+      return;
+    }
+
+  modified = petrel_composer_widget_get_modified (self->composer);
+  composer = take_composer (self);
+  if (petrel_composer_widget_request_close (composer))
+    g_object_unref (composer);
+  else
+    /* Kept until the draft is saved. */
+    g_signal_connect (composer, "done", G_CALLBACK (g_object_unref), NULL);
+  if (modified)
+    show_toast (self, _("Unsent message saved in Drafts"));
 }
 
 static void
@@ -816,6 +925,28 @@ petrel_reader_dispose (GObject *object)
 {
   PetrelReader *self = PETREL_READER (object);
 
+  if (self->composer != NULL)
+    {
+      PetrelComposerWidget *composer = take_composer (self);
+
+      /* Closing the main window: what was typed is saved, then the composer goes; the
+       * application waits for it. */
+      if (petrel_composer_widget_get_sending (composer) ||
+          petrel_composer_widget_request_close (composer))
+        g_object_unref (composer);
+      else
+        {
+          GApplication *application = g_application_get_default ();
+
+          if (application != NULL)
+            {
+              g_application_hold (application);
+              g_signal_connect_swapped (composer, "done", G_CALLBACK (g_application_release),
+                                        application);
+            }
+          g_signal_connect (composer, "done", G_CALLBACK (g_object_unref), NULL);
+        }
+    }
   cancel_load (self);
   clear_conversation (self);
   if (self->message != NULL)
@@ -864,6 +995,8 @@ petrel_reader_class_init (PetrelReaderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PetrelReader, thread_before);
   gtk_widget_class_bind_template_child (widget_class, PetrelReader, thread_after_scroll);
   gtk_widget_class_bind_template_child (widget_class, PetrelReader, thread_after);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, compose_paned);
+  gtk_widget_class_bind_template_child (widget_class, PetrelReader, composer_slot);
 
   gtk_widget_class_install_action (widget_class, "reader.show-remote", NULL, show_remote_action);
   gtk_widget_class_install_action (widget_class, "reader.trust-sender", NULL,
@@ -915,6 +1048,7 @@ petrel_reader_show_message (PetrelReader  *self,
   if (message != NULL && self->message != NULL && petrel_message_same (message, self->message))
     return;
 
+  put_away_composer (self);
   cancel_load (self);
   clear_conversation (self);
   if (self->message != NULL)
@@ -951,6 +1085,7 @@ petrel_reader_show_selection (PetrelReader *self,
   if (n_selected == 1)
     return;
 
+  put_away_composer (self);
   cancel_load (self);
   clear_conversation (self);
   if (self->message != NULL)
@@ -1019,4 +1154,73 @@ petrel_reader_get_conversation (PetrelReader *self)
   g_return_val_if_fail (PETREL_IS_READER (self), NULL);
 
   return self->conversation;
+}
+
+/**
+ * petrel_reader_can_compose_inline:
+ *
+ * Returns: whether a reply to the shown message can be written in the pane: a message is
+ *   shown, the pane is on screen and large enough, and it holds no reply with text already
+ */
+gboolean
+petrel_reader_can_compose_inline (PetrelReader *self)
+{
+  g_return_val_if_fail (PETREL_IS_READER (self), FALSE);
+
+  if (self->message == NULL || self->content == NULL ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "message") != 0 ||
+      !gtk_widget_get_mapped (GTK_WIDGET (self)) ||
+      gtk_widget_get_width (GTK_WIDGET (self)) < INLINE_MIN_WIDTH ||
+      gtk_widget_get_height (GTK_WIDGET (self)) < INLINE_MIN_HEIGHT)
+    return FALSE;
+
+  return self->composer == NULL ||
+         (!petrel_composer_widget_get_sending (self->composer) &&
+          !petrel_composer_widget_get_modified (self->composer));
+}
+
+/**
+ * petrel_reader_set_composer:
+ * @composer: a composer with no parent, answering the shown message
+ *
+ * Shows @composer below the message (replacing an untouched one), the focus in its text.
+ */
+void
+petrel_reader_set_composer (PetrelReader         *self,
+                            PetrelComposerWidget *composer)
+{
+  int height;
+
+  g_return_if_fail (PETREL_IS_READER (self));
+  g_return_if_fail (PETREL_IS_COMPOSER_WIDGET (composer));
+  g_return_if_fail (gtk_widget_get_parent (GTK_WIDGET (composer)) == NULL);
+
+  put_away_composer (self);
+
+  self->composer = g_object_ref_sink (composer);
+  petrel_composer_widget_set_inline (composer, TRUE);
+  gtk_box_append (GTK_BOX (self->composer_slot), GTK_WIDGET (composer));
+  gtk_widget_set_vexpand (GTK_WIDGET (composer), TRUE);
+  g_signal_connect (composer, "done", G_CALLBACK (on_composer_done_cb), self);
+  g_signal_connect (composer, "detach", G_CALLBACK (on_composer_detach_cb), self);
+  g_signal_connect (composer, "notify::sending", G_CALLBACK (on_composer_sending_cb), self);
+  gtk_widget_set_visible (self->composer_slot, TRUE);
+
+  /* The message keeps the upper part of the pane, the reply gets the rest. */
+  height = gtk_widget_get_height (GTK_WIDGET (self));
+  gtk_paned_set_position (self->compose_paned, MAX (height * 2 / 5, 120));
+  petrel_composer_widget_focus_text (composer);
+}
+
+/**
+ * petrel_reader_get_composer:
+ *
+ * Returns: (transfer none) (nullable): the reply being written in the pane
+ */
+PetrelComposerWidget *
+petrel_reader_get_composer (PetrelReader *self)
+{
+  g_return_val_if_fail (PETREL_IS_READER (self), NULL);
+
+  return self->composer;
 }

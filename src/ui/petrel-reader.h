@@ -13,6 +13,8 @@
 #include "model/petrel-conversation.h"
 #include "model/petrel-message.h"
 
+#include "petrel-composer-widget.h"
+
 G_BEGIN_DECLS
 
 #define PETREL_TYPE_READER (petrel_reader_get_type ())
@@ -29,5 +31,9 @@ void           petrel_reader_show_remote      (PetrelReader  *self);
 void           petrel_reader_set_show_conversations (PetrelReader *self,
                                                      gboolean      show);
 PetrelConversation *petrel_reader_get_conversation  (PetrelReader *self);
+gboolean       petrel_reader_can_compose_inline (PetrelReader         *self);
+void           petrel_reader_set_composer     (PetrelReader         *self,
+                                               PetrelComposerWidget *composer);
+PetrelComposerWidget *petrel_reader_get_composer (PetrelReader       *self);
 
 G_END_DECLS

@@ -8,6 +8,10 @@
  * win.forward, win.forward-attachment and win.edit-draft (with the single-key shortcuts c, r,
  * Shift+R, f and e, which only fire when no text field has the focus: a focused entry takes
  * the key first), and mailto: links.
+ *
+ * A reply or forward is written inline, below the message in the reading pane, when the pane
+ * is on screen and large enough and holds no other reply with text; otherwise, and for a new
+ * message, a link or a draft, the composer opens in a window of its own.
  */
 
 #include "config.h"
@@ -84,10 +88,22 @@ reply_with_mode (PetrelWindow        *window,
 {
   PetrelMessage *selected = petrel_window_get_selected_message (window);
   PetrelComposer *composer;
+  PetrelReader *reader;
 
   if (selected == NULL || !is_real_account (window, petrel_message_get_account (selected)))
     {
       gtk_widget_error_bell (GTK_WIDGET (window));
+      return;
+    }
+
+  reader = petrel_window_get_reader (window);
+  if (petrel_reader_can_compose_inline (reader))
+    {
+      PetrelComposerWidget *inline_composer;
+
+      inline_composer = petrel_composer_widget_new (window, petrel_message_get_account (selected));
+      petrel_reader_set_composer (reader, inline_composer);
+      petrel_composer_widget_start_reply (inline_composer, selected, mode);
       return;
     }
 

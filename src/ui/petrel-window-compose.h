@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "petrel-reader.h"
 #include "petrel-window.h"
 
 G_BEGIN_DECLS
@@ -17,5 +18,8 @@ void     petrel_window_compose_install_actions (GtkWidgetClass  *klass);
 gboolean petrel_window_compose_mailto          (PetrelWindow    *window,
                                                 const char      *uri,
                                                 GError         **error);
+
+/* In petrel-window.c */
+PetrelReader *petrel_window_get_reader          (PetrelWindow    *self);
 
 G_END_DECLS

@@ -232,7 +232,8 @@ def main():
                 row.click()
                 reply = app.wait_for(lambda: find(window, name='Reply', role='push button'))
                 reply.click()
-                composer = app.wait_for_window('Re: Tide tables')
+                # Written inline, below the message.
+                composer = app.wait_for(lambda: find(window, name='Composer'))
                 body = find(composer, name='Message Text', role='text') if composer else None
                 quoted = app.wait_for(lambda: 'wrote:' in petrelui.node_text(body) and
                                       petrelui.node_text(body)) or ''

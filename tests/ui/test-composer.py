@@ -134,9 +134,13 @@ def main():
                 reply = app.wait_for(lambda: find(window, name='Reply', role='push button'))
                 ok.check(reply is not None, 'a Reply button with an accessible name')
                 reply.click()
-                composer = composer_window(app, 'Re: Boat trip')
-                ok.check(composer is not None, 'the reply opens with "Re: Boat trip"')
-                body = find(composer, name='Message Text', role='text')
+                # Written inline, below the message (test-inline-reply.py has the details).
+                composer = app.wait_for(lambda: find(window, name='Composer'))
+                ok.check(composer is not None and
+                         app.wait_for(lambda: find(composer, name='Re: Boat trip',
+                                                   role='label')) is not None,
+                         'the reply opens with "Re: Boat trip"')
+                body = find(composer, name='Message Text', role='text') if composer else None
                 quoted = app.wait_for(lambda: 'wrote:' in petrelui.node_text(body) and
                                       petrelui.node_text(body)) or ''
                 ok.check('> Shall we take the boat on Saturday?' in quoted and
