@@ -36,6 +36,7 @@ struct _PetrelPreferences
   GtkSpinButton        *undo_send_spin;
   GtkSwitch            *rich_text_switch;
   GtkSwitch            *bottom_post_switch;
+  GtkSwitch            *spell_check_switch;
   AdwPreferencesPage   *accounts_page;
   AdwPreferencesGroup  *accounts_group;
 
@@ -253,6 +254,8 @@ bind_settings (PetrelPreferences *self)
   g_settings_bind (self->settings, "compose-rich-text", self->rich_text_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "reply-below-quote", self->bottom_post_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "spell-check", self->spell_check_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
 
   g_signal_connect_swapped (self->settings, "changed::trusted-senders",
@@ -823,6 +826,7 @@ petrel_preferences_class_init (PetrelPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PetrelPreferences, undo_send_spin);
   gtk_widget_class_bind_template_child (widget_class, PetrelPreferences, rich_text_switch);
   gtk_widget_class_bind_template_child (widget_class, PetrelPreferences, bottom_post_switch);
+  gtk_widget_class_bind_template_child (widget_class, PetrelPreferences, spell_check_switch);
   gtk_widget_class_bind_template_child (widget_class, PetrelPreferences, accounts_page);
   gtk_widget_class_bind_template_child (widget_class, PetrelPreferences, accounts_group);
 }

@@ -10,7 +10,9 @@
  * into a readable plain text alternative. The HTML it writes can be read back (a draft opened
  * again keeps its formatting); other HTML is read as far as these elements go.
  *
- * Bullets and numbers of list lines are drawn, not part of the text.
+ * Bullets and numbers of list lines are drawn, not part of the text. List items nest (Tab and
+ * Shift+Tab, or petrel_rich_text_view_change_list_level()): a level tag on the line, written as
+ * a list inside the item before it, and indented in the plain text.
  */
 
 #include "config.h"
@@ -20,12 +22,15 @@
 #include <glib/gi18n.h>
 
 #include "petrel-rich-text.h"
+#include "petrel-spell-checker.h"
 
 /* Marks the HTML this file writes, so that a draft is known to be Petrel's rich text. */
 #define GENERATOR_META "<meta name=\"generator\" content=\"Petrel\">"
 /* Tag margins replace the view's own (18 pixels). */
 #define LIST_INDENT 52
 #define QUOTE_INDENT 36
+/* List items nest this deep (levels 0 to MAX_LIST_LEVEL - 1), each level LIST_INDENT further. */
+#define MAX_LIST_LEVEL 6
 
 struct _PetrelRichTextView
 {
@@ -33,7 +38,9 @@ struct _PetrelRichTextView
 
   gboolean     rich;
   GtkTextTag  *tags[PETREL_RICH_N_STYLES];  /* borrowed from the tag table */
+  GtkTextTag  *level_tags[MAX_LIST_LEVEL];  /* borrowed; [0] is NULL: level 0 has no tag */
   gboolean     active[PETREL_RICH_N_STYLES]; /* the formatting of what is typed next */
+  guint        level;                       /* the list level of the cursor's line */
   gboolean     updating;
 };
 
@@ -56,6 +63,12 @@ static gboolean
 is_block_style (PetrelRichStyle style)
 {
   return style >= PETREL_RICH_BULLETS;
+}
+
+static gboolean
+is_list_style (PetrelRichStyle style)
+{
+  return style == PETREL_RICH_BULLETS || style == PETREL_RICH_NUMBERS;
 }
 
 static GtkTextBuffer *
@@ -114,6 +127,21 @@ remove_link_tags (PetrelRichTextView *self,
     }
 }
 
+static gboolean
+is_own_tag (PetrelRichTextView *self,
+            GtkTextTag         *tag)
+{
+  if (tag_get_href (tag) != NULL)
+    return TRUE;
+  for (guint i = 0; i < PETREL_RICH_N_STYLES; i++)
+    if (self->tags[i] == tag)
+      return TRUE;
+  for (guint i = 1; i < MAX_LIST_LEVEL; i++)
+    if (self->level_tags[i] == tag)
+      return TRUE;
+  return FALSE;
+}
+
 /* Images: a paintable in the buffer; its encoded bytes ride along as data. */
 
 static GBytes *
@@ -164,6 +192,46 @@ line_has_style (PetrelRichTextView *self,
   return FALSE;
 }
 
+/* The nesting level of the list line at @line_start (0 for the outermost and other lines). */
+static guint
+line_level (PetrelRichTextView *self,
+            const GtkTextIter  *line_start)
+{
+  for (guint i = 1; i < MAX_LIST_LEVEL; i++)
+    if (gtk_text_iter_has_tag (line_start, self->level_tags[i]))
+      return i;
+  return 0;
+}
+
+/* The same for the line of @iter, an empty last line continuing the list before it. */
+static guint
+level_at (PetrelRichTextView *self,
+          const GtkTextIter  *iter)
+{
+  GtkTextIter start = *iter;
+
+  gtk_text_iter_set_line_offset (&start, 0);
+  /* The new line's end is the previous line's, which carries its level. */
+  if (gtk_text_iter_is_end (&start))
+    gtk_text_iter_backward_char (&start);
+  return line_level (self, &start);
+}
+
+static void
+set_level (PetrelRichTextView *self,
+           const GtkTextIter  *start,
+           const GtkTextIter  *end,
+           guint               level)
+{
+  GtkTextBuffer *buffer = get_buffer (self);
+
+  for (guint i = 1; i < MAX_LIST_LEVEL; i++)
+    if (i != level)
+      gtk_text_buffer_remove_tag (buffer, self->level_tags[i], start, end);
+  if (level > 0)
+    gtk_text_buffer_apply_tag (buffer, self->level_tags[level], start, end);
+}
+
 static void
 update_active_from_cursor (PetrelRichTextView *self)
 {
@@ -188,6 +256,7 @@ update_active_from_cursor (PetrelRichTextView *self)
           changed = TRUE;
         }
     }
+  self->level = level_at (self, &cursor);
   if (changed)
     g_signal_emit (self, signals[STYLE_CHANGED], 0);
 }
@@ -213,6 +282,7 @@ on_insert_text_after_cb (GtkTextBuffer      *buffer,
 {
   GtkTextIter start = *location;
   gboolean active[PETREL_RICH_N_STYLES];
+  guint level = self->level;
 
   if (!self->rich || self->updating)
     return;
@@ -234,8 +304,12 @@ on_insert_text_after_cb (GtkTextBuffer      *buffer,
       else
         gtk_text_buffer_remove_tag (buffer, self->tags[i], &start, location);
     }
+  /* A nested item's new line (Enter) stays at its level. */
+  if ((active[PETREL_RICH_BULLETS] || active[PETREL_RICH_NUMBERS]) && level > 0)
+    set_level (self, &start, location, level);
   self->updating = FALSE;
   memcpy (self->active, active, sizeof active);
+  self->level = level;
 }
 
 /* Enter on an empty list item ends the list rather than adding another item. */
@@ -248,14 +322,36 @@ on_key_pressed_cb (GtkEventControllerKey *controller,
 {
   GtkTextBuffer *buffer = get_buffer (self);
   GtkTextIter cursor;
+  gboolean in_list;
 
-  if (!self->rich || (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter) ||
+  if (!self->rich)
+    return FALSE;
+  in_list = self->active[PETREL_RICH_BULLETS] || self->active[PETREL_RICH_NUMBERS];
+
+  /* Tab and Shift+Tab in a list nest an item deeper or bring it out. */
+  if (in_list && (keyval == GDK_KEY_Tab || keyval == GDK_KEY_KP_Tab ||
+                  keyval == GDK_KEY_ISO_Left_Tab) &&
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) == 0)
+    {
+      gboolean out = keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK) != 0;
+
+      petrel_rich_text_view_change_list_level (self, out ? -1 : 1);
+      return TRUE;
+    }
+
+  if ((keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter) ||
       (state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK)) != 0)
     return FALSE;
 
   gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
   if (!gtk_text_iter_starts_line (&cursor) || !gtk_text_iter_ends_line (&cursor))
     return FALSE;
+  /* Enter on an empty nested item brings it out a level; on an outermost one, ends the list. */
+  if (in_list && self->level > 0)
+    {
+      petrel_rich_text_view_change_list_level (self, -1);
+      return TRUE;
+    }
   for (guint i = PETREL_RICH_BULLETS; i <= PETREL_RICH_NUMBERS; i++)
     if (self->active[i])
       {
@@ -272,11 +368,24 @@ item_number (PetrelRichTextView *self,
              GtkTextIter        *line_start)
 {
   GtkTextIter iter = *line_start;
+  guint level = line_level (self, line_start);
   guint number = 1;
 
-  while (gtk_text_iter_backward_line (&iter) &&
-         gtk_text_iter_has_tag (&iter, self->tags[PETREL_RICH_NUMBERS]))
-    number++;
+  /* Items of deeper levels in between do not count, nor end the numbering. */
+  while (gtk_text_iter_backward_line (&iter))
+    {
+      guint other;
+
+      if (!gtk_text_iter_has_tag (&iter, self->tags[PETREL_RICH_NUMBERS]) &&
+          !gtk_text_iter_has_tag (&iter, self->tags[PETREL_RICH_BULLETS]))
+        break;
+      other = line_level (self, &iter);
+      if (other > level)
+        continue;
+      if (other < level || !gtk_text_iter_has_tag (&iter, self->tags[PETREL_RICH_NUMBERS]))
+        break;
+      number++;
+    }
   return number;
 }
 
@@ -383,6 +492,12 @@ petrel_rich_text_view_toggle_style (PetrelRichTextView *self,
           gtk_text_buffer_remove_tag (buffer, self->tags[i], &start, &end);
           self->active[i] = FALSE;
         }
+      /* Bullets to numbers keep the nesting; out of a list there is none. */
+      if (!on || !is_list_style (style))
+        {
+          set_level (self, &start, &end, 0);
+          self->level = 0;
+        }
       if (on)
         gtk_text_buffer_apply_tag (buffer, self->tags[style], &start, &end);
     }
@@ -418,6 +533,101 @@ petrel_rich_text_view_get_style_active (PetrelRichTextView *self,
   g_return_val_if_fail (style < PETREL_RICH_N_STYLES, FALSE);
 
   return self->rich && self->active[style];
+}
+
+/**
+ * petrel_rich_text_view_get_list_level:
+ *
+ * Returns: how deep the list item at the cursor is nested (0 for the outermost level, and
+ *   for lines that are no list item)
+ */
+guint
+petrel_rich_text_view_get_list_level (PetrelRichTextView *self)
+{
+  g_return_val_if_fail (PETREL_IS_RICH_TEXT_VIEW (self), 0);
+
+  if (!self->rich ||
+      (!self->active[PETREL_RICH_BULLETS] && !self->active[PETREL_RICH_NUMBERS]))
+    return 0;
+  return self->level;
+}
+
+/**
+ * petrel_rich_text_view_change_list_level:
+ * @self: a rich text view
+ * @delta: how many levels deeper (positive) or out (negative)
+ *
+ * Nests the list items of the selection (or the cursor's) deeper or brings them out, within
+ * the levels a list has (0 to 5). Lines that are no list item are left alone.
+ *
+ * Returns: whether a line changed
+ */
+gboolean
+petrel_rich_text_view_change_list_level (PetrelRichTextView *self,
+                                         int                 delta)
+{
+  GtkTextBuffer *buffer = get_buffer (self);
+  GtkTextIter start, end;
+  gboolean changed = FALSE;
+  int first, last;
+
+  g_return_val_if_fail (PETREL_IS_RICH_TEXT_VIEW (self), FALSE);
+
+  if (!self->rich)
+    return FALSE;
+
+  selection_or_cursor (self, &start, &end);
+  first = gtk_text_iter_get_line (&start);
+  last = gtk_text_iter_get_line (&end);
+  self->updating = TRUE;
+  for (int i = first; i <= last; i++)
+    {
+      GtkTextIter line_start, line_end;
+      guint level;
+      int wanted;
+
+      gtk_text_buffer_get_iter_at_line (buffer, &line_start, i);
+      if (!line_has_style (self, &line_start, PETREL_RICH_BULLETS) &&
+          !line_has_style (self, &line_start, PETREL_RICH_NUMBERS))
+        continue;
+      level = level_at (self, &line_start);
+      wanted = CLAMP ((int) level + delta, 0, MAX_LIST_LEVEL - 1);
+      if ((guint) wanted == level)
+        continue;
+      line_end = line_start;
+      if (!gtk_text_iter_ends_line (&line_end))
+        gtk_text_iter_forward_to_line_end (&line_end);
+      gtk_text_iter_forward_char (&line_end);
+      /* An empty last line has no text to carry a tag: it takes the level typed into it. */
+      if (gtk_text_iter_equal (&line_start, &line_end))
+        {
+          if (gtk_text_iter_is_end (&line_start))
+            {
+              self->level = wanted;
+              changed = TRUE;
+            }
+          continue;
+        }
+      set_level (self, &line_start, &line_end, wanted);
+      changed = TRUE;
+    }
+  self->updating = FALSE;
+  if (!changed)
+    return FALSE;
+  {
+    GtkTextIter cursor;
+    guint typed = self->level;
+
+    gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
+    update_active_from_cursor (self);
+    /* Keep what was set for an empty last line. */
+    if (gtk_text_iter_is_end (&cursor) && gtk_text_iter_starts_line (&cursor))
+      self->level = typed;
+  }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[STYLE_CHANGED], 0);
+  g_signal_emit_by_name (buffer, "changed");
+  return TRUE;
 }
 
 /**
@@ -538,6 +748,8 @@ petrel_rich_text_view_clear_formatting (PetrelRichTextView *self)
       gtk_text_buffer_remove_tag (buffer, self->tags[i], &start, &end);
       self->active[i] = FALSE;
     }
+  set_level (self, &start, &end, 0);
+  self->level = 0;
   remove_link_tags (self, &start, &end);
   self->updating = FALSE;
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -562,8 +774,12 @@ petrel_rich_text_view_has_formatting (PetrelRichTextView *self)
     {
       g_autoptr(GSList) tags = gtk_text_iter_get_tags (&iter);
 
-      if (tags != NULL || gtk_text_iter_get_paintable (&iter) != NULL)
+      if (gtk_text_iter_get_paintable (&iter) != NULL)
         return TRUE;
+      /* Only this view's tags: others (the spell checker's underline) are no formatting. */
+      for (GSList *l = tags; l != NULL; l = l->next)
+        if (is_own_tag (self, l->data))
+          return TRUE;
     }
   while (gtk_text_iter_forward_char (&iter));
   return FALSE;
@@ -866,6 +1082,71 @@ line_to_html (PetrelRichTextView  *self,
   g_string_free (run, TRUE);
 }
 
+/* The lists open while writing HTML: a nested list sits in the item it follows. */
+typedef struct
+{
+  PetrelRichStyle style[MAX_LIST_LEVEL];
+  gboolean        item_open[MAX_LIST_LEVEL];
+  guint           depth;
+} HtmlLists;
+
+static const char *
+list_element (PetrelRichStyle style)
+{
+  return style == PETREL_RICH_NUMBERS ? "ol" : "ul";
+}
+
+static void
+html_close_lists (GString   *out,
+                  HtmlLists *lists,
+                  guint      depth)
+{
+  while (lists->depth > depth)
+    {
+      lists->depth--;
+      if (lists->item_open[lists->depth])
+        g_string_append (out, "</li>\n");
+      lists->item_open[lists->depth] = FALSE;
+      g_string_append_printf (out, "</%s>\n", list_element (lists->style[lists->depth]));
+    }
+}
+
+static void
+html_open_item (GString         *out,
+                HtmlLists       *lists,
+                PetrelRichStyle  style,
+                guint            level)
+{
+  html_close_lists (out, lists, level + 1);
+  if (lists->depth == level + 1 && lists->style[level] != style)
+    html_close_lists (out, lists, level);
+
+  if (lists->depth == level + 1)
+    {
+      if (lists->item_open[level])
+        g_string_append (out, "</li>\n");
+    }
+  else
+    while (lists->depth < level + 1)
+      {
+        /* A list one level deeper goes into the item before it; with none (an item nested
+         * two levels deeper at once), into an empty one. */
+        if (lists->depth > 0 && !lists->item_open[lists->depth - 1])
+          {
+            g_string_append (out, "<li>\n");
+            lists->item_open[lists->depth - 1] = TRUE;
+          }
+        else if (lists->depth > 0 && out->str[out->len - 1] != '\n')
+          g_string_append_c (out, '\n');
+        g_string_append_printf (out, "<%s>\n", list_element (style));
+        lists->style[lists->depth] = style;
+        lists->item_open[lists->depth] = FALSE;
+        lists->depth++;
+      }
+  g_string_append (out, "<li>");
+  lists->item_open[level] = TRUE;
+}
+
 /**
  * petrel_rich_text_is_petrel_html:
  * @html: an HTML document
@@ -892,11 +1173,13 @@ petrel_rich_text_view_get_html (PetrelRichTextView  *self,
                                 PetrelRichImageFunc  image_func,
                                 gpointer             user_data)
 {
-  static const char * const block_elements[] = { "ul", "ol", "blockquote" };
   GtkTextBuffer *buffer;
   GString *out;
   GtkTextIter iter;
-  PetrelRichStyle previous = PETREL_RICH_N_STYLES;
+  HtmlLists lists = { 0, };
+  gboolean quote_open = FALSE;
+  gboolean in_run = FALSE;     /* the line before was a line of text (no list, no quote) */
+  gboolean last_empty = FALSE; /* the line before was empty */
   int n_lines;
 
   g_return_val_if_fail (PETREL_IS_RICH_TEXT_VIEW (self), NULL);
@@ -906,40 +1189,52 @@ petrel_rich_text_view_get_html (PetrelRichTextView  *self,
                       "</head><body>\n");
   n_lines = gtk_text_buffer_get_line_count (buffer);
 
+  /* Lines are ended the way a browser shows them: a line of text by <br> before another one,
+   * by the block after it, or by <br> when it is empty (a browser draws no empty line before
+   * a block otherwise); a line of a quote likewise within the quote. */
   for (int k = 0; k < n_lines; k++)
     {
       PetrelRichStyle block;
 
       gtk_text_buffer_get_iter_at_line (buffer, &iter, k);
       block = line_block (self, &iter);
-      /* The empty line after a final new line. */
-      if (k > 0 && k == n_lines - 1 && gtk_text_iter_ends_line (&iter))
-        {
-          if (previous == PETREL_RICH_N_STYLES)
-            g_string_append (out, "<br>\n");
-          break;
-        }
 
-      if (block != previous)
-        {
-          if (previous != PETREL_RICH_N_STYLES)
-            g_string_append_printf (out, "</%s>\n",
-                                    block_elements[previous - PETREL_RICH_BULLETS]);
-          if (block != PETREL_RICH_N_STYLES)
-            g_string_append_printf (out, "<%s>\n", block_elements[block - PETREL_RICH_BULLETS]);
-        }
-      else if (k > 0 && (block == PETREL_RICH_N_STYLES || block == PETREL_RICH_QUOTE))
+      if (last_empty && ((in_run && block != PETREL_RICH_N_STYLES) ||
+                         (quote_open && block != PETREL_RICH_QUOTE)))
         g_string_append (out, "<br>\n");
+      if (block != PETREL_RICH_N_STYLES)
+        in_run = FALSE;
+      if (quote_open && block != PETREL_RICH_QUOTE)
+        {
+          g_string_append (out, "</blockquote>\n");
+          quote_open = FALSE;
+        }
+      if (!is_list_style (block))
+        html_close_lists (out, &lists, 0);
 
-      if (block == PETREL_RICH_BULLETS || block == PETREL_RICH_NUMBERS)
-        g_string_append (out, "<li>");
+      if (block == PETREL_RICH_N_STYLES)
+        {
+          if (in_run)
+            g_string_append (out, "<br>\n");
+          in_run = TRUE;
+        }
+      else if (block == PETREL_RICH_QUOTE)
+        {
+          g_string_append (out, quote_open ? "<br>\n" : "<blockquote>\n");
+          quote_open = TRUE;
+        }
+      else
+        html_open_item (out, &lists, block, line_level (self, &iter));
+
+      last_empty = gtk_text_iter_ends_line (&iter);
       line_to_html (self, &iter, out, image_func, user_data);
-      if (block == PETREL_RICH_BULLETS || block == PETREL_RICH_NUMBERS)
-        g_string_append (out, "</li>\n");
-      previous = block;
     }
-  if (previous != PETREL_RICH_N_STYLES)
-    g_string_append_printf (out, "</%s>\n", block_elements[previous - PETREL_RICH_BULLETS]);
+  /* An empty last line (the text ends with a new line) is kept, unless it is all there is. */
+  if ((in_run || quote_open) && last_empty && n_lines > 1)
+    g_string_append (out, "<br>\n");
+  if (quote_open)
+    g_string_append (out, "</blockquote>\n");
+  html_close_lists (out, &lists, 0);
   g_string_append (out, "</body></html>\n");
   return g_string_free (out, FALSE);
 }
@@ -959,13 +1254,16 @@ petrel_rich_text_view_get_plain (PetrelRichTextView *self)
   GtkTextBuffer *buffer;
   GString *out;
   GtkTextIter iter;
-  guint number = 0;
+  guint numbers[MAX_LIST_LEVEL] = { 0, };
+  guint widths[MAX_LIST_LEVEL];  /* of each level's marker: deeper items align with its text */
 
   g_return_val_if_fail (PETREL_IS_RICH_TEXT_VIEW (self), NULL);
 
   buffer = get_buffer (self);
   out = g_string_new (NULL);
   gtk_text_buffer_get_start_iter (buffer, &iter);
+  for (guint i = 0; i < MAX_LIST_LEVEL; i++)
+    widths[i] = 2;
 
   if (!self->rich)
     {
@@ -984,12 +1282,30 @@ petrel_rich_text_view_get_plain (PetrelRichTextView *self)
       guint open_stack[G_N_ELEMENTS (markers)];
       guint n_open = 0;
 
-      number = block == PETREL_RICH_NUMBERS ? number + 1 : 0;
-      if (block == PETREL_RICH_BULLETS)
-        g_string_append (out, "* ");
-      else if (block == PETREL_RICH_NUMBERS)
-        g_string_append_printf (out, "%u. ", number);
-      else if (block == PETREL_RICH_QUOTE)
+      if (is_list_style (block))
+        {
+          guint level = line_level (self, &iter);
+          gsize marker_start;
+
+          for (guint i = level + 1; i < MAX_LIST_LEVEL; i++)
+            numbers[i] = 0;
+          numbers[level] = block == PETREL_RICH_NUMBERS ? numbers[level] + 1 : 0;
+          for (guint i = 0; i < level; i++)
+            g_string_append_printf (out, "%*s", (int) widths[i], "");
+          marker_start = out->len;
+          if (block == PETREL_RICH_BULLETS)
+            g_string_append (out, "* ");
+          else
+            g_string_append_printf (out, "%u. ", numbers[level]);
+          widths[level] = out->len - marker_start;
+        }
+      else
+        {
+          memset (numbers, 0, sizeof numbers);
+          for (guint i = 0; i < MAX_LIST_LEVEL; i++)
+            widths[i] = 2;
+        }
+      if (block == PETREL_RICH_QUOTE)
         g_string_append (out, gtk_text_iter_ends_line (&iter) ? ">" : "> ");
 
       while (TRUE)
@@ -1059,6 +1375,9 @@ typedef struct
   GPtrArray             *links;        /* of GtkTextTag, borrowed: open <a> elements */
   GArray                *blocks;       /* of PetrelRichStyle: open ul, ol, blockquote */
   PetrelRichStyle        line_block;   /* of the line being written */
+  guint                  line_level;   /* its list level */
+  /* The line ends before whatever comes next (a block ended, or a <br>): the new line is only
+   * made for what follows, as a browser makes no empty line at the end of a block. */
   gboolean               pending_newline;
   gboolean               first_item;
   guint                  skip_depth;   /* inside head, style, script, title */
@@ -1072,11 +1391,34 @@ current_block (Reader *reader)
   return g_array_index (reader->blocks, PetrelRichStyle, reader->blocks->len - 1);
 }
 
+/* How deep the innermost open list is nested in other lists. */
+static guint
+current_level (Reader *reader)
+{
+  guint lists = 0;
+
+  for (guint i = 0; i < reader->blocks->len; i++)
+    if (is_list_style (g_array_index (reader->blocks, PetrelRichStyle, i)))
+      lists++;
+  return CLAMP (lists, 1, MAX_LIST_LEVEL) - 1;
+}
+
+/* Whether the line being written has any text yet. */
+static gboolean
+line_has_content (Reader *reader)
+{
+  GtkTextIter end;
+
+  gtk_text_buffer_get_end_iter (reader->buffer, &end);
+  return !gtk_text_iter_starts_line (&end);
+}
+
 static void
-reader_insert (Reader     *reader,
-               const char *text,
-               gssize      length,
-               PetrelRichStyle block)
+reader_insert (Reader          *reader,
+               const char      *text,
+               gssize           length,
+               PetrelRichStyle  block,
+               guint            level)
 {
   GtkTextIter end;
   int offset;
@@ -1101,20 +1443,17 @@ reader_insert (Reader     *reader,
       }
     if (block != PETREL_RICH_N_STYLES)
       gtk_text_buffer_apply_tag (reader->buffer, reader->self->tags[block], &start, &end);
+    if (is_list_style (block) && level > 0)
+      gtk_text_buffer_apply_tag (reader->buffer, reader->self->level_tags[level], &start, &end);
   }
 }
 
 static void
 reader_newline (Reader *reader)
 {
-  reader_insert (reader, "\n", 1, reader->line_block);
+  reader_insert (reader, "\n", 1, reader->line_block, reader->line_level);
   reader->line_block = current_block (reader);
-}
-
-static gboolean
-buffer_is_empty (Reader *reader)
-{
-  return gtk_text_buffer_get_char_count (reader->buffer) == 0;
+  reader->line_level = current_level (reader);
 }
 
 static void
@@ -1180,7 +1519,8 @@ reader_text (Reader     *reader,
           reader->pending_newline = FALSE;
           reader_newline (reader);
         }
-      reader_insert (reader, decoded->str, decoded->len, reader->line_block);
+      reader_insert (reader, decoded->str, decoded->len, reader->line_block,
+                     reader->line_level);
     }
   g_string_free (decoded, TRUE);
 }
@@ -1304,11 +1644,8 @@ reader_element (Reader     *reader,
   if (g_ascii_strcasecmp (name, "br") == 0)
     {
       if (reader->pending_newline)
-        {
-          reader->pending_newline = FALSE;
-          reader_newline (reader);
-        }
-      reader_newline (reader);
+        reader_newline (reader);
+      reader->pending_newline = TRUE;
       return;
     }
 
@@ -1326,11 +1663,13 @@ reader_element (Reader     *reader,
           reader->pending_newline = TRUE;
           return;
         }
-      if (!buffer_is_empty (reader))
+      /* A block starts on a line of its own; a nested list after its item's text. */
+      if (reader->pending_newline || line_has_content (reader))
         reader_newline (reader);
       reader->pending_newline = FALSE;
       g_array_append_val (reader->blocks, style);
       reader->line_block = style;
+      reader->line_level = current_level (reader);
       reader->first_item = TRUE;
       return;
     }
@@ -1342,6 +1681,7 @@ reader_element (Reader     *reader,
       reader->pending_newline = FALSE;
       reader->first_item = FALSE;
       reader->line_block = current_block (reader);
+      reader->line_level = current_level (reader);
       return;
     }
 
@@ -1384,7 +1724,7 @@ reader_element (Reader     *reader,
  * @user_data: for @lookup
  *
  * Replaces the text with @html's, keeping the formatting this view knows; the view is
- * put in rich mode.
+ * put in rich mode. This is no edit that Undo takes back.
  */
 void
 petrel_rich_text_view_set_html (PetrelRichTextView    *self,
@@ -1410,6 +1750,8 @@ petrel_rich_text_view_set_html (PetrelRichTextView    *self,
   reader.line_block = PETREL_RICH_N_STYLES;
 
   self->updating = TRUE;
+  /* Loading a draft is not an edit: Undo must not empty the message. */
+  gtk_text_buffer_begin_irreversible_action (reader.buffer);
   gtk_text_buffer_set_text (reader.buffer, "", -1);
 
   body = strstr (html, "<body");
@@ -1462,6 +1804,7 @@ petrel_rich_text_view_set_html (PetrelRichTextView    *self,
 
   g_ptr_array_unref (reader.links);
   g_array_unref (reader.blocks);
+  gtk_text_buffer_end_irreversible_action (reader.buffer);
 
   gtk_text_buffer_get_start_iter (reader.buffer, &start);
   gtk_text_buffer_place_cursor (reader.buffer, &start);
@@ -1475,7 +1818,8 @@ petrel_rich_text_view_set_html (PetrelRichTextView    *self,
  * @self: a rich text view
  * @text: plain text
  *
- * Replaces the text with @text, unformatted, and puts the cursor at the start.
+ * Replaces the text with @text, unformatted, and puts the cursor at the start. This is no
+ * edit that Undo takes back.
  */
 void
 petrel_rich_text_view_set_text (PetrelRichTextView *self,
@@ -1488,7 +1832,10 @@ petrel_rich_text_view_set_text (PetrelRichTextView *self,
 
   self->updating = TRUE;
   memset (self->active, 0, sizeof self->active);
+  self->level = 0;
+  gtk_text_buffer_begin_irreversible_action (buffer);
   gtk_text_buffer_set_text (buffer, text, -1);
+  gtk_text_buffer_end_irreversible_action (buffer);
   gtk_text_buffer_get_start_iter (buffer, &start);
   gtk_text_buffer_place_cursor (buffer, &start);
   self->updating = FALSE;
@@ -1541,6 +1888,7 @@ petrel_rich_text_view_set_rich (PetrelRichTextView *self,
       gtk_text_buffer_place_cursor (buffer, &start);
       self->updating = FALSE;
       memset (self->active, 0, sizeof self->active);
+      self->level = 0;
     }
   self->rich = rich;
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -1596,6 +1944,15 @@ petrel_rich_text_view_init (PetrelRichTextView *self)
                                                               "foreground", "#613583",
                                                               NULL);
 
+  /* Made after the list tags, so that their margins win. */
+  for (guint i = 1; i < MAX_LIST_LEVEL; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("petrel-list-level-%u", i);
+
+      self->level_tags[i] = gtk_text_buffer_create_tag (buffer, name, "left-margin",
+                                                        LIST_INDENT * (i + 1), NULL);
+    }
+
   g_signal_connect (buffer, "mark-set", G_CALLBACK (on_mark_set_cb), self);
   g_signal_connect_after (buffer, "insert-text", G_CALLBACK (on_insert_text_after_cb), self);
 
@@ -1603,6 +1960,9 @@ petrel_rich_text_view_init (PetrelRichTextView *self)
   gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
   g_signal_connect (key, "key-pressed", G_CALLBACK (on_key_pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), key);
+
+  /* The composer's body is this view, in plain and rich mode alike. */
+  petrel_spell_checker_attach (GTK_TEXT_VIEW (self));
 }
 
 /**

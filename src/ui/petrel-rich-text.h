@@ -61,6 +61,9 @@ gboolean   petrel_rich_text_view_get_style_active     (PetrelRichTextView    *se
                                                        PetrelRichStyle        style);
 void       petrel_rich_text_view_toggle_style         (PetrelRichTextView    *self,
                                                        PetrelRichStyle        style);
+guint      petrel_rich_text_view_get_list_level       (PetrelRichTextView    *self);
+gboolean   petrel_rich_text_view_change_list_level    (PetrelRichTextView    *self,
+                                                       int                    delta);
 gboolean   petrel_rich_text_view_insert_link          (PetrelRichTextView    *self,
                                                        const char            *url,
                                                        GError               **error);

@@ -162,7 +162,8 @@ test_blocks (void)
                    "<ul>\n<li>first</li>\n<li>second</li>\n</ul>\n"
                    "<ol>\n<li>One</li>\n<li>Two</li>\n</ol>\n"
                    "<blockquote>\nsaid</blockquote>\n"
-                   "End<br>\n");
+                   /* The empty last line: a line break ends "End", another makes the line. */
+                   "End<br>\n<br>\n");
   plain = petrel_rich_text_view_get_plain (view);
   g_assert_cmpstr (plain, ==, "Intro\n* first\n* second\n1. One\n2. Two\n> said\nEnd\n");
 
@@ -301,7 +302,7 @@ test_quote_marked (void)
   html = petrel_rich_text_view_get_html (view, NULL, NULL);
   body = body_of (html);
   g_assert_cmpstr (body, ==, "\nYes.<br>\n<br>\nOn Monday, Ann wrote:"
-                             "<blockquote>\na &lt; b<br>\n&gt; older</blockquote>\n");
+                             "<blockquote>\na &lt; b<br>\n&gt; older</blockquote>\n<br>\n");
 }
 
 static void
@@ -322,6 +323,254 @@ test_to_plain_mode (void)
   /* In plain mode formatting commands do nothing. */
   petrel_rich_text_view_toggle_style (view, PETREL_RICH_BOLD);
   g_assert_false (petrel_rich_text_view_has_formatting (view));
+}
+
+/* Line @line of @view gets @style, nested @level deep. */
+static void
+format_line (PetrelRichTextView *view,
+             int                 line,
+             PetrelRichStyle     style,
+             int                 level)
+{
+  GtkTextIter iter;
+
+  gtk_text_buffer_get_iter_at_line (buffer_of (view), &iter, line);
+  gtk_text_buffer_place_cursor (buffer_of (view), &iter);
+  petrel_rich_text_view_toggle_style (view, style);
+  if (level > 0)
+    g_assert_true (petrel_rich_text_view_change_list_level (view, level));
+  g_assert_cmpuint (petrel_rich_text_view_get_list_level (view), ==, level);
+}
+
+static char *
+text_of (PetrelRichTextView *view)
+{
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer_of (view), &start, &end);
+  return gtk_text_buffer_get_text (buffer_of (view), &start, &end, TRUE);
+}
+
+/* HTML → view → HTML gives the same text, formatting and HTML again. */
+static void
+assert_round_trip (PetrelRichTextView *view,
+                   const char         *html)
+{
+  g_autoptr(PetrelRichTextView) again = new_view ();
+  g_autofree char *html2 = NULL;
+  g_autofree char *text = text_of (view);
+  g_autofree char *text2 = NULL;
+  g_autofree char *plain = petrel_rich_text_view_get_plain (view);
+  g_autofree char *plain2 = NULL;
+
+  petrel_rich_text_view_set_html (again, html, NULL, NULL);
+  text2 = text_of (again);
+  g_assert_cmpstr (text2, ==, text);
+  plain2 = petrel_rich_text_view_get_plain (again);
+  g_assert_cmpstr (plain2, ==, plain);
+  html2 = petrel_rich_text_view_get_html (again, NULL, NULL);
+  g_assert_cmpstr (html2, ==, html);
+}
+
+static void
+test_nested_lists (void)
+{
+  g_autoptr(PetrelRichTextView) view = new_view ();
+  g_autofree char *html = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *plain = NULL;
+  static const struct { int line; PetrelRichStyle style; int level; } lines[] = {
+    { 1, PETREL_RICH_BULLETS, 0 }, { 2, PETREL_RICH_BULLETS, 1 },
+    { 3, PETREL_RICH_NUMBERS, 2 }, { 4, PETREL_RICH_NUMBERS, 2 },
+    { 5, PETREL_RICH_BULLETS, 1 }, { 6, PETREL_RICH_BULLETS, 0 },
+    { 7, PETREL_RICH_NUMBERS, 0 }, { 8, PETREL_RICH_BULLETS, 1 },
+    { 9, PETREL_RICH_BULLETS, 1 }, { 10, PETREL_RICH_NUMBERS, 0 },
+  };
+
+  petrel_rich_text_view_set_text (view, "Intro\nfruit\napple\ngreen\nred\npear\nveg\n"
+                                        "One\nOne-a\nOne-b\nTwo\nEnd");
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    format_line (view, lines[i].line, lines[i].style, lines[i].level);
+
+  html = petrel_rich_text_view_get_html (view, NULL, NULL);
+  body = body_of (html);
+  g_assert_cmpstr (body, ==,
+                   "\nIntro"
+                   "<ul>\n<li>fruit\n"
+                     "<ul>\n<li>apple\n"
+                       "<ol>\n<li>green</li>\n<li>red</li>\n</ol>\n"
+                     "</li>\n<li>pear</li>\n</ul>\n"
+                   "</li>\n<li>veg</li>\n</ul>\n"
+                   "<ol>\n<li>One\n"
+                     "<ul>\n<li>One-a</li>\n<li>One-b</li>\n</ul>\n"
+                   "</li>\n<li>Two</li>\n</ol>\n"
+                   "End");
+  /* The text alternative indents nested items under their parent's text, and numbers each
+   * level on its own. */
+  plain = petrel_rich_text_view_get_plain (view);
+  g_assert_cmpstr (plain, ==,
+                   "Intro\n"
+                   "* fruit\n"
+                   "  * apple\n"
+                   "    1. green\n"
+                   "    2. red\n"
+                   "  * pear\n"
+                   "* veg\n"
+                   "1. One\n"
+                   "   * One-a\n"
+                   "   * One-b\n"
+                   "2. Two\n"
+                   "End");
+  assert_round_trip (view, html);
+
+  /* Only list lines nest, and not further out than the outermost level. */
+  cursor_at (view, 0);
+  g_assert_false (petrel_rich_text_view_change_list_level (view, 1));
+  g_assert_cmpuint (petrel_rich_text_view_get_list_level (view), ==, 0);
+  cursor_at (view, strlen ("Intro\nfruit\nap"));
+  g_assert_cmpuint (petrel_rich_text_view_get_list_level (view), ==, 1);
+  g_assert_true (petrel_rich_text_view_change_list_level (view, -1));
+  g_assert_cmpuint (petrel_rich_text_view_get_list_level (view), ==, 0);
+  g_assert_false (petrel_rich_text_view_change_list_level (view, -1));
+}
+
+/* Typing a new line in a nested item (Enter) gives another item at that level. */
+static void
+test_nested_typing (void)
+{
+  g_autoptr(PetrelRichTextView) view = new_view ();
+  g_autofree char *plain = NULL;
+  g_autofree char *deep = NULL;
+  GtkTextIter end;
+
+  petrel_rich_text_view_set_text (view, "top\ninner");
+  format_line (view, 0, PETREL_RICH_BULLETS, 0);
+  format_line (view, 1, PETREL_RICH_BULLETS, 1);
+  gtk_text_buffer_get_end_iter (buffer_of (view), &end);
+  gtk_text_buffer_place_cursor (buffer_of (view), &end);
+  gtk_text_buffer_insert_at_cursor (buffer_of (view), "\nnext", -1);
+  g_assert_cmpuint (petrel_rich_text_view_get_list_level (view), ==, 1);
+  plain = petrel_rich_text_view_get_plain (view);
+  g_assert_cmpstr (plain, ==, "* top\n  * inner\n  * next");
+
+  /* Five levels deep at most. */
+  petrel_rich_text_view_change_list_level (view, 10);
+  g_assert_cmpuint (petrel_rich_text_view_get_list_level (view), ==, 5);
+  deep = petrel_rich_text_view_get_plain (view);
+  g_assert_cmpstr (deep, ==, "* top\n  * inner\n          * next");
+}
+
+/* Nested lists as other mailers write them: lists inside items, no new lines. */
+static void
+test_nested_foreign (void)
+{
+  g_autoptr(PetrelRichTextView) view = new_view ();
+  g_autoptr(PetrelRichTextView) jump = new_view ();
+  g_autoptr(PetrelRichTextView) switched = new_view ();
+  g_autofree char *switched_html = NULL;
+  g_autofree char *switched_body = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *html = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *jump_plain = NULL;
+
+  petrel_rich_text_view_set_html (view,
+                                  "<html><body><p>Plan:</p><ul><li>a<ul><li>b</li>"
+                                  "<li>c<ol><li>d</li></ol></li></ul></li><li>e</li></ul>"
+                                  "<p>Done</p></body></html>", NULL, NULL);
+  text = text_of (view);
+  g_assert_cmpstr (text, ==, "Plan:\na\nb\nc\nd\ne\nDone");
+  plain = petrel_rich_text_view_get_plain (view);
+  g_assert_cmpstr (plain, ==, "Plan:\n* a\n  * b\n  * c\n    1. d\n* e\nDone");
+  /* Opening a draft is no edit to undo. */
+  g_assert_false (gtk_text_buffer_get_can_undo (buffer_of (view)));
+
+  /* An item nested two levels deeper at once sits in an empty item, and comes back. */
+  petrel_rich_text_view_set_text (jump, "x\ny\nz");
+  format_line (jump, 0, PETREL_RICH_BULLETS, 0);
+  format_line (jump, 1, PETREL_RICH_BULLETS, 2);
+  format_line (jump, 2, PETREL_RICH_BULLETS, 0);
+  html = petrel_rich_text_view_get_html (jump, NULL, NULL);
+  body = body_of (html);
+  g_assert_cmpstr (body, ==,
+                   "\n<ul>\n<li>x\n<ul>\n<li>\n<ul>\n<li>y</li>\n</ul>\n</li>\n</ul>\n"
+                   "</li>\n<li>z</li>\n</ul>\n");
+  jump_plain = petrel_rich_text_view_get_plain (jump);
+  g_assert_cmpstr (jump_plain, ==, "* x\n    * y\n* z");
+  assert_round_trip (jump, html);
+
+  /* A nested list of the other kind right after one: two lists in the same item. */
+  petrel_rich_text_view_set_text (switched, "a\nb\nc");
+  format_line (switched, 0, PETREL_RICH_BULLETS, 0);
+  format_line (switched, 1, PETREL_RICH_BULLETS, 1);
+  format_line (switched, 2, PETREL_RICH_NUMBERS, 1);
+  switched_html = petrel_rich_text_view_get_html (switched, NULL, NULL);
+  switched_body = body_of (switched_html);
+  g_assert_cmpstr (switched_body, ==,
+                   "\n<ul>\n<li>a\n<ul>\n<li>b</li>\n</ul>\n<ol>\n<li>c</li>\n</ol>\n"
+                   "</li>\n</ul>\n");
+  assert_round_trip (switched, switched_html);
+}
+
+/* Empty lines before and after lists and quotes, at the start and end of a draft: none lost,
+ * none added when it is opened again, and shown by a browser as they were written. */
+static void
+test_empty_lines (void)
+{
+  static const struct
+  {
+    const char      *text;
+    int              line;        /* formatted, and the next one if @two */
+    gboolean         two;
+    PetrelRichStyle  style;
+    const char      *body;
+  } cases[] = {
+    { "\nitem", 1, FALSE, PETREL_RICH_BULLETS, "\n<br>\n<ul>\n<li>item</li>\n</ul>\n" },
+    { "\n\nitem", 2, FALSE, PETREL_RICH_BULLETS,
+      "\n<br>\n<br>\n<ul>\n<li>item</li>\n</ul>\n" },
+    { "item\n", 0, FALSE, PETREL_RICH_BULLETS, "\n<ul>\n<li>item</li>\n</ul>\n<br>\n" },
+    { "item\n\n", 0, FALSE, PETREL_RICH_NUMBERS,
+      "\n<ol>\n<li>item</li>\n</ol>\n<br>\n<br>\n" },
+    { "item\n\nEnd", 0, FALSE, PETREL_RICH_BULLETS,
+      "\n<ul>\n<li>item</li>\n</ul>\n<br>\nEnd" },
+    { "Intro\n\nitem\n\nEnd\n", 2, FALSE, PETREL_RICH_BULLETS,
+      "\nIntro<br>\n<br>\n<ul>\n<li>item</li>\n</ul>\n<br>\nEnd<br>\n<br>\n" },
+    { "Intro\nitem\nEnd", 1, FALSE, PETREL_RICH_BULLETS,
+      "\nIntro<ul>\n<li>item</li>\n</ul>\nEnd" },
+    { "one\n\ntwo", 0, TRUE, PETREL_RICH_BULLETS,
+      "\n<ul>\n<li>one</li>\n<li></li>\n</ul>\ntwo" },
+    { "\nsaid", 1, FALSE, PETREL_RICH_QUOTE, "\n<br>\n<blockquote>\nsaid</blockquote>\n" },
+    { "said\n\nEnd", 0, TRUE, PETREL_RICH_QUOTE,
+      "\n<blockquote>\nsaid<br>\n<br>\n</blockquote>\nEnd" },
+    { "said\n", 0, FALSE, PETREL_RICH_QUOTE, "\n<blockquote>\nsaid</blockquote>\n<br>\n" },
+    { "", 0, FALSE, PETREL_RICH_N_STYLES, "\n" },
+    { "\n", 0, FALSE, PETREL_RICH_N_STYLES, "\n<br>\n<br>\n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(PetrelRichTextView) view = new_view ();
+      g_autofree char *html = NULL;
+      g_autofree char *body = NULL;
+
+      g_test_message ("case %u: “%s”", i, cases[i].text);
+      petrel_rich_text_view_set_text (view, cases[i].text);
+      if (cases[i].style != PETREL_RICH_N_STYLES)
+        {
+          GtkTextIter start, end;
+
+          gtk_text_buffer_get_iter_at_line (buffer_of (view), &start, cases[i].line);
+          gtk_text_buffer_get_iter_at_line (buffer_of (view), &end,
+                                            cases[i].line + (cases[i].two ? 1 : 0));
+          gtk_text_buffer_select_range (buffer_of (view), &start, &end);
+          petrel_rich_text_view_toggle_style (view, cases[i].style);
+        }
+      html = petrel_rich_text_view_get_html (view, NULL, NULL);
+      body = body_of (html);
+      g_assert_cmpstr (body, ==, cases[i].body);
+      assert_round_trip (view, html);
+    }
 }
 
 static void
@@ -348,6 +597,10 @@ main (int   argc,
   g_test_add_func ("/petrel/rich-text/images", test_images);
   g_test_add_func ("/petrel/rich-text/quote-marked", test_quote_marked);
   g_test_add_func ("/petrel/rich-text/to-plain", test_to_plain_mode);
+  g_test_add_func ("/petrel/rich-text/nested-lists", test_nested_lists);
+  g_test_add_func ("/petrel/rich-text/nested-typing", test_nested_typing);
+  g_test_add_func ("/petrel/rich-text/nested-foreign", test_nested_foreign);
+  g_test_add_func ("/petrel/rich-text/empty-lines", test_empty_lines);
 
   return g_test_run ();
 }
