@@ -24,6 +24,10 @@
  * folder menu, new-mail notifications, and the folder shown remembered across runs. Drops, menu
  * entries and tests end in the same window actions (see "Organising" below), which the
  * application also exports on D-Bus.
+ *
+ * Then: panes whose widths the user drags and the window remembers (see "Panes"), the reading
+ * pane's less used actions in a More Actions menu, and All Inboxes remembered like a folder,
+ * with a menu to mark every inbox read at once (one toast, one Undo for all accounts).
  */
 
 #include "config.h"
@@ -47,9 +51,18 @@
 #include "petrel-window.h"
 
 #define SEARCH_LIMIT 500
+/* The selected-folder setting's path for All Inboxes (with an empty account id). */
+#define ALL_INBOXES_PATH "all-inboxes"
 #define MARK_READ_DELAY_MS 1000
 /* How often every account is synced, unless PETREL_SYNC_INTERVAL (seconds) says otherwise. */
 #define SYNC_INTERVAL_S 300
+/* The panes' widths: at least these (a narrower window shows one pane at a time), and as
+ * wide as the user dragged them, within reason; the reading pane takes the rest. */
+#define SIDEBAR_MIN_WIDTH 200
+#define SIDEBAR_MAX_WIDTH 480
+#define LIST_MIN_WIDTH 300
+#define LIST_MAX_WIDTH 800
+#define READER_MIN_WIDTH 360
 
 struct _PetrelWindow
 {
@@ -61,8 +74,11 @@ struct _PetrelWindow
   AdwStatusPage        *empty_page;
   AdwLeaflet           *outer_leaflet;
   AdwLeaflet           *inner_leaflet;
+  GtkWidget            *mail_pane;
   GtkWidget            *sidebar_pane;
-  GtkWidget            *list_clamp;
+  GtkWidget            *sidebar_handle;
+  GtkWidget            *list_pane;
+  GtkWidget            *list_handle;
   GtkWidget            *reader_pane;
   GtkListView          *sidebar_view;
   GtkListView          *message_view;
@@ -74,11 +90,19 @@ struct _PetrelWindow
   GtkStack             *list_stack;
   AdwStatusPage        *list_empty_page;
   PetrelReader         *reader;
-  GtkButton            *star_button;
-  GtkButton            *unread_button;
-  GtkMenuButton        *move_button;
-  GtkPopover           *move_popover;
-  GtkListBox           *move_list;
+  GtkMenuButton        *more_button;
+
+  GtkPopover           *move_popover;       /* owned (parented to more_button) */
+  GtkListBox           *move_list;          /* borrowed: in move_popover */
+  GMenu                *more_menu;          /* owned: the More Actions menu */
+  GMenu                *flag_section;       /* owned: its Mark as Unread and Star items */
+  GMenu                *narrow_section;     /* owned: its Reply to All and Forward items */
+  gboolean              flag_seen;          /* flag_section says Mark as Unread (not Read) */
+  gboolean              flag_unstarred;     /* flag_section says Star (not Unstar) */
+  int                   sidebar_width;      /* the widths the user gave the panes */
+  int                   list_width;
+  int                   drag_start_x;       /* a pane divider drag: where it began, in */
+  int                   drag_start_width;   /* window coordinates, and the width then */
 
   GCancellable         *cancellable;        /* owned; cancelled when the window closes */
   GSettings            *settings;           /* owned, nullable without the schema */
@@ -692,6 +716,17 @@ select_initial_folder (PetrelWindow *self)
       PetrelAccountState *saved;
 
       g_settings_get (self->settings, "selected-folder", "(ss)", &account_id, &path);
+      if (*account_id == '\0' && g_str_equal (path, ALL_INBOXES_PATH))
+        {
+          guint position = find_tree_position (self, self->all_inboxes);
+
+          self->restored_folder = TRUE;
+          if (position != GTK_INVALID_LIST_POSITION)
+            {
+              gtk_single_selection_set_selected (self->sidebar_selection, position);
+              return;
+            }
+        }
       saved = *account_id != '\0' ? find_state_by_id (self, account_id) : NULL;
       if (saved != NULL)
         {
@@ -825,6 +860,22 @@ show_list (PetrelWindow *self,
   petrel_reader_show_message (self->reader, NULL);
 }
 
+/* The folder shown (or All Inboxes) is shown again at the next start; not the demo's, and
+ * not before the one saved was tried. */
+static void
+remember_shown_folder (PetrelWindow *self)
+{
+  if (self->settings == NULL || !self->restored_folder)
+    return;
+
+  if (self->merged_list != NULL)
+    g_settings_set (self->settings, "selected-folder", "(ss)", "", ALL_INBOXES_PATH);
+  else if (self->folder != NULL && !petrel_demo_is_demo (petrel_folder_get_account (self->folder)))
+    g_settings_set (self->settings, "selected-folder", "(ss)",
+                    petrel_account_get_id (petrel_folder_get_account (self->folder)),
+                    petrel_folder_get_path (self->folder));
+}
+
 static void
 show_folder (PetrelWindow *self,
              PetrelFolder *folder)
@@ -846,6 +897,7 @@ show_folder (PetrelWindow *self,
   self->folder_list = new_folder_list (self, folder);
 
   show_list (self, G_LIST_MODEL (self->folder_list));
+  remember_shown_folder (self);
 }
 
 /* All Inboxes: the inboxes of the real accounts, merged newest first. */
@@ -885,6 +937,7 @@ show_all_inboxes (PetrelWindow *self)
   self->folder_shown_at = g_get_monotonic_time ();
 
   show_list (self, G_LIST_MODEL (self->merged_list));
+  remember_shown_folder (self);
 }
 
 /* The sum of the real accounts' inbox unread counts, for the All Inboxes row. */
@@ -1167,6 +1220,8 @@ typedef struct
   char          *flag;         /* CHANGE_FLAGS */
   gboolean       add;          /* CHANGE_FLAGS: add or remove @flag */
   char          *destination;  /* CHANGE_MOVE, CHANGE_COPY */
+  PetrelAccount *to_account;   /* owned, nullable: CHANGE_MOVE, CHANGE_COPY to another account,
+                                * whose queue then holds the change (and its Undo) */
   gboolean       expunge;      /* CHANGE_DELETE */
   char          *toast;        /* nullable: shown with Undo once done */
   char          *path;         /* CHANGE_FOLDER_*: the folder */
@@ -1179,7 +1234,43 @@ typedef struct
   PetrelMessage *select_next;  /* owned, nullable: the message to select then */
   gint64         first_op;     /* the account's changes (first_op, last_op] are this one, */
   gint64         last_op;      /* which its toast's Undo takes back */
+  struct _ChangeGroup *group;  /* owned ref, nullable: one change of several with one toast */
 } Change;
+
+/* Changes of several accounts made as one (All Inboxes' Mark All as Read): one toast once the
+ * last is done, whose Undo takes back all of them. */
+typedef struct _ChangeGroup
+{
+  guint            pending;    /* changes not done yet */
+  char            *toast;
+  GVariantBuilder  undo;       /* a(sxx): each account's queue ids */
+  guint            n_undo;
+} ChangeGroup;
+
+static void
+change_group_clear (gpointer data)
+{
+  ChangeGroup *group = data;
+
+  g_free (group->toast);
+  g_variant_builder_clear (&group->undo);
+}
+
+static ChangeGroup *
+change_group_new (const char *toast)
+{
+  ChangeGroup *group = g_rc_box_new0 (ChangeGroup);
+
+  group->toast = g_strdup (toast);
+  g_variant_builder_init (&group->undo, G_VARIANT_TYPE ("a(sxx)"));
+  return group;
+}
+
+static void
+change_group_release (ChangeGroup *group)
+{
+  g_rc_box_release_full (group, change_group_clear);
+}
 
 static void
 folder_uids_free (gpointer data)
@@ -1197,6 +1288,7 @@ change_free (gpointer data)
   Change *change = data;
 
   g_clear_object (&change->account);
+  g_clear_object (&change->to_account);
   g_clear_pointer (&change->groups, g_ptr_array_unref);
   g_free (change->flag);
   g_free (change->destination);
@@ -1206,7 +1298,15 @@ change_free (gpointer data)
   g_free (change->list_folder);
   g_clear_pointer (&change->threads, g_array_unref);
   g_clear_object (&change->select_next);
+  g_clear_pointer (&change->group, change_group_release);
   g_free (change);
+}
+
+/* The account whose queue holds the change: the target of a move to another account. */
+static PetrelAccount *
+change_undo_account (Change *change)
+{
+  return change->to_account != NULL ? change->to_account : change->account;
 }
 
 static void
@@ -1325,7 +1425,7 @@ change_thread (GTask        *task,
   gboolean ok = TRUE;
 
   /* The changes this one adds to the queue are those after the newest one now. */
-  if (!petrel_changes_last_id (change->account, &change->first_op, &error) ||
+  if (!petrel_changes_last_id (change_undo_account (change), &change->first_op, &error) ||
       (change->threads != NULL && !expand_threads (change, &error)))
     {
       g_task_return_error (task, error);
@@ -1373,12 +1473,21 @@ change_thread (GTask        *task,
                                          change->add ? NULL : flags, &error);
           break;
         case CHANGE_MOVE:
-          ok = petrel_changes_move (change->account, group->folder, uids, group->uids->len,
-                                    change->destination, &error);
-          break;
         case CHANGE_COPY:
-          ok = petrel_changes_copy (change->account, group->folder, uids, group->uids->len,
-                                    change->destination, &error);
+          if (change->to_account != NULL)
+            ok = petrel_changes_move_to_account (change->account, group->folder, uids,
+                                                 group->uids->len, change->to_account,
+                                                 change->destination,
+                                                 change->kind == CHANGE_COPY
+                                                   ? PETREL_CHANGES_TRANSFER_COPY
+                                                   : PETREL_CHANGES_TRANSFER_NONE,
+                                                 NULL, cancellable, &error);
+          else if (change->kind == CHANGE_MOVE)
+            ok = petrel_changes_move (change->account, group->folder, uids, group->uids->len,
+                                      change->destination, &error);
+          else
+            ok = petrel_changes_copy (change->account, group->folder, uids, group->uids->len,
+                                      change->destination, &error);
           break;
         case CHANGE_DELETE:
           ok = petrel_changes_delete (change->account, group->folder, uids, group->uids->len,
@@ -1400,7 +1509,7 @@ change_thread (GTask        *task,
     }
 
   /* Without the ids the toast simply offers no Undo. */
-  if (!petrel_changes_last_id (change->account, &change->last_op, NULL))
+  if (!petrel_changes_last_id (change_undo_account (change), &change->last_op, NULL))
     change->last_op = change->first_op;
 
   g_task_return_boolean (task, TRUE);
@@ -1459,9 +1568,33 @@ show_change_toast (PetrelWindow *self,
       g_clear_pointer (&self->last_undo, g_variant_unref);
       self->last_undo = g_variant_ref_sink (g_variant_new ("(sxx)",
                                                            petrel_account_get_id (
-                                                             change->account),
+                                                             change_undo_account (change)),
                                                            change->first_op, change->last_op));
       adw_toast_set_action_name (toast, "win.undo-change");
+      adw_toast_set_action_target_value (toast, self->last_undo);
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* One change of @group is done (or failed): once all are, its toast. */
+static void
+change_group_done (PetrelWindow *self,
+                   ChangeGroup  *group)
+{
+  AdwToast *toast;
+
+  g_assert (group->pending > 0);
+  if (--group->pending > 0)
+    return;
+
+  toast = adw_toast_new (group->toast);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  if (group->n_undo > 0)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      g_clear_pointer (&self->last_undo, g_variant_unref);
+      self->last_undo = g_variant_ref_sink (g_variant_builder_end (&group->undo));
+      adw_toast_set_action_name (toast, "win.undo-changes");
       adw_toast_set_action_target_value (toast, self->last_undo);
     }
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
@@ -1585,9 +1718,22 @@ change_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       show_toast (self, error->message, NULL);
+      if (change->group != NULL)
+        change_group_done (self, change->group);
     }
   else
     {
+      if (change->group != NULL)
+        {
+          if (change->last_op > change->first_op)
+            {
+              g_variant_builder_add (&change->group->undo, "(sxx)",
+                                     petrel_account_get_id (change_undo_account (change)),
+                                     change->first_op, change->last_op);
+              change->group->n_undo++;
+            }
+          change_group_done (self, change->group);
+        }
       if (change->toast != NULL)
         show_change_toast (self, change);
       /* Like Geary: once moved messages leave the list, the next one is selected. */
@@ -1596,6 +1742,11 @@ change_cb (GObject      *object,
     }
 
   refresh_account (self, change->account);
+  /* Between accounts the target's replay goes first: the source deletes only what it has. */
+  if (change->to_account != NULL)
+    refresh_account (self, change->to_account);
+  if (error == NULL && change->to_account != NULL)
+    start_replay (self, change->to_account);
   if (error == NULL)
     start_replay (self, change->account);
   run_next_change (self);
@@ -1808,15 +1959,77 @@ read_test (PetrelWindow *self)
 }
 
 static void
-set_button_state (GtkButton  *button,
-                  const char *icon_name,
+append_menu_item (GMenu      *menu,
                   const char *label,
-                  const char *tooltip)
+                  const char *action,
+                  const char *accel)
 {
-  gtk_button_set_icon_name (button, icon_name);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (button), tooltip);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                  -1);
+  g_autoptr(GMenuItem) item = g_menu_item_new (label, action);
+
+  /* The window's shortcuts are widget bindings, not application accels: say them here. */
+  if (accel != NULL)
+    g_menu_item_set_attribute (item, "accel", "s", accel);
+  g_menu_append_item (menu, item);
+}
+
+/* The More Actions menu's first items say what they would do to the selection. */
+static void
+update_flag_section (PetrelWindow *self,
+                     gboolean      seen,
+                     gboolean      unstarred)
+{
+  if (g_menu_model_get_n_items (G_MENU_MODEL (self->flag_section)) > 0 &&
+      seen == self->flag_seen && unstarred == self->flag_unstarred)
+    return;
+
+  self->flag_seen = seen;
+  self->flag_unstarred = unstarred;
+  g_menu_remove_all (self->flag_section);
+  append_menu_item (self->flag_section, seen ? _("Mark as _Unread") : _("Mark as _Read"),
+                    "win.toggle-unread", "u");
+  append_menu_item (self->flag_section, unstarred ? _("_Star") : _("Un_star"),
+                    "win.toggle-star", "s");
+}
+
+/* A narrow reading pane has no room for Reply to All and Forward: the menu offers them. */
+static void
+on_inner_folded_cb (PetrelWindow *self)
+{
+  g_menu_remove_all (self->narrow_section);
+  if (adw_leaflet_get_folded (self->inner_leaflet))
+    {
+      append_menu_item (self->narrow_section, _("Reply to _All"), "win.reply-all", "<Shift>r");
+      append_menu_item (self->narrow_section, _("_Forward"), "win.forward", "f");
+    }
+}
+
+static gboolean
+invert_boolean (gpointer user_data,
+                gboolean value)
+{
+  return !value;
+}
+
+static void
+build_more_menu (PetrelWindow *self)
+{
+  g_autoptr(GMenu) move = g_menu_new ();
+  g_autoptr(GMenu) forward = g_menu_new ();
+
+  self->more_menu = g_menu_new ();
+  self->flag_section = g_menu_new ();
+  self->narrow_section = g_menu_new ();
+  g_menu_append_section (self->more_menu, NULL, G_MENU_MODEL (self->narrow_section));
+  g_signal_connect_object (self->inner_leaflet, "notify::folded",
+                           G_CALLBACK (on_inner_folded_cb), self, G_CONNECT_SWAPPED);
+  update_flag_section (self, TRUE, TRUE);
+  g_menu_append_section (self->more_menu, NULL, G_MENU_MODEL (self->flag_section));
+  append_menu_item (move, _("_Move To…"), "win.move-to-menu", NULL);
+  append_menu_item (move, _("Move to _Junk"), "win.junk", "exclam");
+  g_menu_append_section (self->more_menu, NULL, G_MENU_MODEL (move));
+  append_menu_item (forward, _("Forward as _Attachment"), "win.forward-attachment", NULL);
+  g_menu_append_section (self->more_menu, NULL, G_MENU_MODEL (forward));
+  gtk_menu_button_set_menu_model (self->more_button, G_MENU_MODEL (self->more_menu));
 }
 
 static void
@@ -1853,19 +2066,10 @@ update_message_actions (PetrelWindow *self)
   }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-star", any);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-unread", any);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->move_button), any);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.move-to-menu", any);
 
-  if (!any || unstarred)
-    set_button_state (self->star_button, "non-starred-symbolic", _("Star"), _("Star (S)"));
-  else
-    set_button_state (self->star_button, "starred-symbolic", _("Unstar"), _("Unstar (S)"));
-
-  if (!any || seen)
-    set_button_state (self->unread_button, "mail-unread-symbolic", _("Mark as Unread"),
-                      _("Mark as Unread (U)"));
-  else
-    set_button_state (self->unread_button, "mail-read-symbolic", _("Mark as Read"),
-                      _("Mark as Read (U)"));
+  if (self->flag_section != NULL)
+    update_flag_section (self, !any || seen, !any || unstarred);
 }
 
 static void
@@ -2206,6 +2410,15 @@ undo_cb (GObject      *object,
     }
 
   refresh_account (self, PETREL_ACCOUNT (object));
+  /* A move between accounts taken back also puts messages back in the other account. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->states)); i++)
+    {
+      g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states),
+                                                                   i);
+
+      if (petrel_account_state_get_account (state) != PETREL_ACCOUNT (object))
+        petrel_account_state_refresh (state);
+    }
 }
 
 static void
@@ -2245,11 +2458,39 @@ undo_change_action (GtkWidget  *widget,
                                    undo_cb, g_object_ref (self));
 }
 
-/* Move to…: the account's folders, the keyboard way of dragging messages to one. */
+/* The Undo of a toast for changes of several accounts: each account's part. */
+static void
+undo_changes_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+  GVariantIter iter;
+  const char *id = NULL;
+  gint64 first_op, last_op;
+
+  if (self->last_undo != NULL && g_variant_equal (self->last_undo, parameter))
+    g_clear_pointer (&self->last_undo, g_variant_unref);
+
+  g_variant_iter_init (&iter, parameter);
+  while (g_variant_iter_next (&iter, "(&sxx)", &id, &first_op, &last_op))
+    {
+      PetrelAccountState *state = find_state_by_id (self, id);
+
+      if (state != NULL)
+        petrel_account_undo_range_async (petrel_account_state_get_account (state), first_op,
+                                         last_op, !petrel_account_state_get_demo (state),
+                                         self->cancellable, undo_cb, g_object_ref (self));
+    }
+}
+
+/* Move to…: the account's folders, the keyboard way of dragging messages to one; with
+ * @account_id, those of another account (the rows remember which). */
 static void
 add_move_rows (PetrelWindow *self,
                GListModel   *folders,
                const char   *current,
+               const char   *account_id,
                guint         depth)
 {
   guint n = g_list_model_get_n_items (folders);
@@ -2274,15 +2515,19 @@ add_move_rows (PetrelWindow *self,
                                       petrel_folder_get_label (folder), -1);
       g_object_set_data_full (G_OBJECT (row), "petrel-folder-path",
                               g_strdup (petrel_folder_get_path (folder)), g_free);
-      gtk_widget_set_sensitive (row, g_strcmp0 (current, petrel_folder_get_path (folder)) != 0);
+      if (account_id != NULL)
+        g_object_set_data_full (G_OBJECT (row), "petrel-account-id", g_strdup (account_id),
+                                g_free);
+      gtk_widget_set_sensitive (row, account_id != NULL ||
+                                     g_strcmp0 (current, petrel_folder_get_path (folder)) != 0);
       gtk_list_box_append (self->move_list, row);
 
-      add_move_rows (self, petrel_folder_get_children (folder), current, depth + 1);
+      add_move_rows (self, petrel_folder_get_children (folder), current, account_id, depth + 1);
     }
 }
 
 static void
-on_move_popover_show_cb (PetrelWindow *self)
+fill_move_list (PetrelWindow *self)
 {
   PetrelMessageList *list = current_list (self);
   PetrelAccountState *state = NULL;
@@ -2293,9 +2538,36 @@ on_move_popover_show_cb (PetrelWindow *self)
 
   if (list != NULL)
     state = find_state (self, petrel_message_list_get_account (list));
-  if (state != NULL)
-    add_move_rows (self, G_LIST_MODEL (petrel_account_state_get_folders (state)),
-                   selection_folder (self), 0);
+  if (state == NULL)
+    return;
+  add_move_rows (self, G_LIST_MODEL (petrel_account_state_get_folders (state)),
+                 selection_folder (self), NULL, 0);
+
+  /* Then the other accounts' folders, each under the account's name. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->states)); i++)
+    {
+      g_autoptr(PetrelAccountState) other = g_list_model_get_item (G_LIST_MODEL (self->states),
+                                                                   i);
+      GtkWidget *header;
+      GtkWidget *label;
+
+      if (other == state || petrel_account_state_get_demo (other) !=
+                            petrel_account_state_get_demo (state))
+        continue;
+      header = gtk_list_box_row_new ();
+      label = gtk_label_new (petrel_account_state_get_title (other));
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "heading");
+      gtk_widget_set_margin_start (label, 6);
+      gtk_widget_set_margin_top (label, 12);
+      gtk_widget_set_margin_bottom (label, 3);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (header), label);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (header), FALSE);
+      gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (header), FALSE);
+      gtk_list_box_append (self->move_list, header);
+      add_move_rows (self, G_LIST_MODEL (petrel_account_state_get_folders (other)), NULL,
+                     petrel_account_get_id (petrel_account_state_get_account (other)), 0);
+    }
 }
 
 /* Keyboard users start on the first folder they can choose. */
@@ -2313,16 +2585,28 @@ on_move_popover_map_cb (PetrelWindow *self)
     }
 }
 
+static void move_selection_to (PetrelWindow *self,
+                               const char   *account_id,
+                               const char   *path,
+                               gboolean      copy);
+
 static void
 on_move_row_activated_cb (GtkListBox    *box,
                           GtkListBoxRow *row,
                           PetrelWindow  *self)
 {
   const char *path = g_object_get_data (G_OBJECT (row), "petrel-folder-path");
+  const char *account_id = g_object_get_data (G_OBJECT (row), "petrel-account-id");
   Change *change;
   guint n;
 
   gtk_popover_popdown (self->move_popover);
+  /* A folder of another account: as if the messages were dropped on it. */
+  if (account_id != NULL && path != NULL)
+    {
+      move_selection_to (self, account_id, path, FALSE);
+      return;
+    }
   change = change_new (self, CHANGE_MOVE, NULL);
   if (change == NULL || path == NULL)
     {
@@ -2334,6 +2618,43 @@ on_move_row_activated_cb (GtkListBox    *box,
   change->destination = g_strdup (path);
   change->toast = g_strdup_printf (ngettext ("%u message moved", "%u messages moved", n), n);
   queue_change (self, change);
+}
+
+/* Move To… in the More Actions menu: the folders in a popover beside it. */
+static void
+move_to_menu_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+
+  /* The rows first: the popover takes its size as it opens. */
+  fill_move_list (self);
+  gtk_popover_popup (self->move_popover);
+}
+
+static void
+build_move_popover (PetrelWindow *self)
+{
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 400);
+  gtk_scrolled_window_set_min_content_width (GTK_SCROLLED_WINDOW (scrolled), 200);
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Folders to Move To"), -1);
+  g_signal_connect (list, "row-activated", G_CALLBACK (on_move_row_activated_cb), self);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), list);
+  self->move_list = GTK_LIST_BOX (list);
+
+  self->move_popover = GTK_POPOVER (gtk_popover_new ());
+  gtk_popover_set_child (self->move_popover, scrolled);
+  g_signal_connect_swapped (self->move_popover, "map", G_CALLBACK (on_move_popover_map_cb), self);
+  gtk_widget_set_parent (GTK_WIDGET (self->move_popover), GTK_WIDGET (self->more_button));
 }
 
 /* New mail notifications (issue 8)
@@ -2737,12 +3058,9 @@ move_selection_to (PetrelWindow *self,
       return;
     }
   if (petrel_folder_get_account (folder) != change->account)
-    {
-      show_toast (self, _("Messages cannot be moved between accounts yet"), NULL);
-      change_free (change);
-      return;
-    }
-  if (!copy && g_strcmp0 (change->list_folder, path) == 0 && self->search_list == NULL)
+    change->to_account = g_object_ref (petrel_folder_get_account (folder));
+  if (!copy && change->to_account == NULL && g_strcmp0 (change->list_folder, path) == 0 &&
+      self->search_list == NULL)
     {
       change_free (change);
       return;
@@ -2936,6 +3254,42 @@ mark_folder_read_activated (GSimpleAction *action,
   change->toast = g_strdup_printf (_("All messages in “%s” marked read"),
                                    petrel_folder_get_label (folder));
   queue_change (self, change);
+}
+
+/* All Inboxes' Mark All as Read: every real account's inbox, with one toast and one Undo. */
+static void
+mark_all_inboxes_read_activated (GSimpleAction *action,
+                                 GVariant      *parameter,
+                                 gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->states));
+  ChangeGroup *group = change_group_new (_("All inboxes marked read"));
+  g_autoptr(GPtrArray) changes = g_ptr_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states), i);
+      PetrelFolder *inbox;
+      Change *change;
+
+      if (petrel_account_state_get_demo (state))
+        continue;
+      inbox = petrel_folder_list_find_role (petrel_account_state_get_folders (state),
+                                            PETREL_STORE_FOLDER_ROLE_INBOX);
+      if (inbox == NULL || petrel_folder_get_unread (inbox) == 0)
+        continue;
+
+      change = folder_change_new (self, CHANGE_FOLDER_READ, petrel_folder_get_account (inbox),
+                                  petrel_folder_get_path (inbox));
+      change->group = g_rc_box_acquire (group);
+      group->pending++;
+      g_ptr_array_add (changes, change);
+    }
+
+  for (guint i = 0; i < changes->len; i++)
+    queue_change (self, g_ptr_array_index (changes, i));
+  change_group_release (group);
 }
 
 /* Folder dialogs */
@@ -3246,6 +3600,28 @@ append_folder_item (GMenu        *menu,
 }
 
 static void
+popup_sidebar_menu (PetrelWindow *self,
+                    GMenu        *menu,
+                    GtkWidget    *anchor,
+                    double        x,
+                    double        y)
+{
+  GtkWidget *popover;
+
+  /* On the list, not the row: rows are recycled while the menu is open. */
+  popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_widget_set_parent (popover, GTK_WIDGET (self->sidebar_view));
+  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
+  gtk_widget_set_halign (popover, GTK_ALIGN_START);
+  if (x >= 0 && y >= 0 && anchor != GTK_WIDGET (self->sidebar_view) &&
+      gtk_widget_translate_coordinates (anchor, GTK_WIDGET (self->sidebar_view), x, y, &x, &y))
+    gtk_popover_set_pointing_to (GTK_POPOVER (popover),
+                                 &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  g_signal_connect (popover, "closed", G_CALLBACK (on_folder_menu_closed_cb), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+}
+
+static void
 open_folder_menu (PetrelWindow *self,
                   PetrelFolder *folder,
                   GtkWidget    *anchor,
@@ -3256,7 +3632,6 @@ open_folder_menu (PetrelWindow *self,
   g_autoptr(GMenu) first = g_menu_new ();
   g_autoptr(GMenu) second = g_menu_new ();
   gboolean inbox = petrel_folder_get_role (folder) == PETREL_STORE_FOLDER_ROLE_INBOX;
-  GtkWidget *popover;
 
   append_folder_item (first, _("_New Folder…"), "win.new-folder-dialog", folder);
   if (!inbox)
@@ -3272,17 +3647,23 @@ open_folder_menu (PetrelWindow *self,
       g_menu_append_section (menu, NULL, G_MENU_MODEL (second));
     }
 
-  /* On the list, not the row: rows are recycled while the menu is open. */
-  popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
-  gtk_widget_set_parent (popover, GTK_WIDGET (self->sidebar_view));
-  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
-  gtk_widget_set_halign (popover, GTK_ALIGN_START);
-  if (x >= 0 && y >= 0 && anchor != GTK_WIDGET (self->sidebar_view) &&
-      gtk_widget_translate_coordinates (anchor, GTK_WIDGET (self->sidebar_view), x, y, &x, &y))
-    gtk_popover_set_pointing_to (GTK_POPOVER (popover),
-                                 &(GdkRectangle) { (int) x, (int) y, 1, 1 });
-  g_signal_connect (popover, "closed", G_CALLBACK (on_folder_menu_closed_cb), NULL);
-  gtk_popover_popup (GTK_POPOVER (popover));
+  popup_sidebar_menu (self, menu, anchor, x, y);
+}
+
+/* The All Inboxes menu: every inbox at once. */
+static void
+open_all_inboxes_menu (PetrelWindow *self,
+                       GtkWidget    *anchor,
+                       double        x,
+                       double        y)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+
+  append_menu_item (section, _("Mark All as _Read"), "win.mark-all-inboxes-read", NULL);
+  append_menu_item (section, _("_Refresh"), "win.sync", "F5");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  popup_sidebar_menu (self, menu, anchor, x, y);
 }
 
 static PetrelFolder *
@@ -3310,13 +3691,16 @@ on_sidebar_row_pressed_cb (GtkGestureClick *gesture,
                            PetrelWindow    *self)
 {
   GtkWidget *expander = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-  PetrelFolder *folder = expander_folder (GTK_TREE_EXPANDER (expander));
+  g_autoptr(GObject) item = expander_item (GTK_TREE_EXPANDER (expander));
 
-  if (folder == NULL)
+  if (PETREL_IS_FOLDER (item))
+    open_folder_menu (self, PETREL_FOLDER (item), expander, x, y);
+  else if (PETREL_IS_ALL_INBOXES (item))
+    open_all_inboxes_menu (self, expander, x, y);
+  else
     return;
 
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  open_folder_menu (self, folder, expander, x, y);
 }
 
 static gboolean
@@ -3328,6 +3712,11 @@ folder_menu_key_cb (GtkWidget *widget,
   GtkTreeListRow *row = gtk_single_selection_get_selected_item (self->sidebar_selection);
   g_autoptr(GObject) item = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
 
+  if (PETREL_IS_ALL_INBOXES (item))
+    {
+      open_all_inboxes_menu (self, GTK_WIDGET (self->sidebar_view), -1, -1);
+      return TRUE;
+    }
   if (!PETREL_IS_FOLDER (item))
     return FALSE;
 
@@ -3470,7 +3859,10 @@ undo_last_activated (GSimpleAction *action,
   g_autoptr(GVariant) target = g_steal_pointer (&self->last_undo);
 
   if (target != NULL)
-    gtk_widget_activate_action_variant (GTK_WIDGET (self), "win.undo-change", target);
+    gtk_widget_activate_action_variant (GTK_WIDGET (self),
+                                        g_variant_is_of_type (target, G_VARIANT_TYPE ("(sxx)"))
+                                        ? "win.undo-change" : "win.undo-changes",
+                                        target);
 }
 
 static void sync_action (GtkWidget  *widget,
@@ -3495,6 +3887,7 @@ static const GActionEntry organise_actions[] = {
   { "rename-folder", rename_folder_activated, "(sss)", NULL, NULL, { 0 } },
   { "delete-folder", delete_folder_activated, "(ss)", NULL, NULL, { 0 } },
   { "mark-folder-read", mark_folder_read_activated, "(ss)", NULL, NULL, { 0 } },
+  { "mark-all-inboxes-read", mark_all_inboxes_read_activated, NULL, NULL, NULL, { 0 } },
   { "new-folder-dialog", new_folder_dialog_activated, "(ss)", NULL, NULL, { 0 } },
   { "rename-folder-dialog", rename_folder_dialog_activated, "(ss)", NULL, NULL, { 0 } },
   { "delete-folder-dialog", delete_folder_dialog_activated, "(ss)", NULL, NULL, { 0 } },
@@ -3732,6 +4125,357 @@ on_search_mode_cb (GtkSearchBar *bar,
     }
 }
 
+/* Panes
+ *
+ * The sidebar and the message list are AdwBins whose natural width is the width the user
+ * dragged them to, and whose minimum width is their content's (SIDEBAR_MIN_WIDTH,
+ * LIST_MIN_WIDTH): the leaflets give each pane its natural width when there is room, and
+ * give what is left to the reading pane. A window too narrow for the widths the user chose
+ * narrows the sidebar and the list first (allocate_mail_pane()), so the leaflets fold only
+ * below the minimums. The leaflets' separators are the dividers to drag.
+ */
+
+#define PANE_WIDTH_KEY "petrel-pane-width"
+
+static void
+measure_pane (GtkWidget      *widget,
+              GtkOrientation  orientation,
+              int             for_size,
+              int            *minimum,
+              int            *natural,
+              int            *minimum_baseline,
+              int            *natural_baseline)
+{
+  GtkWidget *child = gtk_widget_get_first_child (widget);
+  int child_min = 0, child_nat = 0;
+
+  if (child != NULL && gtk_widget_should_layout (child))
+    gtk_widget_measure (child, orientation, for_size, &child_min, &child_nat, NULL, NULL);
+
+  *minimum = child_min;
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *natural = MAX (child_min,
+                    GPOINTER_TO_INT (g_object_get_data (G_OBJECT (widget), PANE_WIDTH_KEY)));
+  else
+    *natural = child_nat;
+  *minimum_baseline = -1;
+  *natural_baseline = -1;
+}
+
+static void
+allocate_pane (GtkWidget *widget,
+               int        width,
+               int        height,
+               int        baseline)
+{
+  GtkWidget *child = gtk_widget_get_first_child (widget);
+
+  if (child != NULL && gtk_widget_should_layout (child))
+    gtk_widget_allocate (child, width, height, baseline, NULL);
+}
+
+/* The width @pane asks for; returns whether that changed. */
+static gboolean
+set_pane_natural_width (GtkWidget *pane,
+                        int        width)
+{
+  if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (pane), PANE_WIDTH_KEY)) == width)
+    return FALSE;
+
+  g_object_set_data (G_OBJECT (pane), PANE_WIDTH_KEY, GINT_TO_POINTER (width));
+  gtk_widget_queue_resize (pane);
+  return TRUE;
+}
+
+/* The sidebar and the list as wide as the user made them, or, when @width (the three panes')
+ * has no room for that and the reading pane's minimum, narrower: each gives up a share of
+ * what it has above its minimum. */
+static void
+fit_pane_widths (PetrelWindow *self,
+                 int           width)
+{
+  int sidebar_width = self->sidebar_width;
+  int list_width = self->list_width;
+  int excess = sidebar_width + list_width + 2 + READER_MIN_WIDTH - width;
+
+  if (excess > 0)
+    {
+      int sidebar_slack = sidebar_width - SIDEBAR_MIN_WIDTH;
+      int list_slack = list_width - LIST_MIN_WIDTH;
+      int cut = MIN (excess, sidebar_slack + list_slack);
+      int sidebar_cut = sidebar_slack + list_slack > 0
+                        ? cut * sidebar_slack / (sidebar_slack + list_slack) : 0;
+
+      sidebar_width -= sidebar_cut;
+      list_width -= cut - sidebar_cut;
+    }
+
+  set_pane_natural_width (self->sidebar_pane, sidebar_width);
+  set_pane_natural_width (self->list_pane, list_width);
+}
+
+static void
+allocate_mail_pane (GtkWidget *widget,
+                    int        width,
+                    int        height,
+                    int        baseline)
+{
+  GtkWidget *child = gtk_widget_get_first_child (widget);
+  PetrelWindow *self = PETREL_WINDOW (gtk_widget_get_root (widget));
+
+  if (child == NULL || !gtk_widget_should_layout (child))
+    return;
+
+  fit_pane_widths (self, width);
+  gtk_widget_allocate (child, width, height, baseline, NULL);
+}
+
+static void
+measure_mail_pane (GtkWidget      *widget,
+                   GtkOrientation  orientation,
+                   int             for_size,
+                   int            *minimum,
+                   int            *natural,
+                   int            *minimum_baseline,
+                   int            *natural_baseline)
+{
+  GtkWidget *child = gtk_widget_get_first_child (widget);
+
+  *minimum = *natural = 0;
+  if (child != NULL && gtk_widget_should_layout (child))
+    gtk_widget_measure (child, orientation, for_size, minimum, natural, NULL, NULL);
+  *minimum_baseline = -1;
+  *natural_baseline = -1;
+}
+
+static void
+set_pane_widths (PetrelWindow *self,
+                 int           sidebar_width,
+                 int           list_width)
+{
+  sidebar_width = CLAMP (sidebar_width, SIDEBAR_MIN_WIDTH, SIDEBAR_MAX_WIDTH);
+  list_width = CLAMP (list_width, LIST_MIN_WIDTH, LIST_MAX_WIDTH);
+  if (sidebar_width == self->sidebar_width && list_width == self->list_width)
+    return;
+
+  self->sidebar_width = sidebar_width;
+  self->list_width = list_width;
+  if (gtk_widget_get_width (self->mail_pane) > 0)
+    fit_pane_widths (self, gtk_widget_get_width (self->mail_pane));
+  else
+    {
+      set_pane_natural_width (self->sidebar_pane, sidebar_width);
+      set_pane_natural_width (self->list_pane, list_width);
+    }
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "pane-widths",
+                                      g_variant_new ("(ii)", sidebar_width, list_width));
+}
+
+static void
+save_pane_widths (PetrelWindow *self)
+{
+  if (self->settings == NULL)
+    return;
+
+  g_settings_set_int (self->settings, "sidebar-width", self->sidebar_width);
+  g_settings_set_int (self->settings, "message-list-width", self->list_width);
+}
+
+/* Where the pointer of @gesture is, in the window: the divider moves with the drag, so its
+ * own coordinates would not do. */
+static int
+drag_window_x (PetrelWindow *self,
+               GtkGesture   *gesture)
+{
+  GtkWidget *widget = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  GdkEventSequence *sequence = gtk_gesture_single_get_current_sequence (
+    GTK_GESTURE_SINGLE (gesture));
+  double x = 0, y = 0;
+
+  if (!gtk_gesture_get_point (gesture, sequence, &x, &y) ||
+      !gtk_widget_translate_coordinates (widget, GTK_WIDGET (self), x, y, &x, &y))
+    return self->drag_start_x;
+
+  return (int) x;
+}
+
+static void
+on_handle_drag_begin_cb (GtkGestureDrag *gesture,
+                         double          x,
+                         double          y,
+                         PetrelWindow   *self)
+{
+  GtkWidget *handle = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  AdwLeaflet *leaflet = handle == self->sidebar_handle ? self->outer_leaflet
+                                                       : self->inner_leaflet;
+
+  if (adw_leaflet_get_folded (leaflet))
+    {
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  self->drag_start_x = drag_window_x (self, GTK_GESTURE (gesture));
+  self->drag_start_width = handle == self->sidebar_handle
+                           ? gtk_widget_get_width (self->sidebar_pane)
+                           : gtk_widget_get_width (self->list_pane);
+}
+
+static void
+on_handle_drag_update_cb (GtkGestureDrag *gesture,
+                          double          offset_x,
+                          double          offset_y,
+                          PetrelWindow   *self)
+{
+  GtkWidget *handle = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  int delta = drag_window_x (self, GTK_GESTURE (gesture)) - self->drag_start_x;
+  int width;
+
+  if (gtk_widget_get_direction (handle) == GTK_TEXT_DIR_RTL)
+    delta = -delta;
+  width = self->drag_start_width + delta;
+
+  /* Never so wide that the leaflets fold: the reading pane keeps its minimum. */
+  if (handle == self->sidebar_handle)
+    {
+      int room = gtk_widget_get_width (GTK_WIDGET (self->outer_leaflet)) -
+                 gtk_widget_get_width (handle) - gtk_widget_get_width (self->list_pane) -
+                 gtk_widget_get_width (self->list_handle) - READER_MIN_WIDTH;
+
+      set_pane_widths (self, MIN (width, MAX (room, SIDEBAR_MIN_WIDTH)), self->list_width);
+    }
+  else
+    {
+      int room = gtk_widget_get_width (GTK_WIDGET (self->inner_leaflet)) -
+                 gtk_widget_get_width (handle) - READER_MIN_WIDTH;
+
+      set_pane_widths (self, self->sidebar_width, MIN (width, MAX (room, LIST_MIN_WIDTH)));
+    }
+}
+
+static void
+on_handle_drag_end_cb (GtkGestureDrag *gesture,
+                       double          offset_x,
+                       double          offset_y,
+                       PetrelWindow   *self)
+{
+  save_pane_widths (self);
+}
+
+static void
+setup_pane_handle (PetrelWindow *self,
+                   GtkWidget    *handle)
+{
+  GtkGesture *drag = gtk_gesture_drag_new ();
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_handle_drag_begin_cb), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_handle_drag_update_cb), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_handle_drag_end_cb), self);
+  gtk_widget_add_controller (handle, GTK_EVENT_CONTROLLER (drag));
+  gtk_widget_set_cursor_from_name (handle, "col-resize");
+}
+
+/* win.pane-widths: the state is (sidebar width, message list width); changing it (the
+ * application's D-Bus action export lets tests do so) sets and remembers them. */
+static void
+pane_widths_change_state (GSimpleAction *action,
+                          GVariant      *value,
+                          gpointer       user_data)
+{
+  PetrelWindow *self = PETREL_WINDOW (user_data);
+  int sidebar_width, list_width;
+
+  g_simple_action_set_state (action, value);
+  g_variant_get (value, "(ii)", &sidebar_width, &list_width);
+  if (sidebar_width != self->sidebar_width || list_width != self->list_width)
+    {
+      set_pane_widths (self, sidebar_width, list_width);
+      save_pane_widths (self);
+    }
+}
+
+/* win.visible-panes: which panes are on screen, "folders", "messages" and "message" joined
+ * with commas (all three on a wide window, one on a narrow one), for assistive technologies
+ * and tests, which cannot tell a folded leaflet's hidden pages from its visible one. */
+static void
+update_visible_panes (PetrelWindow *self)
+{
+  gboolean outer_folded = adw_leaflet_get_folded (self->outer_leaflet);
+  gboolean inner_folded = adw_leaflet_get_folded (self->inner_leaflet);
+  GtkWidget *outer_child = adw_leaflet_get_visible_child (self->outer_leaflet);
+  GtkWidget *inner_child = adw_leaflet_get_visible_child (self->inner_leaflet);
+  gboolean inner_shown = !outer_folded || outer_child == GTK_WIDGET (self->inner_leaflet);
+  g_autoptr(GStrvBuilder) panes = g_strv_builder_new ();
+  g_auto(GStrv) names = NULL;
+  g_autofree char *state = NULL;
+
+  if (!outer_folded || outer_child == self->sidebar_pane)
+    g_strv_builder_add (panes, "folders");
+  if (inner_shown && (!inner_folded || inner_child == self->list_pane))
+    g_strv_builder_add (panes, "messages");
+  if (inner_shown && (!inner_folded || inner_child == self->reader_pane))
+    g_strv_builder_add (panes, "message");
+  names = g_strv_builder_end (panes);
+  state = g_strjoinv (",", names);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                                          "visible-panes")),
+                             g_variant_new_string (state));
+}
+
+/* Read only: the leaflets say which panes show. */
+static void
+visible_panes_change_state (GSimpleAction *action,
+                            GVariant      *value,
+                            gpointer       user_data)
+{
+}
+
+static const GActionEntry pane_actions[] = {
+  { "pane-widths", NULL, "(ii)", "(0, 0)", pane_widths_change_state, { 0 } },
+  { "visible-panes", NULL, NULL, "''", visible_panes_change_state, { 0 } },
+};
+
+static void
+setup_panes (PetrelWindow *self)
+{
+  int sidebar_width = 230, list_width = 370;
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), pane_actions,
+                                   G_N_ELEMENTS (pane_actions), self);
+
+  if (self->settings != NULL)
+    {
+      sidebar_width = g_settings_get_int (self->settings, "sidebar-width");
+      list_width = g_settings_get_int (self->settings, "message-list-width");
+    }
+
+  gtk_widget_set_layout_manager (self->mail_pane,
+                                 gtk_custom_layout_new (NULL, measure_mail_pane,
+                                                        allocate_mail_pane));
+  gtk_widget_set_layout_manager (self->sidebar_pane,
+                                 gtk_custom_layout_new (NULL, measure_pane, allocate_pane));
+  gtk_widget_set_layout_manager (self->list_pane,
+                                 gtk_custom_layout_new (NULL, measure_pane, allocate_pane));
+  /* No width set: the reading pane asks for its minimum and gets the rest. */
+  gtk_widget_set_layout_manager (self->reader_pane,
+                                 gtk_custom_layout_new (NULL, measure_pane, allocate_pane));
+  g_signal_connect_object (self->outer_leaflet, "notify::folded",
+                           G_CALLBACK (update_visible_panes), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->outer_leaflet, "notify::visible-child",
+                           G_CALLBACK (update_visible_panes), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->inner_leaflet, "notify::folded",
+                           G_CALLBACK (update_visible_panes), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->inner_leaflet, "notify::visible-child",
+                           G_CALLBACK (update_visible_panes), self, G_CONNECT_SWAPPED);
+  setup_pane_handle (self, self->sidebar_handle);
+  setup_pane_handle (self, self->list_handle);
+  set_pane_widths (self, sidebar_width, list_width);
+  update_visible_panes (self);
+}
+
 /* Actions */
 
 static void
@@ -3777,7 +4521,7 @@ search_action (GtkWidget  *widget,
     return;
 
   if (adw_leaflet_get_folded (self->inner_leaflet))
-    adw_leaflet_set_visible_child (self->inner_leaflet, self->list_clamp);
+    adw_leaflet_set_visible_child (self->inner_leaflet, self->list_pane);
   if (adw_leaflet_get_folded (self->outer_leaflet))
     adw_leaflet_set_visible_child (self->outer_leaflet, GTK_WIDGET (self->inner_leaflet));
   gtk_toggle_button_set_active (self->search_button, TRUE);
@@ -3810,7 +4554,7 @@ cycle_pane (PetrelWindow *self,
       else if (next > 0 && adw_leaflet_get_folded (self->outer_leaflet))
         adw_leaflet_set_visible_child (self->outer_leaflet, GTK_WIDGET (self->inner_leaflet));
       if (next == 1 && adw_leaflet_get_folded (self->inner_leaflet))
-        adw_leaflet_set_visible_child (self->inner_leaflet, self->list_clamp);
+        adw_leaflet_set_visible_child (self->inner_leaflet, self->list_pane);
       else if (next == 2 && adw_leaflet_get_folded (self->inner_leaflet))
         adw_leaflet_set_visible_child (self->inner_leaflet, self->reader_pane);
 
@@ -3862,7 +4606,7 @@ show_list_action (GtkWidget  *widget,
 {
   PetrelWindow *self = PETREL_WINDOW (widget);
 
-  adw_leaflet_set_visible_child (self->inner_leaflet, self->list_clamp);
+  adw_leaflet_set_visible_child (self->inner_leaflet, self->list_pane);
 }
 
 static void
@@ -3890,11 +4634,7 @@ petrel_window_close_request (GtkWindow *window)
       g_settings_set_int (self->settings, "window-height", height);
       g_settings_set_boolean (self->settings, "window-maximized",
                               gtk_window_is_maximized (window));
-      if (self->folder != NULL &&
-          !petrel_demo_is_demo (petrel_folder_get_account (self->folder)))
-        g_settings_set (self->settings, "selected-folder", "(ss)",
-                        petrel_account_get_id (petrel_folder_get_account (self->folder)),
-                        petrel_folder_get_path (self->folder));
+      remember_shown_folder (self);
     }
 
   /* Run in background: the window hides, its accounts go on syncing (and notifying); the
@@ -4007,7 +4747,15 @@ petrel_window_dispose (GObject *object)
   g_clear_object (&self->folder);
   g_clear_handle_id (&self->all_unread_id, g_source_remove);
   g_clear_handle_id (&self->sync_timer_id, g_source_remove);
+  if (self->move_popover != NULL)
+    {
+      gtk_widget_unparent (GTK_WIDGET (self->move_popover));
+      self->move_popover = NULL;
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), PETREL_TYPE_WINDOW);
+  g_clear_object (&self->more_menu);
+  g_clear_object (&self->flag_section);
+  g_clear_object (&self->narrow_section);
   g_clear_object (&self->sidebar_selection);
   g_clear_object (&self->tree);
   g_clear_object (&self->message_selection);
@@ -4044,8 +4792,11 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, outer_leaflet);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, inner_leaflet);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, mail_pane);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, sidebar_pane);
-  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, list_clamp);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, sidebar_handle);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, list_handle);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, reader_pane);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, sidebar_view);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, message_view);
@@ -4057,14 +4808,8 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, list_empty_page);
   gtk_widget_class_bind_template_child (widget_class, PetrelWindow, reader);
-  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, star_button);
-  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, unread_button);
-  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, move_button);
-  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, move_popover);
-  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, move_list);
-  gtk_widget_class_bind_template_callback (widget_class, on_move_popover_show_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_move_row_activated_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_move_popover_map_cb);
+  gtk_widget_class_bind_template_child (widget_class, PetrelWindow, more_button);
+  gtk_widget_class_bind_template_callback (widget_class, invert_boolean);
 
   petrel_window_compose_install_actions (widget_class);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
@@ -4074,9 +4819,6 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.focus-next-pane", NULL, focus_pane_action);
   gtk_widget_class_install_action (widget_class, "win.focus-previous-pane", NULL,
                                    focus_pane_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, 0, "win.focus-next-pane", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, GDK_SHIFT_MASK,
-                                       "win.focus-previous-pane", NULL);
   gtk_widget_class_install_action (widget_class, "win.previous-message", NULL,
                                    previous_message_action);
   gtk_widget_class_install_action (widget_class, "win.show-folders", NULL, show_folders_action);
@@ -4085,12 +4827,15 @@ petrel_window_class_init (PetrelWindowClass *klass)
                                    add_account_help_action);
   gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive_action);
   gtk_widget_class_install_action (widget_class, "win.junk", NULL, junk_action);
+  gtk_widget_class_install_action (widget_class, "win.move-to-menu", NULL, move_to_menu_action);
   gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-star", NULL, toggle_star_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-unread", NULL,
                                    toggle_unread_action);
   gtk_widget_class_install_action (widget_class, "win.undo", "s", undo_action);
   gtk_widget_class_install_action (widget_class, "win.undo-change", "(sxx)", undo_change_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-changes", "a(sxx)",
+                                   undo_changes_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.sync", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -4151,6 +4896,9 @@ petrel_window_init (PetrelWindow *self)
       on_density_changed_cb (self->settings, "density", self);
     }
   petrel_reader_set_show_conversations (self->reader, self->conversations);
+  setup_panes (self);
+  build_more_menu (self);
+  build_move_popover (self);
 
   /* Sidebar: accounts, each with its folder tree. */
   self->tree = gtk_tree_list_model_new (G_LIST_MODEL (gtk_flatten_list_model_new (
@@ -4189,6 +4937,18 @@ petrel_window_init (PetrelWindow *self)
   /* Organising: actions in the window's action group, so menus, drops and tests share them. */
   g_action_map_add_action_entries (G_ACTION_MAP (self), organise_actions,
                                    G_N_ELEMENTS (organise_actions), self);
+  /* F6 before any child sees it: a GtkPaned inside a pane (the reader's inline composer) would
+   * otherwise keep it for its own focus cycling. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_F6, 0),
+                      gtk_named_action_new ("win.focus-next-pane")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_F6, GDK_SHIFT_MASK),
+                      gtk_named_action_new ("win.focus-previous-pane")));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+
   shortcuts = gtk_shortcut_controller_new ();
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
                                         gtk_shortcut_new (gtk_shortcut_trigger_parse_string (
@@ -4246,6 +5006,19 @@ petrel_window_get_selected_message (PetrelWindow *self)
   g_return_val_if_fail (PETREL_IS_WINDOW (self), NULL);
 
   return petrel_reader_get_message (self->reader);
+}
+
+/**
+ * petrel_window_get_reader:
+ *
+ * Returns: (transfer none): the reading pane, where replies are written inline
+ */
+PetrelReader *
+petrel_window_get_reader (PetrelWindow *self)
+{
+  g_return_val_if_fail (PETREL_IS_WINDOW (self), NULL);
+
+  return self->reader;
 }
 
 /**

@@ -366,7 +366,7 @@ def main():
                     app.root, lambda n: n.roleName.endswith('menu item'))], timeout=10) or []
 
             menu_names = []
-            for name in ('Main Menu', 'Move to…'):
+            for name in ('Main Menu', 'More Actions'):
                 button = innermost(name)
                 if not ok.check(button is not None, 'the “%s” button is on screen' % name):
                     continue

@@ -189,17 +189,25 @@ def main():
                 return None
             ok.check(app.wait_for(starred_row) is not None,
                      'after S the row of “%s” is marked Starred' % third)
-            ok.check(app.wait_for(lambda: find(window, name='Unstar', role='push button'))
-                     is not None, 'the Star button turns into Unstar')
+            def menu_item(name):
+                return next(iter(petrelui.walk(app.root, lambda n: n.name == name and
+                                               n.roleName == 'menu item', limit=1)), None)
+
+            more = find(window, name='More Actions', role='push button')
+            ok.check(more is not None, 'the reading pane has a More Actions button')
+            if more is not None:
+                more.click()
+            ok.check(app.wait_for(lambda: menu_item('Unstar')) is not None,
+                     'its Star item turns into Unstar')
             petrelui.screenshot('actions-starred', crop=window)
 
-            # Move to…: the popover lists the account's folders. (Choosing one is not driven
+            # Move To…: the popover lists the account's folders. (Choosing one is not driven
             # here: under Xvfb the popover's rows report positions relative to its own surface
             # and keys do not reach it, so neither a click nor the keyboard lands.)
-            move = find(window, name='Move to…', role='push button')
-            ok.check(move is not None, 'there is a Move to… button')
+            move = menu_item('Move To…')
+            ok.check(move is not None, 'the More Actions menu has Move To…')
             if move is not None:
-                move.click()
+                move.doActionNamed('click')
             junk = app.wait_for(lambda: find(window, name='Junk', role='list item'))
             ok.check(junk is not None, 'the Move to… popover lists the folders, Junk among them')
             petrelui.screenshot('actions-move-to', crop=window)
