@@ -412,6 +412,50 @@ address_from_row (PetrelAccountAssistant *self)
   return dup_row_text (self->address_row);
 }
 
+static gboolean
+provider_has_servers (PetrelOAuth2Provider *provider)
+{
+  return provider != NULL &&
+         petrel_oauth2_provider_get_server_host (provider, PETREL_ACCOUNT_SERVER_IMAP) != NULL &&
+         petrel_oauth2_provider_get_server_host (provider, PETREL_ACCOUNT_SERVER_SMTP) != NULL;
+}
+
+/* An OAuth2 provider that names its servers needs no discovery (which would ask other hosts
+ * about the domain): its settings, as `petrel-cli account add --oauth2` takes them. */
+static void
+use_provider_servers (PetrelAccountAssistant *self,
+                      const char             *address)
+{
+  g_autofree char *title = NULL;
+
+  fill_servers (self, NULL, address);
+  gtk_editable_set_text (GTK_EDITABLE (self->imap_host_row),
+                         petrel_oauth2_provider_get_server_host (self->provider,
+                                                                 PETREL_ACCOUNT_SERVER_IMAP));
+  gtk_editable_set_text (GTK_EDITABLE (self->smtp_host_row),
+                         petrel_oauth2_provider_get_server_host (self->provider,
+                                                                 PETREL_ACCOUNT_SERVER_SMTP));
+  gtk_spin_button_set_value (self->imap_port_spin,
+                             petrel_oauth2_provider_get_server_port (self->provider,
+                                                                     PETREL_ACCOUNT_SERVER_IMAP));
+  gtk_spin_button_set_value (self->smtp_port_spin,
+                             petrel_oauth2_provider_get_server_port (self->provider,
+                                                                     PETREL_ACCOUNT_SERVER_SMTP));
+  set_security_row (self->imap_security_row,
+                    petrel_oauth2_provider_get_server_security (self->provider,
+                                                                PETREL_ACCOUNT_SERVER_IMAP));
+  set_security_row (self->smtp_security_row,
+                    petrel_oauth2_provider_get_server_security (self->provider,
+                                                                PETREL_ACCOUNT_SERVER_SMTP));
+
+  /* Translators: %s is a mail provider, e.g. "Google" */
+  title = g_strdup_printf (_("The settings of %s"),
+                           petrel_oauth2_provider_get_name (self->provider));
+  show_servers (self, title, _("Petrel knows this provider’s servers. “Sign In” opens your web "
+                               "browser."),
+                "emblem-ok-symbolic", NULL);
+}
+
 static void
 on_discover_cb (GObject      *object,
                 GAsyncResult *result,
@@ -995,6 +1039,8 @@ next_action (GtkWidget  *widget,
       /* Back from a wrong password with the same address: the servers are known. */
       if (g_strcmp0 (address, self->discovered_for) == 0)
         start_login_test (self);
+      else if (provider_has_servers (self->provider))
+        use_provider_servers (self, address);
       else
         start_discovery (self);
       break;
