@@ -116,9 +116,17 @@ update (PetrelMessageRow *self)
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->thread_count), tooltip);
     }
 
+  /* With the folder (or account) under it, the snippet takes one line, not two: the rows keep
+   * one height without a blank line between the snippet and the folder. */
   gtk_widget_set_visible (GTK_WIDGET (self->folder), self->folder_label != NULL);
+  gtk_label_set_lines (self->snippet, self->folder_label != NULL ? 1 : 2);
   if (self->folder_label != NULL)
-    gtk_label_set_label (self->folder, self->folder_label);
+    {
+      gtk_label_set_label (self->folder, self->folder_label);
+      gtk_widget_add_css_class (GTK_WIDGET (self), "with-folder");
+    }
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "with-folder");
 
   /* What a screen reader says after the labels. */
   marks = g_string_new (NULL);
