@@ -17,6 +17,7 @@
 #include <signal.h>
 
 #include "mime/petrel-mime-text.h"
+#include "sync/petrel-changes.h"
 #include "sync/petrel-sync.h"
 
 #include "petrel-cli-commands.h"
@@ -118,6 +119,31 @@ cli_command_sync (CliGlobals  *globals,
           g_autofree char *line = cli_one_line (sync_error->message);
 
           /* One failing account does not stop the others; the exit status tells. */
+          fprintf (stderr, "petrel-cli: %s: %s\n", petrel_account_get_id (account), line);
+          status = CLI_EXIT_ERROR;
+        }
+    }
+
+  /* A move between accounts deletes its originals only once the target holds the copies: a
+   * source synced before its target replays its half again now, not at its next sync. */
+  for (guint i = 0; accounts->len > 1 && i < accounts->len; i++)
+    {
+      PetrelAccount *account = g_ptr_array_index (accounts, i);
+      g_autoptr(GPtrArray) ops = petrel_changes_list_pending (account, NULL);
+      g_autoptr(GError) replay_error = NULL;
+      gboolean waiting = FALSE;
+
+      for (guint j = 0; ops != NULL && j < ops->len; j++)
+        {
+          PetrelStoreReplayOp *op = g_ptr_array_index (ops, j);
+
+          waiting |= g_strcmp0 (op->kind, "account-move-out") == 0 &&
+                     g_strcmp0 (op->state, "pending") == 0;
+        }
+      if (waiting && !petrel_changes_replay (account, NULL, NULL, &replay_error))
+        {
+          g_autofree char *line = cli_one_line (replay_error->message);
+
           fprintf (stderr, "petrel-cli: %s: %s\n", petrel_account_get_id (account), line);
           status = CLI_EXIT_ERROR;
         }

@@ -213,6 +213,16 @@ def main():
         t.check(len(sa.find('INBOX', mid(6))) == 1 and sb.find('INBOX', mid(6)) == [] and
                 sb.find('Archive', mid(6)) == [], 'an undone change never reaches a server')
 
+        # -- one sync of every account finishes a move whose source syncs before its target
+        r = cli('--offline', 'move', 'alice', 'INBOX', uid_of('alice', 'INBOX', 6), '--to',
+                'INBOX', '--to-account', 'bob')
+        t.check(r.returncode == 0, 'offline move of 6', r.stderr.decode())
+        r = cli('sync')
+        ok, why = exactly_once_in_bob(6)
+        t.check(r.returncode == 0 and ok and sa.find('INBOX', mid(6)) == [] and
+                pending('alice') == [] and pending('bob') == [],
+                'a single sync of alice then bob completes the move', (r.stderr.decode(), why))
+
         # -- a message whose body was never downloaded
         sa.append('INBOX', message(900), '(\\Seen)', date)
         originals[900] = sa.fetch('INBOX', sa.find('INBOX', mid(900))[0])
