@@ -4269,6 +4269,16 @@ set_pane_widths (PetrelWindow *self,
     }
   g_action_group_change_action_state (G_ACTION_GROUP (self), "pane-widths",
                                       g_variant_new ("(ii)", sidebar_width, list_width));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sidebar_handle),
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, (double) SIDEBAR_MIN_WIDTH,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, (double) SIDEBAR_MAX_WIDTH,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, (double) sidebar_width,
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_handle),
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, (double) LIST_MIN_WIDTH,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, (double) LIST_MAX_WIDTH,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, (double) list_width,
+                                  -1);
 }
 
 static void
@@ -4297,6 +4307,90 @@ drag_window_x (PetrelWindow *self,
     return self->drag_start_x;
 
   return (int) x;
+}
+
+/* Gives the pane before @handle the width @width, but never so much that the leaflets fold:
+ * the reading pane keeps its minimum. */
+static void
+resize_pane (PetrelWindow *self,
+             GtkWidget    *handle,
+             int           width)
+{
+  if (handle == self->sidebar_handle)
+    {
+      int room = gtk_widget_get_width (GTK_WIDGET (self->outer_leaflet)) -
+                 gtk_widget_get_width (handle) - gtk_widget_get_width (self->list_pane) -
+                 gtk_widget_get_width (self->list_handle) - READER_MIN_WIDTH;
+
+      set_pane_widths (self, MIN (width, MAX (room, SIDEBAR_MIN_WIDTH)), self->list_width);
+    }
+  else
+    {
+      int room = gtk_widget_get_width (GTK_WIDGET (self->inner_leaflet)) -
+                 gtk_widget_get_width (handle) - READER_MIN_WIDTH;
+
+      set_pane_widths (self, self->sidebar_width, MIN (width, MAX (room, LIST_MIN_WIDTH)));
+    }
+}
+
+/* The keyboard way of dragging a divider (it takes the focus with F8): Left and Right move it
+ * 10 pixels (Ctrl: 50), Home and End as far as it goes. */
+static gboolean
+on_handle_key_pressed_cb (GtkEventControllerKey *controller,
+                          guint                  keyval,
+                          guint                  keycode,
+                          GdkModifierType        state,
+                          PetrelWindow          *self)
+{
+  GtkWidget *handle = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  gboolean sidebar = handle == self->sidebar_handle;
+  int width = sidebar ? self->sidebar_width : self->list_width;
+  int step = (state & GDK_CONTROL_MASK) != 0 ? 50 : 10;
+
+  if (gtk_widget_get_direction (handle) == GTK_TEXT_DIR_RTL)
+    step = -step;
+
+  switch (keyval)
+    {
+    case GDK_KEY_Left:
+    case GDK_KEY_KP_Left:
+      width -= step;
+      break;
+    case GDK_KEY_Right:
+    case GDK_KEY_KP_Right:
+      width += step;
+      break;
+    case GDK_KEY_Home:
+    case GDK_KEY_KP_Home:
+      width = sidebar ? SIDEBAR_MIN_WIDTH : LIST_MIN_WIDTH;
+      break;
+    case GDK_KEY_End:
+    case GDK_KEY_KP_End:
+      width = sidebar ? SIDEBAR_MAX_WIDTH : LIST_MAX_WIDTH;
+      break;
+    default:
+      return GDK_EVENT_PROPAGATE;
+    }
+
+  resize_pane (self, handle, width);
+  save_pane_widths (self);
+  return GDK_EVENT_STOP;
+}
+
+/* F8: the focus goes to the divider after the sidebar, then to the one after the list. */
+static void
+focus_divider_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  PetrelWindow *self = PETREL_WINDOW (widget);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *handle = focus == self->sidebar_handle ? self->list_handle : self->sidebar_handle;
+
+  if (adw_leaflet_get_folded (self->outer_leaflet) ||
+      (handle == self->list_handle && adw_leaflet_get_folded (self->inner_leaflet)) ||
+      !gtk_widget_grab_focus (handle))
+    gtk_widget_error_bell (widget);
 }
 
 static void
@@ -4335,23 +4429,7 @@ on_handle_drag_update_cb (GtkGestureDrag *gesture,
   if (gtk_widget_get_direction (handle) == GTK_TEXT_DIR_RTL)
     delta = -delta;
   width = self->drag_start_width + delta;
-
-  /* Never so wide that the leaflets fold: the reading pane keeps its minimum. */
-  if (handle == self->sidebar_handle)
-    {
-      int room = gtk_widget_get_width (GTK_WIDGET (self->outer_leaflet)) -
-                 gtk_widget_get_width (handle) - gtk_widget_get_width (self->list_pane) -
-                 gtk_widget_get_width (self->list_handle) - READER_MIN_WIDTH;
-
-      set_pane_widths (self, MIN (width, MAX (room, SIDEBAR_MIN_WIDTH)), self->list_width);
-    }
-  else
-    {
-      int room = gtk_widget_get_width (GTK_WIDGET (self->inner_leaflet)) -
-                 gtk_widget_get_width (handle) - READER_MIN_WIDTH;
-
-      set_pane_widths (self, self->sidebar_width, MIN (width, MAX (room, LIST_MIN_WIDTH)));
-    }
+  resize_pane (self, handle, width);
 }
 
 static void
@@ -4368,6 +4446,7 @@ setup_pane_handle (PetrelWindow *self,
                    GtkWidget    *handle)
 {
   GtkGesture *drag = gtk_gesture_drag_new ();
+  GtkEventController *key;
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_handle_drag_begin_cb), self);
@@ -4375,6 +4454,19 @@ setup_pane_handle (PetrelWindow *self,
   g_signal_connect (drag, "drag-end", G_CALLBACK (on_handle_drag_end_cb), self);
   gtk_widget_add_controller (handle, GTK_EVENT_CONTROLLER (drag));
   gtk_widget_set_cursor_from_name (handle, "col-resize");
+
+  key = gtk_event_controller_key_new ();
+  g_signal_connect (key, "key-pressed", G_CALLBACK (on_handle_key_pressed_cb), self);
+  gtk_widget_add_controller (handle, key);
+  gtk_widget_set_focusable (handle, TRUE);
+  gtk_widget_set_focus_on_click (handle, FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (handle),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  handle == self->sidebar_handle ? _("Width of the Folder List")
+                                                                 : _("Width of the Message List"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  _("Left and Right arrows change the width"),
+                                  -1);
 }
 
 /* win.pane-widths: the state is (sidebar width, message list width); changing it (the
@@ -4817,6 +4909,8 @@ petrel_window_class_init (PetrelWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.next-message", NULL, next_message_action);
   gtk_widget_class_install_action (widget_class, "win.focus-next-pane", NULL, focus_pane_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-divider", NULL,
+                                   focus_divider_action);
   gtk_widget_class_install_action (widget_class, "win.focus-previous-pane", NULL,
                                    focus_pane_action);
   gtk_widget_class_install_action (widget_class, "win.previous-message", NULL,
@@ -4947,6 +5041,9 @@ petrel_window_init (PetrelWindow *self)
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
     gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_F6, GDK_SHIFT_MASK),
                       gtk_named_action_new ("win.focus-previous-pane")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_F8, 0),
+                      gtk_named_action_new ("win.focus-divider")));
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
   shortcuts = gtk_shortcut_controller_new ();

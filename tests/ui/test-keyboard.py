@@ -129,6 +129,34 @@ def main():
                 ok.check(seen == ['sidebar', 'reader'],
                          'Shift+F6 goes back: the sidebar, the reading pane (%r)' % seen)
 
+                # F8 gives the divider after the sidebar the focus; arrows resize the pane.
+                def list_x():
+                    view = petrelui.find_showing(window, name='Messages', role='list')
+                    return view.position[0] if view is not None else None
+
+                before = list_x()
+                rawinput.pressKey('F8')
+                time.sleep(0.5)
+                divider = app.wait_for(lambda: focused(window), timeout=5)
+                ok.check(divider is not None and divider.name == 'Width of the Folder List',
+                         'F8 focuses the divider after the sidebar (%r)'
+                         % (divider.name if divider is not None else None))
+                for _ in range(3):
+                    rawinput.pressKey('Right')
+                    time.sleep(0.2)
+                after = app.wait_for(lambda: list_x() if list_x() != before else None,
+                                     timeout=5)
+                ok.check(before is not None and after == before + 30,
+                         'three presses of Right widen the sidebar by 30 pixels (list at %r → %r)'
+                         % (before, after))
+                rawinput.pressKey('F8')
+                time.sleep(0.5)
+                divider = focused(window)
+                ok.check(divider is not None and divider.name == 'Width of the Message List',
+                         'F8 again: the divider after the message list')
+                rawinput.pressKey('F6')
+                time.sleep(0.5)
+
                 # Drafts: a double click opens the draft in the composer.
                 drafts = app.wait_for(lambda: find(window, name='Drafts', role='label'))
                 ok.check(drafts is not None, 'Drafts is in the sidebar')
