@@ -1,6 +1,7 @@
 # clitest.py: shared helpers for the petrel-cli tests (tests/cli/test-cli-*.py): TAP output,
-# petrel-cli runs, the real loopback servers (tests/support/petrel_servers.py) and adding an
-# account against them. A test imports it after putting its own directory on sys.path.
+# petrel-cli runs, the real loopback servers (tests/support/petrel_servers.py), adding an
+# account against them and reading what they hold over IMAP of its own. A test imports it
+# after putting its own directory on sys.path (which also puts tests/support on it).
 #
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -8,6 +9,7 @@
 import imaplib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -58,6 +60,23 @@ def cli(data_dir, *args, stdin=b'', env=None, timeout=300, check=False):
     return r
 
 
+class Cli:
+    """petrel-cli with the data dir DATA_DIR."""
+
+    def __init__(self, data_dir):
+        self.data_dir = data_dir
+
+    def __call__(self, *args, stdin=b'', env=None):
+        return cli(self.data_dir, *args, stdin=stdin, env=env)
+
+    def json(self, *args):
+        """The JSON objects `--json ARGS…` prints; a failure raises."""
+        r = self('--json', *args)
+        if r.returncode != 0:
+            raise AssertionError('%s: %s' % (args, r.stderr.decode(errors='replace')))
+        return json_lines(r)
+
+
 def json_lines(r):
     """The JSON objects of a `--json` run's output, one a line."""
     return [json.loads(line) for line in r.stdout.decode().splitlines() if line.strip()]
@@ -101,6 +120,51 @@ def imap_login(servers, user):
     m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
     m.login(user['user'], user['password'])
     return m
+
+
+class Server:
+    """What the server really holds for USER, over an IMAP connection of its own (M)."""
+
+    def __init__(self, servers, user):
+        self.m = imap_login(servers, user)
+
+    def messages(self, folder):
+        """{uid: (subject, flags without \\Recent)} of FOLDER; None when it cannot be
+        selected."""
+        typ, _ = self.m.select('"%s"' % folder, readonly=True)
+        if typ != 'OK':
+            return None
+        typ, data = self.m.uid('FETCH', '1:*', '(UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])')
+        out = {}
+        for item in data:
+            if isinstance(item, tuple):
+                head = item[0].decode()
+                uid = int(re.search(r'UID (\d+)', head).group(1))
+                flags = set(re.search(r'FLAGS \(([^)]*)\)', head).group(1).split()) - {'\\Recent'}
+                subject = item[1].decode(errors='replace').split(':', 1)[-1].strip()
+                out[uid] = (subject, flags)
+        self.m.unselect()
+        return out
+
+    def subjects(self, folder):
+        """The subjects in FOLDER, sorted; None when it cannot be selected."""
+        msgs = self.messages(folder)
+        return None if msgs is None else sorted(s for s, _ in msgs.values())
+
+    def folders(self):
+        """The names of all mailboxes, as the server has them."""
+        typ, data = self.m.list('""', '*')
+        names = set()
+        for line in data:
+            # (\Attrs) "delim" name, the name quoted when it has spaces
+            name = re.match(r'\(.*?\) (?:"."|NIL) (.*)$', line.decode()).group(1)
+            if name.startswith('"'):
+                name = name[1:-1].replace('\\"', '"').replace('\\\\', '\\')
+            names.add(name)
+        return names
+
+    def close(self):
+        self.m.logout()
 
 
 def free_port():

@@ -6,67 +6,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 import os
-import re
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clitest as C  # noqa: E402
 from clitest import petrel_servers  # noqa: E402
-
-
-class Cli:
-    def __init__(self, data_dir):
-        self.data_dir = data_dir
-
-    def __call__(self, *args, stdin=b''):
-        return C.cli(self.data_dir, *args, stdin=stdin)
-
-    def json(self, *args):
-        r = self('--json', *args)
-        if r.returncode != 0:
-            raise AssertionError('%s: %s' % (args, r.stderr.decode()))
-        return C.json_lines(r)
-
-
-class Server:
-    """A second, independent IMAP connection: what the server really holds."""
-
-    def __init__(self, servers, user):
-        self.m = C.imap_login(servers, user)
-
-    def messages(self, folder):
-        typ, _ = self.m.select('"%s"' % folder, readonly=True)
-        if typ != 'OK':
-            return None
-        typ, data = self.m.uid('FETCH', '1:*', '(UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])')
-        out = {}
-        for item in data:
-            if isinstance(item, tuple):
-                head = item[0].decode()
-                uid = int(re.search(r'UID (\d+)', head).group(1))
-                flags = set(re.search(r'FLAGS \(([^)]*)\)', head).group(1).split()) - {'\\Recent'}
-                subject = item[1].decode(errors='replace').split(':', 1)[-1].strip()
-                out[uid] = (subject, flags)
-        return out
-
-    def subjects(self, folder):
-        msgs = self.messages(folder)
-        return None if msgs is None else sorted(s for s, _ in msgs.values())
-
-    def folders(self):
-        typ, data = self.m.list('""', '*')
-        names = set()
-        for line in data:
-            # (\Attrs) "delim" name, the name quoted when it has spaces
-            name = re.match(r'\(.*?\) (?:"."|NIL) (.*)$', line.decode()).group(1)
-            if name.startswith('"'):
-                name = name[1:-1].replace('\\"', '"').replace('\\\\', '\\')
-            names.add(name)
-        return names
-
-    def close(self):
-        self.m.logout()
 
 
 def local(cli, folder):
@@ -84,10 +29,10 @@ def main():
         return 77
 
     data_dir = tempfile.mkdtemp(prefix='petrel-changes-')
-    cli = Cli(data_dir)
+    cli = C.Cli(data_dir)
     alice = servers.user(0)
     try:
-        srv = Server(servers, alice)
+        srv = C.Server(servers, alice)
         for i in range(12):
             srv.m.append('INBOX', None, None,
                          b'From: s%d@example.test\r\nTo: alice@example.test\r\n'

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # test-cli-oauth2.py: `petrel-cli account add --oauth2` end to end. A small authorization
-# server written for this test (authorization code + PKCE, refresh, RFC 7662 introspection)
-# runs on loopback; Dovecot and the submission server accept its bearer tokens
+# server (tests/support/petrel_oauth2.py: authorization code + PKCE, refresh, RFC 7662
+# introspection) runs on loopback; Dovecot and the submission server accept its bearer tokens
 # (petrel-test-servers --oauth2-introspection); the provider is described in the data dir's
 # oauth2-providers.ini; the "browser" is PETREL_TEST_BROWSER (a script that follows the URL)
 # or, with --no-browser, this test reading the URL from stderr. Then sync (XOAUTH2 at
@@ -11,151 +11,28 @@
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import base64
-import hashlib
-import http.server
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
-import threading
-import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clitest as C  # noqa: E402
 from clitest import CLI, cli  # noqa: E402
+import petrel_oauth2  # noqa: E402  (tests/support, on the path through clitest)
 
-CLIENT_ID = 'petrel-cli-test'
 USER = 'alice'
-
-
-class Auth:
-    """State of the authorization server."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.codes = {}        # code -> (challenge, redirect_uri)
-        self.access = {}       # token -> user
-        self.refresh = {}      # token -> user
-        self.deny = False
-        self.counts = {'authorize': 0, 'code': 0, 'refresh': 0, 'introspect': 0,
-                       'introspect_active': 0, 'pkce_failures': 0}
-
-    def issue(self, with_refresh):
-        access, refresh = 'at-' + secrets.token_urlsafe(16), 'rt-' + secrets.token_urlsafe(16)
-        self.access[access] = USER
-        out = {'access_token': access, 'token_type': 'Bearer', 'expires_in': 3600,
-               'scope': 'mail'}
-        if with_refresh:
-            self.refresh[refresh] = USER
-            out['refresh_token'] = refresh
-        return out
-
-
-def make_handler(auth):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def reply(self, status, body, ctype='application/json', headers=()):
-            data = body.encode() if isinstance(body, str) else body
-            self.send_response(status)
-            self.send_header('Content-Type', ctype)
-            self.send_header('Content-Length', str(len(data)))
-            for k, v in headers:
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def form(self):
-            n = int(self.headers.get('Content-Length') or 0)
-            return dict(urllib.parse.parse_qsl(self.rfile.read(n).decode()))
-
-        def do_GET(self):
-            url = urllib.parse.urlsplit(self.path)
-            if url.path != '/authorize':
-                return self.reply(404, '{}')
-            q = dict(urllib.parse.parse_qsl(url.query))
-            with auth.lock:
-                auth.counts['authorize'] += 1
-                redirect = q.get('redirect_uri', '')
-                host = urllib.parse.urlsplit(redirect).hostname
-                if (q.get('client_id') != CLIENT_ID or q.get('response_type') != 'code' or
-                        q.get('code_challenge_method') != 'S256' or host not in
-                        ('127.0.0.1', '::1', 'localhost') or not q.get('state')):
-                    return self.reply(400, 'bad request', 'text/plain')
-                if auth.deny:
-                    params = {'error': 'access_denied', 'state': q['state']}
-                else:
-                    code = secrets.token_urlsafe(12)
-                    auth.codes[code] = (q['code_challenge'], redirect)
-                    params = {'code': code, 'state': q['state']}
-            sep = '&' if '?' in redirect else '?'
-            self.reply(302, '', 'text/plain',
-                       [('Location', redirect + sep + urllib.parse.urlencode(params))])
-
-        def do_POST(self):
-            f = self.form()
-            with auth.lock:
-                if self.path == '/introspect':
-                    auth.counts['introspect'] += 1
-                    user = auth.access.get(f.get('token'))
-                    if user:
-                        auth.counts['introspect_active'] += 1
-                        return self.reply(200, json.dumps({'active': True, 'username': user}))
-                    return self.reply(200, json.dumps({'active': False}))
-                if self.path != '/token':
-                    return self.reply(404, '{}')
-                grant = f.get('grant_type')
-                if f.get('client_id') != CLIENT_ID:
-                    return self.reply(401, json.dumps({'error': 'invalid_client'}))
-                if grant == 'authorization_code':
-                    auth.counts['code'] += 1
-                    entry = auth.codes.pop(f.get('code'), None)
-                    verifier = f.get('code_verifier', '')
-                    challenge = base64.urlsafe_b64encode(
-                        hashlib.sha256(verifier.encode()).digest()).decode().rstrip('=')
-                    if entry is None or entry[1] != f.get('redirect_uri'):
-                        return self.reply(400, json.dumps({'error': 'invalid_grant'}))
-                    if entry[0] != challenge:
-                        auth.counts['pkce_failures'] += 1
-                        return self.reply(400, json.dumps({'error': 'invalid_grant'}))
-                    return self.reply(200, json.dumps(auth.issue(True)))
-                if grant == 'refresh_token':
-                    auth.counts['refresh'] += 1
-                    if f.get('refresh_token') not in auth.refresh:
-                        return self.reply(400, json.dumps(
-                            {'error': 'invalid_grant', 'error_description': 'Token revoked'}))
-                    return self.reply(200, json.dumps(auth.issue(False)))
-                return self.reply(400, json.dumps({'error': 'unsupported_grant_type'}))
-
-    return Handler
-
-
-def files_contain(root, needle):
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            try:
-                with open(os.path.join(dirpath, name), 'rb') as f:
-                    if needle.encode() in f.read():
-                        return os.path.join(dirpath, name)
-            except OSError:
-                pass
-    return None
 
 
 def main():
     t = C.Tap()
-    auth = Auth()
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), make_handler(auth))
-    base = 'http://127.0.0.1:%d' % httpd.server_address[1]
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    servers = C.start_servers(args=['--oauth2-introspection', base + '/introspect'])
+    auth = petrel_oauth2.AuthorizationServer(USER).start()
+    base = auth.base
+    servers = C.start_servers(args=auth.introspection_args())
     if servers is None:
-        httpd.shutdown()
+        auth.stop()
         return 77
 
     d = tempfile.mkdtemp(prefix='petrel-oauth2-')
@@ -163,31 +40,12 @@ def main():
     alice, bob = servers.user(0), servers.user(1)
     try:
         with open(os.path.join(d, 'oauth2-providers.ini'), 'w') as f:
-            f.write('[Provider petrel-test]\n'
-                    'Name=Petrel Test\n'
-                    'AuthorizationEndpoint=%(base)s/authorize\n'
-                    'TokenEndpoint=%(base)s/token\n'
-                    'Scopes=mail offline\n'
-                    'Mechanism=xoauth2\n'
-                    'ClientId=%(client)s\n'
-                    'Imap=127.0.0.1:%(imaps)d\n'
-                    'ImapSecurity=tls\n'
-                    'Smtp=127.0.0.1:%(smtp)d\n'
-                    'SmtpSecurity=starttls\n'
-                    '[Provider petrel-bearer]\n'
-                    'Name=Petrel Bearer\n'
-                    'AuthorizationEndpoint=%(base)s/authorize\n'
-                    'TokenEndpoint=%(base)s/token\n'
-                    'Scopes=mail offline\n'
-                    'Mechanism=oauthbearer\n'
-                    'ClientId=%(client)s\n'
-                    'Imap=127.0.0.1:%(imap)d\n'
-                    'ImapSecurity=starttls\n'
-                    'Smtp=127.0.0.1:%(smtps)d\n'
-                    'SmtpSecurity=tls\n'
-                    % {'base': base, 'client': CLIENT_ID, 'imaps': servers.imaps_port,
-                       'smtp': servers.smtp_port, 'imap': servers.imap_port,
-                       'smtps': servers.smtps_port})
+            f.write(auth.provider('petrel-test', 'Petrel Test', 'xoauth2',
+                                  '127.0.0.1:%d' % servers.imaps_port, 'tls',
+                                  '127.0.0.1:%d' % servers.smtp_port, 'starttls') +
+                    auth.provider('petrel-bearer', 'Petrel Bearer', 'oauthbearer',
+                                  '127.0.0.1:%d' % servers.imap_port, 'starttls',
+                                  '127.0.0.1:%d' % servers.smtps_port, 'tls'))
 
         browser = os.path.join(tmp, 'browser')
         with open(browser, 'w') as f:
@@ -215,7 +73,7 @@ def main():
         text = open(ini).read() if os.path.exists(ini) else ''
         t.check('oauth2' in text and 'petrel-test' in text and str(servers.imaps_port) in text,
                 'account.ini has the provider and its servers', text)
-        leaked = [tok for tok in list(auth.refresh) + list(auth.access) if files_contain(d, tok)]
+        leaked = petrel_oauth2.leaked_tokens(auth, d)
         t.check(not leaked, 'no token in any file under the data dir', leaked)
 
         # -- sync with XOAUTH2 at Dovecot, send with XOAUTH2 at the submission server
@@ -295,7 +153,7 @@ def main():
                 r.stderr.decode())
     finally:
         servers.stop()
-        httpd.shutdown()
+        auth.stop()
 
     return t.finish()
 

@@ -123,44 +123,13 @@ class Relay:
         self.sock.close()
 
 
-class Cli:
-    def __init__(self, data_dir):
-        self.data_dir = data_dir
-
-    def __call__(self, *args):
-        return C.cli(self.data_dir, *args)
-
-    def json(self, *args):
-        r = self('--json', *args)
-        if r.returncode != 0:
-            raise AssertionError('%s: %s' % (args, r.stderr.decode(errors='replace')))
-        return C.json_lines(r)
-
+class Cli(C.Cli):
     def subjects(self, folder):
         return sorted(r['subject'] for r in self.json('list', 'alice', folder))
 
     def uid_of(self, folder, subject):
         return [r['uid'] for r in self.json('list', 'alice', folder)
                 if r['subject'] == subject][0]
-
-
-def server_subjects(m, folder):
-    typ, _ = m.select('"%s"' % folder, readonly=True)
-    if typ != 'OK':
-        return None
-    typ, data = m.uid('FETCH', '1:*', '(BODY.PEEK[HEADER.FIELDS (SUBJECT)])')
-    out = []
-    for item in data:
-        if isinstance(item, tuple):
-            out.append(item[1].decode(errors='replace').split(':', 1)[-1].strip())
-    m.unselect()
-    return sorted(out)
-
-
-def server_folders(m):
-    typ, data = m.list('""', '*')
-    return {re.match(rb'\(.*?\) (?:"."|NIL) "?(.*?)"?$', line).group(1).decode()
-            for line in data}
 
 
 def main():
@@ -174,7 +143,8 @@ def main():
     alice = servers.user(0)
     relay = Relay(servers.imap_direct_port)
     try:
-        m = C.imap_login(servers, alice)
+        srv = C.Server(servers, alice)
+        m = srv.m
         for name, _ in RENAMES:
             assert m.create(name.decode())[0] == 'OK', name
             # (The relay rewrites names anywhere in a line: none in the messages.)
@@ -241,21 +211,21 @@ def main():
         r = cli('move', 'alice', 'INBOX', str(cli.uid_of('INBOX', 'inbox 0')), '--to', bad_jjo)
         t.check(r.returncode == 0, 'move into a folder with a broken name',
                 r.stderr.decode(errors='replace'))
-        t.check(server_subjects(m, 'Bad&-Jjo') == ['inbox 0', 'kept in badjjo'] and
-                'inbox 0' not in server_subjects(m, 'INBOX'),
-                'the server has the message in that mailbox', server_subjects(m, 'Bad&-Jjo'))
+        t.check(srv.subjects('Bad&-Jjo') == ['inbox 0', 'kept in badjjo'] and
+                'inbox 0' not in srv.subjects('INBOX'),
+                'the server has the message in that mailbox', srv.subjects('Bad&-Jjo'))
         r = cli('move', 'alice', bad_jjo, str(uid), '--to', 'INBOX')
         t.check(r.returncode == 0, 'move out of it', r.stderr.decode(errors='replace'))
-        t.check(server_subjects(m, 'Bad&-Jjo') == ['inbox 0'] and
-                'kept in badjjo' in server_subjects(m, 'INBOX'),
-                'the server moved it out', server_subjects(m, 'Bad&-Jjo'))
+        t.check(srv.subjects('Bad&-Jjo') == ['inbox 0'] and
+                'kept in badjjo' in srv.subjects('INBOX'),
+                'the server moved it out', srv.subjects('Bad&-Jjo'))
         r = cli('move', 'alice', 'INBOX', str(cli.uid_of('INBOX', 'inbox 1')), '--to', 'Größe')
-        t.check(r.returncode == 0 and server_subjects(m, 'Gr&APYA3w-e') ==
+        t.check(r.returncode == 0 and srv.subjects('Gr&APYA3w-e') ==
                 ['inbox 1', 'kept in grapyawe'],
                 'move into a folder named in raw 8-bit UTF-8', r.stderr.decode(errors='replace'))
         r = cli('move', 'alice', legal, str(cli.uid_of(legal, 'kept in laokgal')), '--to',
                 'INBOX')
-        t.check(r.returncode == 0 and server_subjects(m, 'L&AOk-gal') == [],
+        t.check(r.returncode == 0 and srv.subjects('L&AOk-gal') == [],
                 'move out of a folder named in raw Latin-1', r.stderr.decode(errors='replace'))
         r = cli('sync', 'alice')
         t.check(r.returncode == 0 and cli.subjects(bad_jjo) == ['inbox 0'] and
@@ -269,7 +239,7 @@ def main():
         r = cli('folder', 'rename', 'alice', bad_jjo, 'Renamed')
         t.check(r.returncode == 0, 'rename a folder with a broken name',
                 r.stderr.decode(errors='replace'))
-        names = server_folders(m)
+        names = srv.folders()
         t.check('Renamed' in names and 'Bad&-Jjo' not in names, 'renamed on the server',
                 sorted(names))
         r = cli('sync', 'alice')
@@ -278,9 +248,9 @@ def main():
                 cli.subjects('Renamed') == ['inbox 0'],
                 'after a sync the renamed folder has its message', sorted(paths))
         r = cli('folder', 'delete', 'alice', legal)
-        t.check(r.returncode == 0 and 'L&AOk-gal' not in server_folders(m),
+        t.check(r.returncode == 0 and 'L&AOk-gal' not in srv.folders(),
                 'delete a folder named in raw Latin-1', r.stderr.decode(errors='replace'))
-        m.logout()
+        srv.close()
     finally:
         relay.close()
         servers.stop()

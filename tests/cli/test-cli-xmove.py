@@ -19,12 +19,7 @@ CRASHED = 137
 PROVISIONAL = 0x80000000
 
 
-class Server:
-    """A second, independent IMAP connection: what the server really holds."""
-
-    def __init__(self, servers, user):
-        self.m = C.imap_login(servers, user)
-
+class Server(C.Server):
     def find(self, folder, message_id):
         """UIDs of the messages with MESSAGE_ID in FOLDER."""
         typ, _ = self.m.select('"%s"' % folder, readonly=True)
@@ -52,9 +47,6 @@ class Server:
     def append(self, folder, raw, flags='', date=None):
         typ, _ = self.m.append(folder, flags or None, date, raw)
         assert typ == 'OK'
-
-    def close(self):
-        self.m.logout()
 
 
 def message(i, extra=b''):

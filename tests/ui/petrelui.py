@@ -74,6 +74,14 @@ def screenshot(name, crop=None):
     return path if r.returncode == 0 and os.path.exists(path) else None
 
 
+def keep_screenshot(path, name=None):
+    """Copy the screenshot PATH (as screenshot() returns it; None does nothing) into
+    data/screenshots as NAME (by default its own file name): what a person judges Petrel by."""
+    if path is not None:
+        shutil.copyfile(path, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'data',
+                                           'screenshots', name or os.path.basename(path)))
+
+
 def count_colours(path, area):
     """How many different colours the screenshot PATH has in AREA (x, y, width, height): a
     blank widget has one or two, rendered text and pictures many."""
@@ -282,6 +290,48 @@ def have_display():
     return False
 
 
+APP_ID = 'org.petrelmail.Petrel'
+
+
+def have_session_bus():
+    """Whether gdbus(1) can reach Petrel over the session bus; if not, prints TAP's skip line
+    (the test then returns 77)."""
+    if shutil.which('gdbus') is not None and os.environ.get('DBUS_SESSION_BUS_ADDRESS'):
+        return True
+    print('1..0 # SKIP no session bus (build-aux/keyring-session provides one)')
+    return False
+
+
+def window_actions(method, *args, path='/org/petrelmail/Petrel/window/1'):
+    """Call METHOD (Describe, Activate…) of the org.gtk.Actions the running Petrel exports at
+    PATH (its first window's) with ARGS in GVariant text, with gdbus(1); the finished run, its
+    output as text."""
+    return subprocess.run(['gdbus', 'call', '--session', '--dest', APP_ID, '--object-path', path,
+                           '--method', 'org.gtk.Actions.' + method] + list(args),
+                          capture_output=True, text=True, timeout=20)
+
+
+def activate(action, variant=None, path='/org/petrelmail/Petrel/window/1'):
+    """Activate the action ACTION of the running Petrel (by default a window action) over
+    D-Bus, the way the drop handlers and menus do; VARIANT is its parameter in GVariant text,
+    or None. Whether that worked."""
+    r = window_actions('Activate', action,
+                       '[<%s>]' % variant if variant is not None else '@av []', '{}', path=path)
+    if r.returncode != 0:
+        print('# gdbus: %s' % r.stderr.strip())
+    return r.returncode == 0
+
+
+def undo(window):
+    """Undo the last change: the Undo button of WINDOW's toast, or win.undo-last (Ctrl+Z) once
+    the toast is gone."""
+    button = find_showing(window, contains='Undo', role='push button')
+    if button is not None:
+        button.click()
+    else:
+        activate('undo-last')
+
+
 def start_servers(**kwargs):
     """The real loopback servers (tests/support/petrel_servers.py), started; None after
     printing TAP's skip line when there is no display or this machine cannot run them (the
@@ -296,6 +346,21 @@ def start_servers(**kwargs):
     except petrel_servers.Unavailable as e:
         print('1..0 # SKIP %s' % e)
         return None
+
+
+def run_with_servers(test, **kwargs):
+    """The whole of a UI test against the loopback servers: start them (KWARGS as
+    TestServers takes them), call TEST(ok, servers) with a new Tap, stop them. Returns the
+    test's exit status (77 when it is skipped)."""
+    servers = start_servers(**kwargs)
+    if servers is None:
+        return 77
+    ok = Tap()
+    try:
+        test(ok, servers)
+    finally:
+        servers.stop()
+    return ok.finish()
 
 
 def cli(data_dir, *args, stdin=None, timeout=120):
@@ -316,6 +381,52 @@ def add_account(data_dir, servers, user, account_id='alice', name='Alice at the 
                stdin=user['password'].encode())
 
 
+def accounts_in(data_dir):
+    """The ids of the accounts saved in DATA_DIR, sorted."""
+    d = os.path.join(data_dir, 'accounts')
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+class Form:
+    """The controls of NODE (a dialog, or the account assistant) of APP, found by their
+    accessible names once they show."""
+
+    def __init__(self, app, node):
+        self.app = app
+        self.node = node
+
+    def shown(self, timeout=30, **kw):
+        """The control matching KW (as find_showing takes them) once it shows, or None."""
+        return self.app.wait_for(lambda: find_showing(self.node, **kw), timeout=timeout)
+
+    def type_into(self, name, text, role='text'):
+        """Click the field NAME, select all it holds and type TEXT over it."""
+        from dogtail import rawinput
+        field = self.shown(timeout=None, name=name, role=role)
+        field.click()
+        rawinput.keyCombo('<Control>a')
+        rawinput.typeText(text)
+        return field
+
+    def press(self, name, timeout=30):
+        """Click the button NAME; whether there was one."""
+        button = self.shown(name=name, role='push button', timeout=timeout)
+        if button is not None:
+            # The button's own action: a pointer click near the bottom edge of the window can
+            # miss under Xvfb without a window manager.
+            button.doActionNamed('click')
+        return button is not None
+
+
+def add_and_sync(ok, data_dir, servers, user, **kwargs):
+    """add_account() of USER (KWARGS as it takes them), then its first sync with petrel-cli,
+    each a check of the Tap OK."""
+    r = add_account(data_dir, servers, user, **kwargs)
+    ok.check(r.returncode == 0, 'account added (%s)' % r.stderr.decode().strip())
+    r = cli(data_dir, 'sync', kwargs.get('account_id', 'alice'))
+    ok.check(r.returncode == 0, 'first sync (%s)' % r.stderr.decode().strip())
+
+
 def open_from_main_menu(app, window, item_name):
     """Click WINDOW's main menu button, then its item ITEM_NAME. Returns the item, or None
     when the menu has no such item."""
@@ -327,6 +438,22 @@ def open_from_main_menu(app, window, item_name):
     if item is not None:
         item.doActionNamed('click')
     return item
+
+
+def open_assistant(ok, app, name, email):
+    """Open the account assistant from the main menu of APP's main window and type NAME and
+    EMAIL into it, checking with the Tap OK that it opens. Returns the main window and a Form
+    of the assistant (None when it did not open)."""
+    window = app.wait_for_window('Petrel')
+    item = open_from_main_menu(app, window, 'Add an Account…')
+    ok.check(item is not None, 'the main menu has “Add an Account…”')
+    assistant = app.wait_for_window('Add Account')
+    if not ok.check(assistant is not None, 'it opens the account assistant'):
+        return window, None
+    form = Form(app, assistant)
+    form.type_into('Your Name', name)
+    form.type_into('Email Address', email)
+    return window, form
 
 
 def imap_login(servers, user):
@@ -364,9 +491,60 @@ def mailbox(servers, user, folder='INBOX'):
     return out
 
 
+def inbox_flags(servers, user):
+    """{subject: IMAP flags} of USER's INBOX on the loopback SERVERS."""
+    return {m['msg']['subject']: m['flags'] for m in mailbox(servers, user)}
+
+
+def two_accounts(ok, servers, data_dir, messages, folders=(), text='About %s.'):
+    """The first two users of the loopback SERVERS, alice and bob: MESSAGES, each (0 or 1,
+    subject, date), from Quinn Query in the INBOX of that user, their text TEXT % the subject
+    (each of FOLDERS created first where a user lacks it); then both added to DATA_DIR with
+    petrel-cli as 'alice' (“Alice at the lab”) and 'bob' (“Bob at home”), each a check of the
+    Tap OK. Returns [alice, bob]."""
+    users = [servers.user(0), servers.user(1)]
+    for user in users:
+        m = imap_login(servers, user)
+        try:
+            for folder in folders:
+                if folder not in str(m.list()[1]):
+                    m.create(folder)
+            for index, subject, date in messages:
+                if users[index] is user:
+                    raw = ('From: Quinn Query <quinn@example.test>\r\nTo: %s\r\nSubject: %s\r\n'
+                           'Date: %s\r\nMessage-ID: <%s@example.test>\r\n'
+                           'Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n'
+                           % (user['email'], subject, date, subject.replace(' ', '.').lower(),
+                              text % subject))
+                    m.append('INBOX', None, None, raw.encode())
+        finally:
+            m.logout()
+    for user, account_id, name in ((users[0], 'alice', 'Alice at the lab'),
+                                   (users[1], 'bob', 'Bob at home')):
+        r = add_account(data_dir, servers, user, account_id, name)
+        ok.check(r.returncode == 0, 'petrel-cli account add %s (%s)'
+                 % (account_id, r.stderr.decode().strip()))
+    return users
+
+
 def with_subject(msgs, subject):
     """The messages of MSGS (as mailbox() gives them) with the subject SUBJECT."""
     return [x for x in msgs if x['msg']['subject'] == subject]
+
+
+def check_reply(ok, app, servers, to_user, subject, parent, ancestors=()):
+    """Wait for the reply SUBJECT in TO_USER's INBOX on the loopback SERVERS and check, with
+    the Tap OK, that it came once, to them, with In-Reply-To PARENT and References naming
+    ANCESTORS and PARENT (Message-IDs). Returns the messages found, as mailbox() gives them."""
+    got = app.wait_for(lambda: with_subject(mailbox(servers, to_user), subject), timeout=60)
+    ok.check(got and len(got) == 1 and to_user['email'] in got[0]['msg']['To'],
+             'the reply reaches the sender once')
+    ok.check(got and got[0]['msg']['In-Reply-To'] == parent,
+             'read back over IMAP, it carries In-Reply-To')
+    refs = got[0]['msg']['References'] if got else ''
+    ok.check(refs and all(r in refs for r in tuple(ancestors) + (parent,)),
+             'and References (%r)' % refs)
+    return got
 
 
 def dump(node, depth=0):

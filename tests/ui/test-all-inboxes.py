@@ -11,9 +11,7 @@
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import imaplib
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,9 +19,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import petrelui  # noqa: E402
+from petrelui import inbox_flags  # noqa: E402
 from dogtail import rawinput  # noqa: E402
-
-APP_ID = 'org.petrelmail.Petrel'
 
 # (user index, subject, date): merged newest first they read B2, A2, B1, A1.
 MESSAGES = [
@@ -35,218 +32,138 @@ MESSAGES = [
 ORDER = ['Bravo two', 'Alpha two', 'Bravo one', 'Alpha one']
 
 
-def message_bytes(to, subject, date):
-    return ('From: Quinn Query <quinn@example.test>\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n'
-            'Message-ID: <%s@example.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'
-            'About %s.\r\n' % (to, subject, date, subject.replace(' ', '.').lower(),
-                               subject)).encode()
-
-
-def keep_screenshot(path):
-    """Copies a screenshot into data/screenshots, what a person judges Petrel by."""
-    if path is not None:
-        shutil.copyfile(path, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'data',
-                                           'screenshots', os.path.basename(path)))
-
-
-def imap_login(servers, user):
-    m = imaplib.IMAP4_SSL(servers.host, servers.imaps_port, ssl_context=servers.ssl_context())
-    m.login(user['user'], user['password'])
-    return m
-
-
-def inbox(servers, user):
-    """{subject: flags} of USER's INBOX on the server."""
-    m = imap_login(servers, user)
-    try:
-        m.select('INBOX', readonly=True)
-        out = {}
-        typ, data = m.search(None, 'ALL')
-        for num in data[0].split():
-            typ, msg = m.fetch(num, '(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])')
-            subject = msg[0][1].decode().split(':', 1)[1].strip()
-            out[subject] = msg[0][0].decode()
-        return out
-    finally:
-        m.logout()
-
-
-def activate(action, variant, path='/org/petrelmail/Petrel/window/1'):
-    r = subprocess.run(['gdbus', 'call', '--session', '--dest', APP_ID, '--object-path', path,
-                        '--method', 'org.gtk.Actions.Activate', action,
-                        '[<%s>]' % variant if variant is not None else '@av []', '{}'],
-                       capture_output=True, text=True, timeout=20)
-    if r.returncode != 0:
-        print('# gdbus: %s' % r.stderr.strip())
-    return r.returncode == 0
-
-
-def main():
-    if not petrelui.have_display():
-        return 77
-    if shutil.which('gdbus') is None or not os.environ.get('DBUS_SESSION_BUS_ADDRESS'):
-        print('1..0 # SKIP no session bus (build-aux/keyring-session provides one)')
-        return 77
-    servers = petrelui.start_servers()
-    if servers is None:
-        return 77
-
-    ok = petrelui.Tap()
+def main(ok, servers):
     find = petrelui.find_showing
-    try:
-        users = [servers.user(0), servers.user(1)]
-        for user in users:
-            m = imap_login(servers, user)
-            try:
-                if 'Trash' not in str(m.list()[1]):
-                    m.create('Trash')
-                for index, subject, date in MESSAGES:
-                    if users[index] is user:
-                        m.append('INBOX', None, None, message_bytes(user['email'], subject, date))
-            finally:
-                m.logout()
+    with tempfile.TemporaryDirectory(prefix='petrel-ui-') as data_dir:
+        users = petrelui.two_accounts(ok, servers, data_dir, MESSAGES, folders=('Trash',))
 
-        with tempfile.TemporaryDirectory(prefix='petrel-ui-') as data_dir:
-            for user, account_id, name in ((users[0], 'alice', 'Alice at the lab'),
-                                           (users[1], 'bob', 'Bob at home')):
-                r = petrelui.add_account(data_dir, servers, user, account_id, name)
-                ok.check(r.returncode == 0, 'petrel-cli account add %s (%s)'
-                         % (account_id, r.stderr.decode().strip()))
+        # A settings store gsettings(1) can change under the running app.
+        env = {'GSETTINGS_BACKEND': 'keyfile'}
+        with petrelui.App(data_dir, env=env) as app:
+            window = app.wait_for_window('Petrel')
+            ok.check(window is not None, 'main window appears')
+            row = app.wait_for(lambda: find(window, name='All Inboxes'), timeout=60)
+            ok.check(row is not None, 'the sidebar offers All Inboxes with two accounts')
+            count = app.wait_for(lambda: find(window, name='4 unread messages'), timeout=60)
+            ok.check(count is not None, 'its unread count is the sum of both inboxes (4)')
+            if row is None:
+                return
+            row.click()
+            ok.check(app.wait_for(lambda: find(window, name='All Inboxes',
+                                               role='label') is not None and
+                                  find(window, prefix='4 unread', role='label'),
+                                  timeout=20) is not None,
+                     'the list is titled All Inboxes, 4 unread')
 
-            # A settings store gsettings(1) can change under the running app.
-            env = {'GSETTINGS_BACKEND': 'keyfile'}
-            with petrelui.App(data_dir, env=env) as app:
-                window = app.wait_for_window('Petrel')
-                ok.check(window is not None, 'main window appears')
-                row = app.wait_for(lambda: find(window, name='All Inboxes'), timeout=60)
-                ok.check(row is not None, 'the sidebar offers All Inboxes with two accounts')
-                count = app.wait_for(lambda: find(window, name='4 unread messages'), timeout=60)
-                ok.check(count is not None, 'its unread count is the sum of both inboxes (4)')
-                if row is None:
-                    return ok.finish()
-                row.click()
-                ok.check(app.wait_for(lambda: find(window, name='All Inboxes',
-                                                   role='label') is not None and
-                                      find(window, prefix='4 unread', role='label'),
-                                      timeout=20) is not None,
-                         'the list is titled All Inboxes, 4 unread')
+            def view():
+                return find(window, name='Messages', role='list')
 
-                def view():
-                    return find(window, name='Messages', role='list')
+            def listed():
+                v = view()
+                if v is None:
+                    return []
+                (vx, _), (vw, _) = v.position, v.size
+                found = [n for n in petrelui.walk(window, lambda n: n.roleName == 'label' and
+                                                  n.name in ORDER)
+                         if vx <= n.position[0] < vx + vw]
+                return [n.name for n in sorted(found, key=lambda n: n.position[1])]
 
-                def listed():
-                    v = view()
-                    if v is None:
-                        return []
-                    (vx, _), (vw, _) = v.position, v.size
-                    found = [n for n in petrelui.walk(window, lambda n: n.roleName == 'label' and
-                                                      n.name in ORDER)
-                             if vx <= n.position[0] < vx + vw]
-                    return [n.name for n in sorted(found, key=lambda n: n.position[1])]
+            order = app.wait_for(lambda: listed() == ORDER and listed(), timeout=30)
+            ok.check(order == ORDER, 'both inboxes, merged newest first (%r)' % listed())
+            petrelui.screenshot('all-inboxes-first', crop=window)
 
-                order = app.wait_for(lambda: listed() == ORDER and listed(), timeout=30)
-                ok.check(order == ORDER, 'both inboxes, merged newest first (%r)' % listed())
-                petrelui.screenshot('all-inboxes-first', crop=window)
+            def label_in_list(subject):
+                v = view()
+                (vx, _), (vw, _) = v.position, v.size
+                return next((n for n in petrelui.walk(window, lambda n:
+                                                      n.roleName == 'label' and
+                                                      n.name == subject)
+                             if vx <= n.position[0] < vx + vw), None)
 
-                def label_in_list(subject):
-                    v = view()
-                    (vx, _), (vw, _) = v.position, v.size
-                    return next((n for n in petrelui.walk(window, lambda n:
-                                                          n.roleName == 'label' and
-                                                          n.name == subject)
-                                 if vx <= n.position[0] < vx + vw), None)
+            # Delete (the Delete key) one of the second account's messages.
+            bravo = label_in_list('Bravo one')
+            ok.check(bravo is not None, 'Bravo one (bob) is listed')
+            if bravo is not None:
+                bravo.click()
+            time.sleep(1)
+            rawinput.pressKey('Delete')
+            ok.check(app.wait_for(lambda: 'Bravo one' not in inbox_flags(servers, users[1]),
+                                  timeout=60) is True,
+                     "it leaves bob's INBOX on the server")
+            ok.check(sorted(inbox_flags(servers, users[0])) == ['Alpha one', 'Alpha two'],
+                     "alice's INBOX is untouched")
+            ok.check(app.wait_for(lambda: 'Bravo one' not in listed(), timeout=20) is True,
+                     'and the merged list')
+            petrelui.undo(window)
+            ok.check(app.wait_for(lambda: 'Bravo one' in inbox_flags(servers, users[1]),
+                                  timeout=60) is True,
+                     "Undo puts it back in bob's INBOX on the server")
+            ok.check(app.wait_for(lambda: listed() == ORDER, timeout=30) is True,
+                     'and in the merged list, in its place')
 
-                # Delete (the Delete key) one of the second account's messages.
-                bravo = label_in_list('Bravo one')
-                ok.check(bravo is not None, 'Bravo one (bob) is listed')
-                if bravo is not None:
-                    bravo.click()
-                time.sleep(1)
-                rawinput.pressKey('Delete')
-                ok.check(app.wait_for(lambda: 'Bravo one' not in inbox(servers, users[1]),
-                                      timeout=60) is True,
-                         "it leaves bob's INBOX on the server")
-                ok.check(sorted(inbox(servers, users[0])) == ['Alpha one', 'Alpha two'],
-                         "alice's INBOX is untouched")
-                ok.check(app.wait_for(lambda: 'Bravo one' not in listed(), timeout=20) is True,
-                         'and the merged list')
-                undo = find(window, contains='Undo', role='push button')
-                if undo is not None:
-                    undo.click()
-                else:
-                    activate('undo-last', None)
-                ok.check(app.wait_for(lambda: 'Bravo one' in inbox(servers, users[1]),
-                                      timeout=60) is True,
-                         "Undo puts it back in bob's INBOX on the server")
-                ok.check(app.wait_for(lambda: listed() == ORDER, timeout=30) is True,
-                         'and in the merged list, in its place')
+            # Star (S) one of the first account's messages.
+            alpha = app.wait_for(lambda: label_in_list('Alpha one'))
+            if alpha is not None:
+                alpha.click()
+            time.sleep(1)
+            rawinput.pressKey('s')
+            ok.check(app.wait_for(lambda: '\\Flagged' in inbox_flags(servers, users[0]).get(
+                'Alpha one', ''), timeout=60) is True,
+                "Alpha one is flagged on alice's server")
+            ok.check('\\Flagged' not in sum(inbox_flags(servers, users[1]).values(), []),
+                     "nothing is flagged on bob's")
 
-                # Star (S) one of the first account's messages.
-                alpha = app.wait_for(lambda: label_in_list('Alpha one'))
-                if alpha is not None:
-                    alpha.click()
-                time.sleep(1)
-                rawinput.pressKey('s')
-                ok.check(app.wait_for(lambda: '\\Flagged' in inbox(servers, users[0]).get(
-                    'Alpha one', ''), timeout=60) is True,
-                    "Alpha one is flagged on alice's server")
-                ok.check('\\Flagged' not in ''.join(inbox(servers, users[1]).values()),
-                         "nothing is flagged on bob's")
+            # A selection spanning both accounts: each message is starred on its own server.
+            first, second = label_in_list('Bravo two'), label_in_list('Alpha two')
+            if first is not None and second is not None:
+                first.click()
+                time.sleep(0.5)
+                rawinput.holdKey('Control_L')
+                second.click()
+                rawinput.releaseKey('Control_L')
+            time.sleep(1)
+            rawinput.pressKey('s')
+            ok.check(app.wait_for(lambda: '\\Flagged' in inbox_flags(servers, users[1]).get(
+                'Bravo two', '') and '\\Flagged' in inbox_flags(servers, users[0]).get(
+                'Alpha two', ''), timeout=60) is True,
+                'a selection across both accounts: S flags each on its own server')
 
-                # A selection spanning both accounts: each message is starred on its own server.
-                first, second = label_in_list('Bravo two'), label_in_list('Alpha two')
-                if first is not None and second is not None:
-                    first.click()
-                    time.sleep(0.5)
-                    rawinput.holdKey('Control_L')
-                    second.click()
-                    rawinput.releaseKey('Control_L')
-                time.sleep(1)
-                rawinput.pressKey('s')
-                ok.check(app.wait_for(lambda: '\\Flagged' in inbox(servers, users[1]).get(
-                    'Bravo two', '') and '\\Flagged' in inbox(servers, users[0]).get(
-                    'Alpha two', ''), timeout=60) is True,
-                    'a selection across both accounts: S flags each on its own server')
+            # Density, live.
+            def gsettings(*args):
+                e = dict(os.environ, GSETTINGS_BACKEND='keyfile',
+                         XDG_CONFIG_HOME=os.path.join(data_dir, '.config'))
+                return subprocess.run(['gsettings'] + list(args), env=e,
+                                      capture_output=True, text=True, timeout=20)
 
-                # Density, live.
-                def gsettings(*args):
-                    e = dict(os.environ, GSETTINGS_BACKEND='keyfile',
-                             XDG_CONFIG_HOME=os.path.join(data_dir, '.config'))
-                    return subprocess.run(['gsettings'] + list(args), env=e,
-                                          capture_output=True, text=True, timeout=20)
+            def row_step():
+                a, b = label_in_list('Bravo two'), label_in_list('Alpha two')
+                return b.position[1] - a.position[1] if a and b else None
 
-                def row_step():
-                    a, b = label_in_list('Bravo two'), label_in_list('Alpha two')
-                    return b.position[1] - a.position[1] if a and b else None
+            def snippet_shown():
+                return label_in_list('About Bravo two.') is not None
 
-                def snippet_shown():
-                    return label_in_list('About Bravo two.') is not None
-
-                # One message open, for the screenshots.
-                shown = label_in_list('Bravo two')
-                if shown is not None:
-                    shown.click()
-                time.sleep(1)
-                comfortable = row_step()
-                ok.check(snippet_shown(), 'comfortable rows show the snippet')
-                r = gsettings('set', 'org.petrelmail.Petrel', 'density', 'compact')
-                ok.check(r.returncode == 0, 'gsettings set density compact (%s)' % r.stderr.strip())
-                ok.check(app.wait_for(lambda: not snippet_shown(), timeout=20) is True,
-                         'compact rows hide the snippet at once')
-                compact = app.wait_for(lambda: row_step() if (row_step() or 0) < (comfortable or 0)
-                                       else None, timeout=10)
-                ok.check(compact is not None and compact < comfortable,
-                         'and are lower (%s px, were %s px)' % (compact, comfortable))
-                keep_screenshot(petrelui.screenshot('compact', crop=window))
-                gsettings('set', 'org.petrelmail.Petrel', 'density', 'comfortable')
-                ok.check(app.wait_for(snippet_shown, timeout=20) is True,
-                         'comfortable again: the snippet is back')
-                keep_screenshot(petrelui.screenshot('all-inboxes', crop=window))
-                ok.check(app.process.poll() is None, 'petrel still running')
-    finally:
-        servers.stop()
-    return ok.finish()
+            # One message open, for the screenshots.
+            shown = label_in_list('Bravo two')
+            if shown is not None:
+                shown.click()
+            time.sleep(1)
+            comfortable = row_step()
+            ok.check(snippet_shown(), 'comfortable rows show the snippet')
+            r = gsettings('set', 'org.petrelmail.Petrel', 'density', 'compact')
+            ok.check(r.returncode == 0, 'gsettings set density compact (%s)' % r.stderr.strip())
+            ok.check(app.wait_for(lambda: not snippet_shown(), timeout=20) is True,
+                     'compact rows hide the snippet at once')
+            compact = app.wait_for(lambda: row_step() if (row_step() or 0) < (comfortable or 0)
+                                   else None, timeout=10)
+            ok.check(compact is not None and compact < comfortable,
+                     'and are lower (%s px, were %s px)' % (compact, comfortable))
+            petrelui.keep_screenshot(petrelui.screenshot('compact', crop=window))
+            gsettings('set', 'org.petrelmail.Petrel', 'density', 'comfortable')
+            ok.check(app.wait_for(snippet_shown, timeout=20) is True,
+                     'comfortable again: the snippet is back')
+            petrelui.keep_screenshot(petrelui.screenshot('all-inboxes', crop=window))
+            ok.check(app.process.poll() is None, 'petrel still running')
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(petrelui.run_with_servers(main) if petrelui.have_session_bus() else 77)

@@ -1,46 +1,35 @@
 #!/usr/bin/python3
 # test-assistant-oauth2.py: the account assistant's OAuth2 path. The data dir's
 # oauth2-providers.ini names a provider for the test domain whose authorization server is the
-# loopback one of tests/cli/test-cli-oauth2.py (authorization code + PKCE, token introspection)
-# and whose servers are the loopback Dovecot and submission server, which take its bearer
-# tokens. The assistant asks no password, takes the provider's servers without discovery, and
-# opens "the browser": the desktop's handler of https:// links, which this test's throwaway
-# XDG dirs make a small script that requests the authorization URL and follows the redirect
-# back to Petrel's loopback redirect URI. Then the login test uses XOAUTH2 at IMAP and SMTP
-# (the server certificates are pinned by "Trust This Certificate", as for a password), the
-# account is saved with no token in any file, `petrel-cli` sees it and the main window syncs
-# its Inbox.
+# loopback one of tests/support/petrel_oauth2.py (authorization code + PKCE, token
+# introspection) and whose servers are the loopback Dovecot and submission server, which take
+# its bearer tokens. The assistant asks no password, takes the provider's servers without
+# discovery, and opens "the browser": the desktop's handler of https:// links, which this
+# test's throwaway XDG dirs make a small script that requests the authorization URL and
+# follows the redirect back to Petrel's loopback redirect URI. Then the login test uses XOAUTH2
+# at IMAP and SMTP (the server certificates are pinned by "Trust This Certificate", as for a
+# password), the account is saved with no token in any file, `petrel-cli` sees it and the main
+# window syncs its Inbox.
 #
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import http.server
-import importlib.util
 import json
 import os
-import shutil
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import petrelui  # noqa: E402
-from dogtail import rawinput  # noqa: E402
+from petrelui import accounts_in  # noqa: E402
 
 SEEDED = 7
 SOURCE_ROOT = os.environ.get('PETREL_SOURCE_ROOT',
                              os.path.dirname(os.path.dirname(os.path.dirname(
                                  os.path.abspath(__file__)))))
-
-
-def load_oauth2_server():
-    """The authorization server of tests/cli/test-cli-oauth2.py (its Auth state and handler)."""
-    path = os.path.join(SOURCE_ROOT, 'tests', 'cli', 'test-cli-oauth2.py')
-    spec = importlib.util.spec_from_file_location('petrel_cli_oauth2_test', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'support'))
+import petrel_oauth2  # noqa: E402
 
 
 BROWSER = '''#!/usr/bin/python3
@@ -68,34 +57,14 @@ NoDisplay=true
 '''
 
 
-def accounts_in(data_dir):
-    d = os.path.join(data_dir, 'accounts')
-    return sorted(os.listdir(d)) if os.path.isdir(d) else []
-
-
-def files_contain(root, needle):
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            try:
-                with open(os.path.join(dirpath, name), 'rb') as f:
-                    if needle.encode() in f.read():
-                        return os.path.join(dirpath, name)
-            except OSError:
-                pass
-    return None
-
-
 def main():
     if not petrelui.have_display():
         return 77
-    oauth2 = load_oauth2_server()
-    auth = oauth2.Auth()
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), oauth2.make_handler(auth))
-    base = 'http://127.0.0.1:%d' % httpd.server_address[1]
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    servers = petrelui.start_servers(args=['--oauth2-introspection', base + '/introspect'])
+    auth = petrel_oauth2.AuthorizationServer().start()
+    base = auth.base
+    servers = petrelui.start_servers(args=auth.introspection_args())
     if servers is None:
-        httpd.shutdown()
+        auth.stop()
         return 77
 
     ok = petrelui.Tap()
@@ -105,25 +74,15 @@ def main():
         alice = servers.user(0)
         # The tokens are the login's: Dovecot's oauth2 passdb matches the introspected user
         # name with the one logging in, the assistant's default (the address).
-        oauth2.USER = alice['email']
+        auth.user = alice['email']
 
         with tempfile.TemporaryDirectory(prefix='petrel-ui-') as data_dir, \
                 tempfile.TemporaryDirectory(prefix='petrel-ui-xdg-') as xdg:
             with open(os.path.join(data_dir, 'oauth2-providers.ini'), 'w') as f:
-                f.write('[Provider petrel-test]\n'
-                        'Name=Petrel Test Mail\n'
-                        'AuthorizationEndpoint=%(base)s/authorize\n'
-                        'TokenEndpoint=%(base)s/token\n'
-                        'Scopes=mail offline\n'
-                        'Mechanism=xoauth2\n'
-                        'ClientId=%(client)s\n'
-                        'Domains=example.test\n'
-                        'Imap=127.0.0.1:%(imaps)d\n'
-                        'ImapSecurity=tls\n'
-                        'Smtp=127.0.0.1:%(smtp)d\n'
-                        'SmtpSecurity=starttls\n'
-                        % {'base': base, 'client': oauth2.CLIENT_ID,
-                           'imaps': servers.imaps_port, 'smtp': servers.smtp_port})
+                f.write(auth.provider('petrel-test', 'Petrel Test Mail', 'xoauth2',
+                                      '127.0.0.1:%d' % servers.imaps_port, 'tls',
+                                      '127.0.0.1:%d' % servers.smtp_port, 'starttls',
+                                      domains='example.test'))
 
             # The desktop: an https:// handler (GIO's default for x-scheme-handler/https).
             browser = os.path.join(xdg, 'browser')
@@ -151,31 +110,11 @@ def main():
             }
 
             with petrelui.App(data_dir, env=env) as app:
-                window = app.wait_for_window('Petrel')
-                petrelui.open_from_main_menu(app, window, 'Add an Account…')
-                assistant = app.wait_for_window('Add Account')
-                if not ok.check(assistant is not None, 'the account assistant opens'):
+                window, form = petrelui.open_assistant(ok, app, 'Alice Liddell', alice['email'])
+                if form is None:
                     return ok.finish()
-
-                def type_into(name, text, role='text'):
-                    field = app.wait_for(lambda: find(assistant, name=name, role=role))
-                    field.click()
-                    rawinput.keyCombo('<Control>a')
-                    rawinput.typeText(text)
-                    return field
-
-                def press(name, timeout=30):
-                    button = app.wait_for(lambda: find(assistant, name=name, role='push button'),
-                                          timeout=timeout)
-                    if button is not None:
-                        button.doActionNamed('click')
-                    return button is not None
-
-                def shown(timeout=30, **kw):
-                    return app.wait_for(lambda: find(assistant, **kw), timeout=timeout)
-
-                type_into('Your Name', 'Alice Liddell')
-                type_into('Email Address', alice['email'])
+                assistant = form.node
+                press, shown = form.press, form.shown
                 note = shown(prefix='Petrel Test Mail accounts sign in through your web browser',
                              timeout=10)
                 ok.check(note is not None, 'an address of an OAuth2 provider says it signs in '
@@ -204,10 +143,7 @@ def main():
                          'the desktop’s https handler got the authorization URL (%s…)'
                          % url[:60])
                 time.sleep(0.5)
-                shot = petrelui.screenshot('assistant-oauth2', crop=assistant)
-                if shot is not None:
-                    shutil.copyfile(shot, os.path.join(SOURCE_ROOT, 'data', 'screenshots',
-                                                       'assistant-oauth2.png'))
+                petrelui.keep_screenshot(petrelui.screenshot('assistant-oauth2', crop=assistant))
                 open(go, 'w').close()
 
                 # The servers' certificates are not trusted for the account: pin them.
@@ -249,8 +185,7 @@ def main():
                 text = open(ini).read() if os.path.exists(ini) else ''
                 ok.check('oauth2' in text and 'petrel-test' in text,
                          'account.ini names the OAuth2 provider')
-                leaked = [tok for tok in list(auth.refresh) + list(auth.access)
-                          if files_contain(data_dir, tok)]
+                leaked = petrel_oauth2.leaked_tokens(auth, data_dir)
                 ok.check(leaked == [], 'no token in any file under the data dir')
 
                 r = petrelui.cli(data_dir, '--json', 'account', 'list')
@@ -274,7 +209,7 @@ def main():
                 ok.check(app.process.poll() is None, 'petrel still running')
     finally:
         servers.stop()
-        httpd.shutdown()
+        auth.stop()
     return ok.finish()
 
 

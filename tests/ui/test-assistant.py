@@ -14,7 +14,6 @@
 import hashlib
 import http.server
 import os
-import shutil
 import ssl
 import sys
 import tempfile
@@ -23,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import petrelui  # noqa: E402
-from dogtail import rawinput  # noqa: E402
+from petrelui import accounts_in  # noqa: E402
 
 SEEDED = 12
 WRONG_PASSWORD = 'not-alices-password'
@@ -100,11 +99,6 @@ def files_under(path):
             yield os.path.join(root, name)
 
 
-def accounts_in(data_dir):
-    d = os.path.join(data_dir, 'accounts')
-    return sorted(os.listdir(d)) if os.path.isdir(d) else []
-
-
 def main():
     servers = petrelui.start_servers()
     if servers is None:
@@ -131,34 +125,11 @@ def main():
 
         with tempfile.TemporaryDirectory(prefix='petrel-ui-') as data_dir:
             with petrelui.App(data_dir, env=env) as app:
-                window = app.wait_for_window('Petrel')
-                item = petrelui.open_from_main_menu(app, window, 'Add an Account…')
-                ok.check(item is not None, 'the main menu has “Add an Account…”')
-                assistant = app.wait_for_window('Add Account')
-                if not ok.check(assistant is not None, 'it opens the account assistant'):
+                window, form = petrelui.open_assistant(ok, app, 'Alice Liddell', alice['email'])
+                if form is None:
                     return ok.finish()
-
-                def type_into(name, text, role='text'):
-                    field = app.wait_for(lambda: find(assistant, name=name, role=role))
-                    field.click()
-                    rawinput.keyCombo('<Control>a')
-                    rawinput.typeText(text)
-                    return field
-
-                def press(name, timeout=30):
-                    button = app.wait_for(lambda: find(assistant, name=name, role='push button'),
-                                          timeout=timeout)
-                    if button is not None:
-                        # The button's own action: a pointer click near the bottom edge of the
-                        # window can miss under Xvfb without a window manager.
-                        button.doActionNamed('click')
-                    return button is not None
-
-                def shown(timeout=30, **kw):
-                    return app.wait_for(lambda: find(assistant, **kw), timeout=timeout)
-
-                type_into('Your Name', 'Alice Liddell')
-                type_into('Email Address', alice['email'])
+                assistant = form.node
+                type_into, press, shown = form.type_into, form.press, form.shown
                 type_into('Password', WRONG_PASSWORD)
                 time.sleep(0.3)
                 petrelui.screenshot('assistant-details', crop=assistant)
@@ -175,11 +146,8 @@ def main():
                 ok.check(value == servers.imaps_port,
                          'the servers are filled in from it (IMAP port %r)' % value)
                 time.sleep(0.5)
-                shot = petrelui.screenshot('assistant-servers', crop=assistant)
-                if shot is not None:
-                    dest = os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'data',
-                                        'screenshots', 'assistant.png')
-                    shutil.copyfile(shot, dest)
+                petrelui.keep_screenshot(petrelui.screenshot('assistant-servers', crop=assistant),
+                                         'assistant.png')
                 ok.check(accounts_in(data_dir) == [], 'nothing is saved before the login test')
 
                 # The certificate: shown, and refused unless the person says otherwise.

@@ -12,7 +12,6 @@
 
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -64,10 +63,7 @@ def main():
         servers.command('smtp-size', limit=SIZE_LIMIT)
 
         with tempfile.TemporaryDirectory(prefix='petrel-ui-') as data_dir:
-            r = petrelui.add_account(data_dir, servers, alice)
-            ok.check(r.returncode == 0, 'account added (%s)' % r.stderr.decode().strip())
-            r = petrelui.cli(data_dir, 'sync', 'alice')
-            ok.check(r.returncode == 0, 'first sync (%s)' % r.stderr.decode().strip())
+            petrelui.add_and_sync(ok, data_dir, servers, alice)
 
             # compose-rich-text on, in a settings file the app reads.
             settings_dir = os.path.join(data_dir, '.config', 'glib-2.0', 'settings')
@@ -133,11 +129,7 @@ def main():
                 rawinput.typeText(' for details.')
                 rawinput.absoluteMotion(body.position[0] + 300, body.position[1] + 200)
                 time.sleep(0.5)
-                shot = petrelui.screenshot('composer-rich', crop=composer)
-                if shot is not None:
-                    shutil.copyfile(shot, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'),
-                                                       'data', 'screenshots',
-                                                       'composer-rich.png'))
+                petrelui.keep_screenshot(petrelui.screenshot('composer-rich', crop=composer))
                 text = petrelui.node_text(body)
                 ok.check('https://example.org/harbour?a=1&b=2' in text and 'first item' in text,
                          'the text shows what was typed and the link (%r)' % text)

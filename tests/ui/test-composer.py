@@ -9,7 +9,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import petrelui  # noqa: E402
-from petrelui import cli, dump, mailbox, type_into, with_subject  # noqa: E402
+from petrelui import dump, mailbox, type_into, with_subject  # noqa: E402
 from dogtail import rawinput  # noqa: E402
 
 APP = os.environ.get('PETREL_APP', 'petrel')
@@ -47,10 +46,7 @@ def main():
             % (bob['email'].encode(), alice['email'].encode()))
 
         with tempfile.TemporaryDirectory(prefix='petrel-ui-') as data_dir:
-            r = petrelui.add_account(data_dir, servers, alice, name='Alice Lab')
-            ok.check(r.returncode == 0, 'account added (%s)' % r.stderr.decode().strip())
-            r = cli(data_dir, 'sync', 'alice')
-            ok.check(r.returncode == 0, 'first sync (%s)' % r.stderr.decode().strip())
+            petrelui.add_and_sync(ok, data_dir, servers, alice, name='Alice Lab')
 
             # A file with every byte value, so that any re-encoding shows.
             payload = bytes(range(256)) * 40 + b'\r\n\n\r end'
@@ -102,11 +98,7 @@ def main():
                          'with its size (%s)' % (size.name if size is not None else None))
                 # The pointer off the buttons: no tooltip in the picture.
                 rawinput.absoluteMotion(body.position[0] + 200, body.position[1] + 200)
-                shot = petrelui.screenshot('composer', crop=composer)
-                if shot is not None:
-                    dest = os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'data',
-                                        'screenshots', 'composer.png')
-                    shutil.copyfile(shot, dest)
+                petrelui.keep_screenshot(petrelui.screenshot('composer', crop=composer))
 
                 body.click()
                 rawinput.keyCombo('<Control>Return')
@@ -147,15 +139,8 @@ def main():
                          'Bob Stone wrote:' in quoted, 'the original is quoted and attributed')
                 type_into(body, 'Yes, Saturday works.')
                 rawinput.keyCombo('<Control>Return')
-                got = app.wait_for(lambda: with_subject(mailbox(servers, bob), 'Re: Boat trip'),
-                                   timeout=60)
-                ok.check(got and len(got) == 1 and bob['email'] in got[0]['msg']['To'],
-                         'the reply goes to the sender')
-                ok.check(got and got[0]['msg']['In-Reply-To'] == '<trip2@example.test>',
-                         'the reply carries In-Reply-To')
-                refs = got[0]['msg']['References'] if got else ''
-                ok.check(refs and '<trip1@example.test>' in refs and
-                         '<trip2@example.test>' in refs, 'and References (%r)' % refs)
+                petrelui.check_reply(ok, app, servers, bob, 'Re: Boat trip',
+                                     '<trip2@example.test>', ['<trip1@example.test>'])
 
                 # -- a draft, then kill -9
                 new = find(window, name='New Message', role='push button')

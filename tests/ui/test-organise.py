@@ -18,21 +18,16 @@
 import imaplib
 import os
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.environ.get('PETREL_SOURCE_ROOT', '.'), 'tests', 'support'))
 import petrelui  # noqa: E402
-import petrel_servers  # noqa: E402
+from petrelui import activate  # noqa: E402
 from dogtail import rawinput  # noqa: E402
 
-CLI = os.environ.get('PETREL_CLI', 'petrel-cli')
-APP_ID = 'org.petrelmail.Petrel'
 SEEDED = 12
 
 THREAD = [
@@ -179,34 +174,11 @@ class FakeNotifications(threading.Thread):
             self.loop.quit()
 
 
-def activate(action, variant, path='/org/petrelmail/Petrel/window/1'):
-    """Activates a window action the way the drop handlers and menus do, over D-Bus.
-    VARIANT is the parameter in GVariant text form, or None."""
-    gdbus = shutil.which('gdbus')
-    if gdbus is None:
-        return False
-    r = subprocess.run([gdbus, 'call', '--session', '--dest', APP_ID, '--object-path',
-                        path, '--method',
-                        'org.gtk.Actions.Activate', action,
-                        '[<%s>]' % variant if variant is not None else '@av []', '{}'],
-                       capture_output=True, text=True, timeout=20)
-    if r.returncode != 0:
-        print('# gdbus: %s' % r.stderr.strip())
-    return r.returncode == 0
-
-
 def main():
-    if not os.environ.get('DISPLAY') and not os.environ.get('WAYLAND_DISPLAY'):
-        print('1..0 # SKIP no display (build-aux/test runs the UI tests under xvfb-run)')
+    if not (petrelui.have_display() and petrelui.have_session_bus()):
         return 77
-    if shutil.which('gdbus') is None or not os.environ.get('DBUS_SESSION_BUS_ADDRESS'):
-        print('1..0 # SKIP no session bus (build-aux/keyring-session provides one)')
-        return 77
-
-    try:
-        servers = petrel_servers.TestServers().start()
-    except petrel_servers.Unavailable as e:
-        print('1..0 # SKIP %s' % e)
+    servers = petrelui.start_servers()
+    if servers is None:
         return 77
 
     ok = petrelui.Tap()
@@ -227,14 +199,7 @@ def main():
         n_inbox = SEEDED + len(THREAD) + 1
 
         with tempfile.TemporaryDirectory(prefix='petrel-ui-') as data_dir:
-            r = subprocess.run(
-                [CLI, '--data-dir', data_dir, 'account', 'add', '--id', 'alice',
-                 '--email', alice['email'], '--name', 'Alice at the lab',
-                 '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
-                 '--smtp', '127.0.0.1:%d' % servers.smtp_port, '--smtp-security',
-                 'starttls', '--user', alice['user'], '--ca-file', servers.ca_file,
-                 '--password-stdin'],
-                input=alice['password'].encode(), capture_output=True, timeout=60)
+            r = petrelui.add_account(data_dir, servers, alice)
             ok.check(r.returncode == 0, 'petrel-cli account add (%s)' % r.stderr.decode().strip())
 
             with petrelui.App(data_dir) as app:
@@ -341,11 +306,7 @@ def main():
                                       timeout=60),
                          'on the server it is in Receipts, no longer in INBOX')
                 # The toast's Undo (or Ctrl+Z, win.undo-last, once the toast is gone).
-                undo = find(window, contains='Undo', role='push button')
-                if undo is not None:
-                    undo.click()
-                else:
-                    activate('undo-last', None)
+                petrelui.undo(window)
                 ok.check(app.wait_for(lambda: on_server('INBOX', 'Receipt for the harbour fee')
                                       and not on_server('Receipts',
                                                         'Receipt for the harbour fee'),
@@ -367,11 +328,7 @@ def main():
                 ok.check(app.wait_for(lambda: find(window, name='“Receipts” moved to “Projects”',
                                                    role='label')) is not None,
                          'a toast says so')
-                undo = find(window, contains='Undo', role='push button')
-                if undo is not None:
-                    undo.click()
-                else:
-                    activate('undo-last', None)
+                petrelui.undo(window)
                 ok.check(app.wait_for(lambda: 'Receipts' in server_folders() and
                                       projects_receipts not in server_folders(), timeout=30),
                          'Undo moves it back on the server')
@@ -433,14 +390,7 @@ def main():
                 # A second account appears; the open message dropped with Ctrl on its Inbox
                 # (win.move-to-folder with copy) is copied there, and Undo takes the copy back.
                 bob = servers.user(1)
-                r = subprocess.run(
-                    [CLI, '--data-dir', data_dir, 'account', 'add', '--id', 'bob',
-                     '--email', bob['email'], '--name', 'Bob',
-                     '--imap', '127.0.0.1:%d' % servers.imaps_port, '--imap-security', 'tls',
-                     '--smtp', '127.0.0.1:%d' % servers.smtp_port, '--smtp-security',
-                     'starttls', '--user', bob['user'], '--ca-file', servers.ca_file,
-                     '--password-stdin'],
-                    input=bob['password'].encode(), capture_output=True, timeout=60)
+                r = petrelui.add_account(data_dir, servers, bob, 'bob', 'Bob')
                 ok.check(r.returncode == 0, 'a second account is added (%s)'
                          % r.stderr.decode().strip())
                 inboxes = app.wait_for(lambda: len(petrelui.walk(

@@ -145,6 +145,28 @@ set_decode_error (GError    **error,
   return FALSE;
 }
 
+/* Copies the character at *p to @out when it stands for itself, reading “&-” as “&”, and
+ * returns TRUE; at the “&” that starts a base64 run it returns FALSE with *p past the “&”. */
+static gboolean
+copy_direct (const char **p,
+             GString     *out)
+{
+  if (**p != '&')
+    {
+      g_string_append_c (out, **p);
+      (*p)++;
+      return TRUE;
+    }
+  (*p)++;
+  if (**p == '-')
+    {
+      g_string_append_c (out, '&');
+      (*p)++;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* Decodes the base64 run starting at *p (after '&'), up to and including its '-'. */
 static gboolean
 decode_shift (const char **p,
@@ -217,6 +239,71 @@ decode_shift (const char **p,
   return TRUE;
 }
 
+/* Decodes @mutf7. Without @repair anything that is not modified UTF-7 is an error; with it,
+ * raw 8-bit bytes that form UTF-8 are kept, anything else invalid (a byte, a control
+ * character, a broken “&…-” sequence up to its “-” or the first byte that cannot be in it)
+ * becomes one U+FFFD, and *@repaired says whether there was any of this. */
+static char *
+decode (const char  *mutf7,
+        gboolean     repair,
+        gboolean    *repaired,
+        GError     **error)
+{
+  g_autoptr(GString) out = g_string_sized_new (strlen (mutf7));
+  const char *p = mutf7;
+
+  while (*p != '\0')
+    {
+      guchar c = (guchar) *p;
+      g_autoptr(GString) run = NULL;
+      const char *q;
+
+      if (c < 0x20 || c > 0x7e)
+        {
+          gunichar ch = c >= 0x80 ? g_utf8_get_char_validated (p, -1) : (gunichar) -1;
+
+          if (!repair)
+            {
+              set_decode_error (error, c < 0x20 ? "control character" : "8-bit character");
+              return NULL;
+            }
+          *repaired = TRUE;
+          if (ch == (gunichar) -1 || ch == (gunichar) -2)
+            {
+              g_string_append_unichar (out, 0xfffd);
+              p++;
+            }
+          else
+            {
+              g_string_append_unichar (out, ch);
+              p = g_utf8_next_char (p);
+            }
+          continue;
+        }
+      if (copy_direct (&p, out))
+        continue;
+
+      run = g_string_new (NULL);
+      q = p;
+      if (decode_shift (&q, run, repair ? NULL : error))
+        {
+          g_string_append_len (out, run->str, (gssize) run->len);
+          p = q;
+          continue;
+        }
+      if (!repair)
+        return NULL;
+      *repaired = TRUE;
+      g_string_append_unichar (out, 0xfffd);
+      while (*p != '\0' && base64_value ((guchar) *p) >= 0)
+        p++;
+      if (*p == '-')
+        p++;
+    }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 /**
  * petrel_imap_utf7_decode:
  * @mutf7: a mailbox name in modified UTF-7
@@ -228,40 +315,9 @@ char *
 petrel_imap_utf7_decode (const char *mutf7,
                          GError    **error)
 {
-  g_autoptr(GString) out = NULL;
-  const char *p;
-
   g_return_val_if_fail (mutf7 != NULL, NULL);
 
-  out = g_string_sized_new (strlen (mutf7));
-  p = mutf7;
-  while (*p != '\0')
-    {
-      guchar c = (guchar) *p;
-
-      if (c < 0x20 || c > 0x7e)
-        {
-          set_decode_error (error, c < 0x20 ? "control character" : "8-bit character");
-          return NULL;
-        }
-      if (c != '&')
-        {
-          g_string_append_c (out, (char) c);
-          p++;
-          continue;
-        }
-      p++;
-      if (*p == '-')
-        {
-          g_string_append_c (out, '&');
-          p++;
-          continue;
-        }
-      if (!decode_shift (&p, out, error))
-        return NULL;
-    }
-
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  return decode (mutf7, FALSE, NULL, error);
 }
 
 /**
@@ -279,78 +335,13 @@ char *
 petrel_imap_utf7_decode_lossy (const char *mutf7,
                                gboolean   *lossy)
 {
-  g_autoptr(GString) out = NULL;
   gboolean bad = FALSE;
-  const char *p;
+  char *out;
 
   g_return_val_if_fail (mutf7 != NULL, NULL);
 
-  out = g_string_sized_new (strlen (mutf7));
-  p = mutf7;
-  while (*p != '\0')
-    {
-      guchar c = (guchar) *p;
-
-      if (c >= 0x80)
-        {
-          gunichar ch = g_utf8_get_char_validated (p, -1);
-
-          bad = TRUE;
-          if (ch == (gunichar) -1 || ch == (gunichar) -2)
-            {
-              g_string_append_unichar (out, 0xfffd);
-              p++;
-            }
-          else
-            {
-              g_string_append_unichar (out, ch);
-              p = g_utf8_next_char (p);
-            }
-          continue;
-        }
-      if (c < 0x20 || c == 0x7f)
-        {
-          bad = TRUE;
-          g_string_append_unichar (out, 0xfffd);
-          p++;
-          continue;
-        }
-      if (c != '&')
-        {
-          g_string_append_c (out, (char) c);
-          p++;
-          continue;
-        }
-
-      p++;
-      if (*p == '-')
-        {
-          g_string_append_c (out, '&');
-          p++;
-        }
-      else
-        {
-          g_autoptr(GString) run = g_string_new (NULL);
-          const char *q = p;
-
-          if (decode_shift (&q, run, NULL))
-            {
-              g_string_append_len (out, run->str, (gssize) run->len);
-              p = q;
-            }
-          else
-            {
-              bad = TRUE;
-              g_string_append_unichar (out, 0xfffd);
-              while (*p != '\0' && base64_value ((guchar) *p) >= 0)
-                p++;
-              if (*p == '-')
-                p++;
-            }
-        }
-    }
-
+  out = decode (mutf7, TRUE, &bad, NULL);
   if (lossy != NULL)
     *lossy = bad;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  return out;
 }

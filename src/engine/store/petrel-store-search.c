@@ -71,12 +71,15 @@ static const char search_all_sql[] =
   " WHERE ?1 IS NULL AND ?2 = 0" FILTERS
   " ORDER BY m.date DESC, m.uid DESC LIMIT ?8";
 
+/* Binds ?1 (the full-text query; NULL, unbound, when there is none), ?2 (the folder, 0 for
+ * all) and the filters ?3 to ?7 of FILTERS. */
 static void
 bind_filters (sqlite3_stmt           *stmt,
               const PetrelStoreQuery *parsed,
               gint64                  folder_id)
 {
-  sqlite3_bind_text (stmt, 1, parsed->match->str, -1, SQLITE_STATIC);
+  if (parsed->match->len > 0)
+    sqlite3_bind_text (stmt, 1, parsed->match->str, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, folder_id);
   sqlite3_bind_int (stmt, 3, parsed->flags_set);
   sqlite3_bind_int (stmt, 4, parsed->flags_clear);
@@ -221,14 +224,7 @@ petrel_store_search (PetrelStore  *self,
   if (stmt == NULL)
     return NULL;
 
-  if (parsed->match->len > 0)
-    sqlite3_bind_text (stmt, 1, parsed->match->str, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, folder_id);
-  sqlite3_bind_int (stmt, 3, parsed->flags_set);
-  sqlite3_bind_int (stmt, 4, parsed->flags_clear);
-  sqlite3_bind_int (stmt, 5, parsed->has_attachments);
-  sqlite3_bind_int64 (stmt, 6, parsed->before);
-  sqlite3_bind_int64 (stmt, 7, parsed->after);
+  bind_filters (stmt, parsed, folder_id);
   sqlite3_bind_int64 (stmt, 8, limit > 0 ? (gint64) limit : -1);
   if (sql == search_fts_sql)
     sqlite3_bind_int64 (stmt, 9, window_start);

@@ -204,6 +204,48 @@ rewrite_later_ops (Replay      *replay,
   return TRUE;
 }
 
+/* The provisional row @prov of @dest becomes the server's message @real: renamed to it, or
+ * dropped when a sync has fetched @real already (then the provisional row is a duplicate).
+ * Either way later changes naming @prov are to name @real (@mapping). */
+static gboolean
+resolve_provisional (Replay             *replay,
+                     PetrelStoreFolder  *dest,
+                     guint32             prov,
+                     guint32             real,
+                     GHashTable         *mapping,
+                     GError            **error)
+{
+  g_autoptr(PetrelStoreMessage) existing = petrel_store_get_message (replay->store, dest->id,
+                                                                     real, NULL);
+
+  g_hash_table_insert (mapping, GUINT_TO_POINTER (prov), GUINT_TO_POINTER (real));
+  if (existing != NULL)
+    return petrel_store_expunge_uids (replay->store, dest->id, &prov, 1, NULL, error);
+  return petrel_store_rename_message_file (replay->store, dest->id, prov, dest->id, real,
+                                           error);
+}
+
+/* Ends the transaction that resolved provisional rows of @dest_path: if @ok so far, the later
+ * queued changes get the real UIDs of @mapping and it is committed; otherwise, or if that
+ * fails, it is rolled back. */
+static gboolean
+finish_resolving (Replay      *replay,
+                  gint64       op_id,
+                  const char  *dest_path,
+                  GHashTable  *mapping,
+                  gboolean     ok,
+                  GError     **error)
+{
+  if (ok)
+    ok = rewrite_later_ops (replay, op_id, dest_path, mapping, error);
+  if (!ok)
+    {
+      petrel_store_rollback (replay->store);
+      return FALSE;
+    }
+  return petrel_store_commit (replay->store, error);
+}
+
 static gboolean
 replay_transfer (Replay               *replay,
                  PetrelStoreReplayOp  *op,
@@ -278,15 +320,7 @@ replay_transfer (Replay               *replay,
 
       if (real != 0)
         {
-          g_autoptr(PetrelStoreMessage) existing =
-            petrel_store_get_message (replay->store, dest->id, real, NULL);
-
-          /* A sync may have fetched it already; then the provisional row is a duplicate. */
-          ok = existing != NULL
-            ? petrel_store_expunge_uids (replay->store, dest->id, &prov, 1, NULL, error)
-            : petrel_store_rename_message_file (replay->store, dest->id, prov, dest->id, real,
-                                                error);
-          g_hash_table_insert (mapping, GUINT_TO_POINTER (prov), GUINT_TO_POINTER (real));
+          ok = resolve_provisional (replay, dest, prov, real, mapping, error);
           g_array_append_val (dest_uids, real);
         }
       else
@@ -309,15 +343,9 @@ replay_transfer (Replay               *replay,
       json_generator_set_root (generator, root);
       g_free (op->payload);
       op->payload = json_generator_to_data (generator, NULL);
-      ok = rewrite_later_ops (replay, op->id, dest->path, mapping, error);
     }
 
-  if (!ok)
-    {
-      petrel_store_rollback (replay->store);
-      return FALSE;
-    }
-  return petrel_store_commit (replay->store, error);
+  return finish_resolving (replay, op->id, dest->path, mapping, ok, error);
 }
 
 static gboolean
@@ -626,30 +654,15 @@ replay_account_in (Replay               *replay,
       guint32 real = g_array_index (dest_uids, guint32, i);
       g_autoptr(PetrelStoreMessage) row = petrel_store_get_message (replay->store, dest->id,
                                                                      prov, NULL);
-      g_autoptr(PetrelStoreMessage) existing = NULL;
 
       if (row == NULL)
         continue;
       if (real != 0 && (dest->uidvalidity == 0 || dest->uidvalidity == dest_uidvalidity))
-        existing = petrel_store_get_message (replay->store, dest->id, real, NULL);
-      if (real != 0 && existing == NULL &&
-          (dest->uidvalidity == 0 || dest->uidvalidity == dest_uidvalidity))
-        {
-          ok = petrel_store_rename_message_file (replay->store, dest->id, prov, dest->id, real,
-                                                 error);
-          g_hash_table_insert (mapping, GUINT_TO_POINTER (prov), GUINT_TO_POINTER (real));
-        }
+        ok = resolve_provisional (replay, dest, prov, real, mapping, error);
       else
         ok = petrel_store_expunge_uids (replay->store, dest->id, &prov, 1, NULL, error);
     }
-  if (ok)
-    ok = rewrite_later_ops (replay, op->id, dest->path, mapping, error);
-  if (!ok)
-    {
-      petrel_store_rollback (replay->store);
-      return FALSE;
-    }
-  return petrel_store_commit (replay->store, error);
+  return finish_resolving (replay, op->id, dest->path, mapping, ok, error);
 }
 
 /* The source's half: delete the originals once the target has them; until then, wait. */
