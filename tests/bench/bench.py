@@ -15,6 +15,8 @@
 #         --perf FILE then profiles one more headers-only sync with `perf record -g`;
 #         --compare DIR also runs the petrel-cli of another build, DIR, in the same rotation,
 #         so that two builds are compared under the same load)
+#   resync  only the no-change re-sync of a fully synced folder, --runs times (--compare DIR:
+#         alternating with the petrel-cli of DIR on the same store)
 # Each timing runs --runs times (default 3) and the median is reported. Everything talks to
 # 127.0.0.1 only; temporary directories and servers are removed at the end, also on Ctrl-C.
 #
@@ -644,6 +646,57 @@ class Bench:
         if self.args.perf:
             self.perf_headers(size)
 
+    def bench_resync(self, size):
+        """No-change re-syncs of one fully synced store, alternating with the compared build
+        (both use the same store and keyring entry)."""
+        log('[%s] resync: full sync to start from' % fmt_count(size))
+        try:
+            _wall, _rss, stats, data_dir = self.petrel_sync(keep=True)
+            if stats['total'] != size:
+                raise Failed('the sync cached %d of %d' % (stats['total'], size))
+        except Failed as e:
+            self.failed(size, 'sync', 'no-change re-sync (whole petrel-cli process)', e,
+                        '≤ 100 ms')
+            return
+        clis = [('petrel', self.cli)]
+        if self.compare_cli:
+            clis.append(('compare', self.compare_cli))
+        walls = dict((kind, []) for kind, _cli in clis)
+        try:
+            # One unmeasured round: the first run after the full sync pays for a cold cache.
+            for _kind, cli in clis:
+                self.cli_run(data_dir, 'sync', ACCOUNT, '--folder', FOLDER, cli=cli)
+            for r in range(self.args.runs):
+                for kind, cli in (clis if r % 2 == 0 else clis[::-1]):
+                    wall, _rss, _proc = self.cli_run(data_dir, 'sync', ACCOUNT, '--folder',
+                                                     FOLDER, cli=cli)
+                    walls[kind].append(wall)
+                    log('[%s]   %s re-sync %s' % (fmt_count(size), kind, fmt_s(wall)))
+        except Failed as e:
+            self.failed(size, 'sync', 'no-change re-sync (whole petrel-cli process)', e,
+                        '≤ 100 ms')
+            return
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        med = median(walls['petrel'])
+        self.add(size, 'sync', 'no-change re-sync (whole petrel-cli process)', fmt_s(med),
+                 None, None, '≤ 100 ms', med <= 0.1,
+                 note='min %s, max %s' % (fmt_s(min(walls['petrel'])),
+                                          fmt_s(max(walls['petrel']))),
+                 raw={'walls': walls['petrel']})
+        if self.compare_cli:
+            cmed = median(walls['compare'])
+            # Each round ran both builds back to back: the median of those differences is
+            # steadier than the difference of the medians on a loaded machine.
+            diffs = [p - c for p, c in zip(walls['petrel'], walls['compare'])]
+            self.add(size, 'sync', 'no-change re-sync, build %s' % self.args.compare,
+                     fmt_s(cmed), None, None, '≤ 100 ms', cmed <= 0.1,
+                     note='alternating with the figure above; min %s, max %s; median of '
+                     'the per-round differences (above minus this) %+.1f ms' % (
+                         fmt_s(min(walls['compare'])), fmt_s(max(walls['compare'])),
+                         median(diffs) * 1000),
+                     raw={'walls': walls['compare'], 'differences': diffs})
+
     def perf_headers(self, size):
         """One more headers-only sync, under `perf record -g` (--perf FILE)."""
         perf = shutil.which('perf')
@@ -771,6 +824,8 @@ class Bench:
                 items += [HEADER_ITEMS, BODY_ITEMS]
             if self.args.mode == 'headers':
                 items.append(HEADER_ITEMS)
+            if self.args.mode == 'resync':
+                items += [HEADER_ITEMS, BODY_ITEMS]
             self.warm_up(size, items)
             info = dict(seeded, load_before=loadavg(), load_after='(cut short)')
             self.sizes.append((size, info))
@@ -781,6 +836,8 @@ class Bench:
                 self.bench_sync(size)
             if self.args.mode == 'headers':
                 self.bench_headers(size)
+            if self.args.mode == 'resync':
+                self.bench_resync(size)
             info['load_after'] = loadavg()
         finally:
             self.stop_servers()
@@ -861,7 +918,7 @@ def main():
     parser = argparse.ArgumentParser(prog='build-aux/bench',
                                      description='Petrel benchmarks against same-run baselines.')
     parser.add_argument('mode', nargs='?', default='all',
-                        choices=['imap', 'sync', 'headers', 'all'])
+                        choices=['imap', 'sync', 'headers', 'resync', 'all'])
     parser.add_argument('--sizes', default='10000,100000',
                         help='comma-separated message counts (default 10000,100000)')
     parser.add_argument('--quick', action='store_true', help='10,000 messages only')
@@ -874,8 +931,8 @@ def main():
                         help='after the headers-only figure, run one more headers-only sync '
                         'under `perf record -g` into FILE')
     parser.add_argument('--compare', metavar='DIR',
-                        help='headers: also run the petrel-cli of the build in DIR, in the '
-                        'same rotation, to compare two builds under the same load')
+                        help='headers, resync: also run the petrel-cli of the build in DIR, in '
+                        'the same rotation, to compare two builds under the same load')
     parser.add_argument('--progress-fd', type=int, metavar='FD',
                         help='write progress to this file descriptor instead of stderr')
     args = parser.parse_args()

@@ -1831,6 +1831,100 @@ test_script_timeout (void)
   script_finish (script);
 }
 
+/* Waits until the client has read the greeting's capabilities. */
+static void
+wait_for_capabilities (PetrelImapClient *client)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (WAIT_LIMIT_SECONDS, on_wait_limit_cb, &expired);
+
+  while (!petrel_imap_client_has_capability (client, "IMAP4rev1") && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  g_assert_false (expired);
+}
+
+/* With the credentials pending, connect_async() connects and then waits, without the timeout
+ * running, until the caller has the password (the sync looks it up meanwhile); closing the
+ * client instead ends the connect without a login. */
+static void
+test_script_credentials_pending (void)
+{
+  static const Step late[] = {
+    { STEP_SEND, "* OK [CAPABILITY IMAP4rev1] ready\r\n" },
+    { STEP_QUIET, NULL },
+    { STEP_EXPECT, "LOGIN alice s3cret" },
+    { STEP_SEND, "$TAG OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n" },
+  };
+  static const Step early[] = {
+    { STEP_SEND, "* OK [CAPABILITY IMAP4rev1] ready\r\n" },
+    { STEP_EXPECT, "LOGIN alice s3cret" },
+    { STEP_SEND, "$TAG OK [CAPABILITY IMAP4rev1] logged in\r\n" },
+  };
+  static const Step given_up[] = {
+    { STEP_SEND, "* OK [CAPABILITY IMAP4rev1] ready\r\n" },
+  };
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  Script *script;
+  PetrelImapClient *client;
+
+  script = script_start (late, G_N_ELEMENTS (late));
+  client = make_script_client (script, PETREL_IMAP_SECURITY_NONE);
+  petrel_imap_client_set_timeout (client, 300);
+  petrel_imap_client_set_user (client, "alice");
+  petrel_imap_client_set_credentials_pending (client, TRUE);
+  g_assert_true (petrel_imap_client_get_credentials_pending (client));
+  petrel_imap_client_connect_async (client, NULL, store_result_cb, &result);
+  wait_for_capabilities (client);
+  /* Longer than the timeout: waiting for our own credentials is not the server's silence. */
+  spin_for (1000);
+  g_assert_null (result);
+  g_assert_cmpint (petrel_imap_client_get_state (client), ==,
+                   PETREL_IMAP_CLIENT_STATE_CONNECTING);
+  petrel_imap_client_set_password (client, "s3cret");
+  petrel_imap_client_set_credentials_pending (client, FALSE);
+  g_assert_true (petrel_imap_client_connect_finish (client, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpint (petrel_imap_client_get_state (client), ==,
+                   PETREL_IMAP_CLIENT_STATE_AUTHENTICATED);
+  g_assert_true (petrel_imap_client_has_capability (client, "IDLE"));
+  g_object_unref (client);
+  script_finish (script);
+
+  /* No password after all (none in the keyring): the caller closes the client. */
+  script = script_start (given_up, G_N_ELEMENTS (given_up));
+  client = make_script_client (script, PETREL_IMAP_SECURITY_NONE);
+  petrel_imap_client_set_user (client, "alice");
+  petrel_imap_client_set_credentials_pending (client, TRUE);
+  petrel_imap_client_connect_async (client, NULL, store_result_cb, &result);
+  wait_for_capabilities (client);
+  petrel_imap_client_close (client);
+  g_assert_false (petrel_imap_client_connect_finish (client, wait_result (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_cmpint (petrel_imap_client_get_state (client), ==, PETREL_IMAP_CLIENT_STATE_CLOSED);
+  g_object_unref (client);
+  script_finish (script);
+
+  /* Given before the connection gets there, they are used at once. */
+  script = script_start (early, G_N_ELEMENTS (early));
+  client = make_script_client (script, PETREL_IMAP_SECURITY_NONE);
+  petrel_imap_client_set_user (client, "alice");
+  petrel_imap_client_set_credentials_pending (client, TRUE);
+  petrel_imap_client_connect_async (client, NULL, store_result_cb, &result);
+  petrel_imap_client_set_password (client, "s3cret");
+  petrel_imap_client_set_credentials_pending (client, FALSE);
+  g_assert_true (petrel_imap_client_connect_finish (client, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_object_unref (client);
+  script_finish (script);
+}
+
 static void
 run_noop_script (const Step  *steps,
                  guint        n_steps,
@@ -2306,6 +2400,8 @@ main (int   argc,
   g_test_add_func ("/petrel/imap/client/cancel", test_cancel);
   g_test_add_func ("/petrel/imap/client/kicked", test_kicked);
   g_test_add_func ("/petrel/imap/client/script/timeout", test_script_timeout);
+  g_test_add_func ("/petrel/imap/client/script/credentials-pending",
+                   test_script_credentials_pending);
   g_test_add_func ("/petrel/imap/client/script/garbage", test_script_garbage);
   g_test_add_func ("/petrel/imap/client/script/bye", test_script_bye);
   g_test_add_func ("/petrel/imap/client/script/starttls", test_script_starttls);

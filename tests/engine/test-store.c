@@ -688,6 +688,66 @@ test_folders_crud (Fixture       *f,
   g_clear_error (&error);
 }
 
+static goffset
+wal_size (PetrelStore *store)
+{
+  g_autofree char *path = g_build_filename (petrel_store_get_directory (store), "store.db-wal",
+                                            NULL);
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_size;
+}
+
+/* A folder listed again as it is stored writes nothing (a no-change sync then leaves nothing
+ * to checkpoint at close); any difference is still written. */
+static void
+test_folders_unchanged_no_write (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(PetrelStoreFolder) folder = petrel_store_folder_new ("Lists/Petrel");
+  g_autoptr(PetrelStoreFolder) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+  gint64 again = 0;
+  goffset size;
+
+  folder->delimiter = g_strdup ("/");
+  folder->attributes = g_strdup ("\\HasNoChildren");
+  folder->subscribed = TRUE;
+  folder->raw_path = g_strdup ("Lists/Petrel");
+  g_assert_true (petrel_store_upsert_folder (f->store, folder, &id, &error));
+  g_assert_no_error (error);
+  size = wal_size (f->store);
+
+  g_assert_true (petrel_store_upsert_folder (f->store, folder, &again, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (again, ==, id);
+  g_assert_cmpint (wal_size (f->store), ==, size);
+
+  /* No server name given keeps the stored one: still unchanged. */
+  g_clear_pointer (&folder->raw_path, g_free);
+  again = 0;
+  g_assert_true (petrel_store_upsert_folder (f->store, folder, &again, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (again, ==, id);
+  g_assert_cmpint (wal_size (f->store), ==, size);
+
+  g_clear_pointer (&folder->attributes, g_free);
+  folder->attributes = g_strdup ("\\HasChildren");
+  again = 0;
+  g_assert_true (petrel_store_upsert_folder (f->store, folder, &again, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (again, ==, id);
+  g_assert_cmpint (wal_size (f->store), >, size);
+
+  stored = petrel_store_get_folder (f->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored->attributes, ==, "\\HasChildren");
+  g_assert_cmpstr (stored->raw_path, ==, "Lists/Petrel");
+  g_assert_true (stored->subscribed);
+}
+
 static void
 test_folders_delete_cascades (Fixture       *f,
                               gconstpointer  data)
@@ -2693,6 +2753,7 @@ main (int   argc,
 
   ADD ("folders/crud", test_folders_crud);
   ADD ("folders/delete-cascades", test_folders_delete_cascades);
+  ADD ("folders/unchanged-no-write", test_folders_unchanged_no_write);
   ADD ("messages/batch-list", test_messages_batch_list);
   ADD ("messages/batch-counts", test_messages_batch_counts);
   ADD ("messages/upsert-updates", test_messages_upsert_updates);

@@ -121,6 +121,8 @@ struct _PetrelImapClient
   gboolean greeting_seen;
   gboolean preauth;
   gboolean login_sent;
+  gboolean credentials_pending;      /* connect_async() stops before logging in */
+  gboolean awaiting_credentials;     /* ... and has got there */
   gboolean compress_tried;
   char **capabilities;
   GHashTable *enabled;
@@ -684,7 +686,11 @@ _petrel_imap_client_expects_closed (PetrelImapClient *self)
 static gboolean
 is_waiting_for_server (PetrelImapClient *self)
 {
-  if (self->state == PETREL_IMAP_CLIENT_STATE_CONNECTING || self->writing)
+  if (self->writing)
+    return TRUE;
+  /* Before logging in we wait for our caller's credentials (a keyring may ask to be unlocked),
+   * not for the server. */
+  if (self->state == PETREL_IMAP_CLIENT_STATE_CONNECTING && !self->awaiting_credentials)
     return TRUE;
   for (GList *l = self->in_flight.head; l != NULL; l = l->next)
     {
@@ -2184,6 +2190,12 @@ petrel_imap_client_connect_step (PetrelImapClient *self)
 
   if (!self->preauth && self->user != NULL && !self->login_sent)
     {
+      if (self->credentials_pending)
+        {
+          g_debug ("%s: waiting for the credentials", self->host);
+          self->awaiting_credentials = TRUE;
+          return;
+        }
       self->login_sent = TRUE;
       send_login (self);
       return;
@@ -2796,6 +2808,30 @@ petrel_imap_client_set_password (PetrelImapClient *self,
 
   wipe_string (&self->password);
   self->password = g_strdup (password);
+}
+
+void
+petrel_imap_client_set_credentials_pending (PetrelImapClient *self,
+                                            gboolean          pending)
+{
+  g_return_if_fail (PETREL_IS_IMAP_CLIENT (self));
+
+  self->credentials_pending = !!pending;
+  if (pending || !self->awaiting_credentials)
+    return;
+  self->awaiting_credentials = FALSE;
+  if (self->state != PETREL_IMAP_CLIENT_STATE_CONNECTING)
+    return;
+  /* The wait was ours, not the server's: its silence counts from now. */
+  touch (self);
+  petrel_imap_client_connect_step (self);
+}
+
+gboolean
+petrel_imap_client_get_credentials_pending (PetrelImapClient *self)
+{
+  g_return_val_if_fail (PETREL_IS_IMAP_CLIENT (self), FALSE);
+  return self->credentials_pending;
 }
 
 void

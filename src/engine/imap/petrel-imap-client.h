@@ -261,6 +261,12 @@ void                    petrel_imap_client_set_password      (PetrelImapClient  
                                                               const char          *password);
 void                    petrel_imap_client_set_oauth_token   (PetrelImapClient    *self,
                                                               const char          *token);
+/* TRUE lets connect_async() start before the password or token is known: it connects, does TLS
+ * and CAPABILITY, then waits (without the timeout running) until this is set back to FALSE,
+ * after set_password() or set_oauth_token(). To give up instead, close() the client. */
+void                    petrel_imap_client_set_credentials_pending (PetrelImapClient *self,
+                                                                    gboolean          pending);
+gboolean                petrel_imap_client_get_credentials_pending (PetrelImapClient *self);
 void                    petrel_imap_client_set_auth_mechanism (PetrelImapClient   *self,
                                                               PetrelImapAuthMechanism mechanism);
 PetrelImapAuthMechanism petrel_imap_client_get_auth_mechanism (PetrelImapClient   *self);

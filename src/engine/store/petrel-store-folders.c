@@ -79,6 +79,43 @@ petrel_store_upsert_folder (PetrelStore              *self,
   if (!_petrel_store_write_begin (self, &write, error))
     return FALSE;
 
+  /* A folder listed as it was is not written again: even an upsert that changes nothing
+   * rewrites sqlite_sequence (AUTOINCREMENT), and those pages were all a no-change sync left
+   * in the WAL for the close to checkpoint and sync to disk (#4). */
+  stmt = _petrel_store_prepare (write.conn,
+                                "SELECT id FROM folders WHERE path = ?1 AND delimiter IS ?2"
+                                " AND role IS ?3 AND attributes IS ?4 AND subscribed = ?5"
+                                " AND (?6 IS NULL OR raw_path IS ?6)",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  _petrel_store_bind_text (stmt, 1, folder->path);
+  _petrel_store_bind_text (stmt, 2, folder->delimiter);
+  sqlite3_bind_text (stmt, 3, petrel_store_folder_role_to_string (folder->role), -1,
+                     SQLITE_STATIC);
+  _petrel_store_bind_text (stmt, 4, folder->attributes);
+  sqlite3_bind_int (stmt, 5, folder->subscribed);
+  if (folder->raw_path != NULL)
+    sqlite3_bind_blob (stmt, 6, folder->raw_path, (int) strlen (folder->raw_path),
+                       SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      id = sqlite3_column_int64 (stmt, 0);
+      g_clear_pointer (&stmt, sqlite3_reset);
+      if (!_petrel_store_write_commit (&write, error))
+        return FALSE;
+      if (out_id != NULL)
+        *out_id = id;
+      return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _petrel_store_set_error (error, write.conn->db, rc, "Cannot read a folder");
+      return FALSE;
+    }
+  g_clear_pointer (&stmt, sqlite3_reset);
+
   stmt = _petrel_store_prepare (write.conn,
                                 "INSERT INTO folders"
                                 " (path, delimiter, role, attributes, subscribed, raw_path)"

@@ -156,31 +156,6 @@ imap_security_for (PetrelConnectionSecurity security)
     }
 }
 
-static char *
-lookup_password (SyncRun  *run,
-                 GError  **error)
-{
-  PetrelCredentials *credentials = petrel_account_get_credentials (run->account);
-  PetrelWait wait = { run->context, NULL };
-  g_autoptr(GError) local_error = NULL;
-  char *password;
-
-  petrel_credentials_lookup_async (credentials, petrel_account_get_secret_key (run->account),
-                                   PETREL_CREDENTIAL_SERVICE_IMAP, run->cancellable,
-                                   _petrel_wait_cb, &wait);
-  password = petrel_credentials_lookup_finish (credentials, _petrel_wait_for (&wait),
-                                               &local_error);
-  _petrel_wait_clear (&wait);
-
-  if (password == NULL && local_error == NULL)
-    g_set_error_literal (&local_error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
-                         _("No password for this account is in the keyring; add the account "
-                           "again"));
-  if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  return password;
-}
-
 static void
 on_tls_connection_created_cb (PetrelImapClient   *client,
                               GTlsClientConnection *connection,
@@ -195,14 +170,112 @@ on_tls_connection_created_cb (PetrelImapClient   *client,
                                                              petrel_imap_client_get_port (client));
 }
 
+/* The secret is looked up (keyring over D-Bus, maybe an OAuth 2.0 token refresh) while the
+ * client connects: TCP, TLS and CAPABILITY do not need it, and the client waits for it before
+ * logging in (petrel_imap_client_set_credentials_pending()). */
+static void
+start_secret_lookup (SyncRun    *run,
+                     PetrelWait *wait)
+{
+  PetrelAccountConfig *config = petrel_account_get_config (run->account);
+
+  if (petrel_account_config_get_auth_mechanism (config) == PETREL_AUTH_MECHANISM_OAUTH2)
+    petrel_oauth2_get_access_token_for_key_async (config,
+                                                  petrel_account_get_secret_key (run->account),
+                                                  petrel_account_get_credentials (run->account),
+                                                  run->cancellable, _petrel_wait_cb, wait);
+  else
+    petrel_credentials_lookup_async (petrel_account_get_credentials (run->account),
+                                     petrel_account_get_secret_key (run->account),
+                                     PETREL_CREDENTIAL_SERVICE_IMAP, run->cancellable,
+                                     _petrel_wait_cb, wait);
+}
+
+/* The password or token of start_secret_lookup(), or NULL with @error set. */
+static char *
+finish_secret_lookup (SyncRun     *run,
+                      PetrelWait  *wait,
+                      GError     **error)
+{
+  PetrelAccountConfig *config = petrel_account_get_config (run->account);
+  g_autoptr(GError) local_error = NULL;
+  GAsyncResult *result = _petrel_wait_for (wait);
+  char *secret;
+
+  if (petrel_account_config_get_auth_mechanism (config) == PETREL_AUTH_MECHANISM_OAUTH2)
+    return petrel_oauth2_get_access_token_finish (result, error);
+
+  secret = petrel_credentials_lookup_finish (petrel_account_get_credentials (run->account),
+                                             result, &local_error);
+  if (secret == NULL && local_error == NULL)
+    g_set_error_literal (&local_error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
+                         _("No password for this account is in the keyring; add the account "
+                           "again"));
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return secret;
+}
+
+static PetrelImapClient *
+new_client (SyncRun *run)
+{
+  PetrelAccountConfig *config = petrel_account_get_config (run->account);
+  PetrelImapClient *client;
+
+  client = petrel_imap_client_new (petrel_account_config_get_imap_host (config),
+                                   petrel_account_config_get_imap_port (config),
+                                   imap_security_for (petrel_account_config_get_imap_security (config)));
+  petrel_imap_client_set_tls_database (client, petrel_tls_trust_get_database (run->trust));
+  g_signal_connect (client, "tls-connection-created",
+                    G_CALLBACK (on_tls_connection_created_cb), run);
+  petrel_imap_client_set_user (client,
+                               petrel_account_config_get_login (config,
+                                                                PETREL_ACCOUNT_SERVER_IMAP));
+  /* Mailboxes are named by the server's own names (folders.raw_path), which need not be valid
+   * modified UTF-7 (_petrel_folder_wire_name()). */
+  petrel_imap_client_set_raw_mailbox_names (client, TRUE);
+  /* COMPRESS saves bandwidth on slow links and costs CPU on both ends: on loopback it only
+   * costs (a raw dump is 4–6 times slower with it in build-aux/bench). */
+  if (petrel_host_is_loopback (petrel_account_config_get_imap_host (config)))
+    petrel_imap_client_set_auto_compress (client, FALSE);
+
+  {
+    g_autofree char *spool = g_build_filename (petrel_store_get_directory (run->store),
+                                               "tmp", NULL);
+    if (g_mkdir_with_parents (spool, 0700) == 0)
+      petrel_imap_client_set_spool_dir (client, spool);
+  }
+
+  return client;
+}
+
+static void
+give_secret (SyncRun    *run,
+             const char *secret)
+{
+  PetrelAccountConfig *config = petrel_account_get_config (run->account);
+
+  if (petrel_account_config_get_auth_mechanism (config) == PETREL_AUTH_MECHANISM_OAUTH2)
+    petrel_imap_client_set_oauth_token (run->client, secret);
+  else
+    petrel_imap_client_set_password (run->client, secret);
+}
+
+/* A connection kept waiting for the secret past this (a keyring asking to be unlocked) may
+ * have been dropped by the server: if it failed, the secret in hand, connect once more. */
+#define SECRET_WAIT_RETRY_US (5 * G_USEC_PER_SEC)
+
 static gboolean
 connect_client (SyncRun  *run,
                 GError  **error)
 {
   PetrelAccountConfig *config = petrel_account_get_config (run->account);
-  const char *user = petrel_account_config_get_login (config, PETREL_ACCOUNT_SERVER_IMAP);
-  g_autofree char *password = NULL;
+  g_autoptr(PetrelOAuth2Provider) provider = NULL;
+  g_autoptr(GError) connect_error = NULL;
+  g_autofree char *secret = NULL;
+  PetrelWait secret_wait = { run->context, NULL };
   PetrelWait wait = { run->context, NULL };
+  gint64 started;
   gboolean ok;
 
   report (run, PETREL_SYNC_PHASE_CONNECTING, NULL, 0, 0);
@@ -214,67 +287,68 @@ connect_client (SyncRun  *run,
   if (!petrel_account_config_may_send_password (config, PETREL_ACCOUNT_SERVER_IMAP, error))
     return FALSE;
 
-  run->client = petrel_imap_client_new (petrel_account_config_get_imap_host (config),
-                                        petrel_account_config_get_imap_port (config),
-                                        imap_security_for (
-                                          petrel_account_config_get_imap_security (config)));
-  petrel_imap_client_set_tls_database (run->client, petrel_tls_trust_get_database (run->trust));
-  g_signal_connect (run->client, "tls-connection-created",
-                    G_CALLBACK (on_tls_connection_created_cb), run);
-  petrel_imap_client_set_user (run->client, user);
-  /* Mailboxes are named by the server's own names (folders.raw_path), which need not be valid
-   * modified UTF-7 (_petrel_folder_wire_name()). */
-  petrel_imap_client_set_raw_mailbox_names (run->client, TRUE);
-  /* COMPRESS saves bandwidth on slow links and costs CPU on both ends: on loopback it only
-   * costs (a raw dump is 4–6 times slower with it in build-aux/bench). */
-  if (petrel_host_is_loopback (petrel_account_config_get_imap_host (config)))
-    petrel_imap_client_set_auto_compress (run->client, FALSE);
-
   if (petrel_account_config_get_auth_mechanism (config) == PETREL_AUTH_MECHANISM_OAUTH2)
     {
-      g_autoptr(PetrelOAuth2Provider) provider = petrel_oauth2_dup_account_provider (config,
-                                                                                    error);
-      g_autofree char *token = NULL;
-
+      provider = petrel_oauth2_dup_account_provider (config, error);
       if (provider == NULL)
         return FALSE;
-      petrel_oauth2_get_access_token_for_key_async (config,
-                                                    petrel_account_get_secret_key (run->account),
-                                                    petrel_account_get_credentials (run->account),
-                                                    run->cancellable, _petrel_wait_cb, &wait);
-      token = petrel_oauth2_get_access_token_finish (_petrel_wait_for (&wait), error);
-      _petrel_wait_clear (&wait);
-      if (token == NULL)
-        return FALSE;
-      petrel_imap_client_set_oauth_token (run->client, token);
-      petrel_imap_client_set_auth_mechanism (run->client,
-                                             petrel_oauth2_provider_get_mechanism (provider) ==
-                                             PETREL_OAUTH2_MECHANISM_OAUTHBEARER
-                                               ? PETREL_IMAP_AUTH_OAUTHBEARER
-                                               : PETREL_IMAP_AUTH_XOAUTH2);
-      petrel_credentials_secret_free (g_steal_pointer (&token));
-    }
-  else
-    {
-      password = lookup_password (run, error);
-      if (password == NULL)
-        return FALSE;
-      petrel_imap_client_set_password (run->client, password);
-      petrel_credentials_secret_free (g_steal_pointer (&password));
     }
 
-  {
-    g_autofree char *spool = g_build_filename (petrel_store_get_directory (run->store),
-                                               "tmp", NULL);
-    if (g_mkdir_with_parents (spool, 0700) == 0)
-      petrel_imap_client_set_spool_dir (run->client, spool);
-  }
+  started = g_get_monotonic_time ();
+  start_secret_lookup (run, &secret_wait);
 
+  run->client = new_client (run);
+  if (provider != NULL)
+    petrel_imap_client_set_auth_mechanism (run->client,
+                                           petrel_oauth2_provider_get_mechanism (provider) ==
+                                           PETREL_OAUTH2_MECHANISM_OAUTHBEARER
+                                             ? PETREL_IMAP_AUTH_OAUTHBEARER
+                                             : PETREL_IMAP_AUTH_XOAUTH2);
+  petrel_imap_client_set_credentials_pending (run->client, TRUE);
   petrel_imap_client_connect_async (run->client, run->cancellable, _petrel_wait_cb, &wait);
-  ok = petrel_imap_client_connect_finish (run->client, _petrel_wait_for (&wait), error);
+
+  /* A missing or unreadable secret is reported as before the connection ran in parallel,
+   * whatever became of the connection meanwhile. */
+  secret = finish_secret_lookup (run, &secret_wait, error);
+  _petrel_wait_clear (&secret_wait);
+  if (secret == NULL)
+    {
+      petrel_imap_client_close (run->client);
+      _petrel_wait_for (&wait);
+      _petrel_wait_clear (&wait);
+      return FALSE;
+    }
+
+  give_secret (run, secret);
+  petrel_imap_client_set_credentials_pending (run->client, FALSE);
+  ok = petrel_imap_client_connect_finish (run->client, _petrel_wait_for (&wait), &connect_error);
   _petrel_wait_clear (&wait);
+
+  if (!ok && g_get_monotonic_time () - started > SECRET_WAIT_RETRY_US &&
+      !g_error_matches (connect_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_error_matches (connect_error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_AUTH) &&
+      !g_cancellable_is_cancelled (run->cancellable))
+    {
+      PetrelImapAuthMechanism mechanism = petrel_imap_client_get_auth_mechanism (run->client);
+
+      g_debug ("connecting again, the first connection waited for the secret: %s",
+               connect_error->message);
+      g_clear_error (&connect_error);
+      g_clear_object (&run->client);
+      run->client = new_client (run);
+      petrel_imap_client_set_auth_mechanism (run->client, mechanism);
+      give_secret (run, secret);
+      petrel_imap_client_connect_async (run->client, run->cancellable, _petrel_wait_cb, &wait);
+      ok = petrel_imap_client_connect_finish (run->client, _petrel_wait_for (&wait),
+                                              &connect_error);
+      _petrel_wait_clear (&wait);
+    }
+  petrel_credentials_secret_free (g_steal_pointer (&secret));
   if (!ok)
-    return FALSE;
+    {
+      g_propagate_error (error, g_steal_pointer (&connect_error));
+      return FALSE;
+    }
 
   if (petrel_imap_client_has_capability (run->client, "CONDSTORE") ||
       petrel_imap_client_has_capability (run->client, "QRESYNC"))
@@ -437,6 +511,8 @@ assign_paths (SyncRun   *run,
   g_autoptr(GPtrArray) paths = g_ptr_array_new_full (entries->len, g_free);
   g_autoptr(GArray) exact = g_array_sized_new (FALSE, TRUE, sizeof (gboolean), entries->len);
 
+  /* Sized, not only reserved: g_array_index() below writes and reads every entry. */
+  g_array_set_size (exact, entries->len);
   for (guint i = 0; local != NULL && i < local->len; i++)
     {
       PetrelStoreFolder *folder = g_ptr_array_index (local, i);
