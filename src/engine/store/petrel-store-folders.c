@@ -52,6 +52,23 @@ set_folder_not_found (GError **error,
                "No folder %" G_GINT64_FORMAT " in the mail cache", folder_id);
 }
 
+/* ?1 path, ?2 delimiter, ?3 role, ?4 attributes, ?5 subscribed, ?6 the server's name (a blob:
+ * it need not be UTF-8; NULL when not known). */
+static void
+bind_folder (sqlite3_stmt            *stmt,
+             const PetrelStoreFolder *folder)
+{
+  _petrel_store_bind_text (stmt, 1, folder->path);
+  _petrel_store_bind_text (stmt, 2, folder->delimiter);
+  sqlite3_bind_text (stmt, 3, petrel_store_folder_role_to_string (folder->role), -1,
+                     SQLITE_STATIC);
+  _petrel_store_bind_text (stmt, 4, folder->attributes);
+  sqlite3_bind_int (stmt, 5, folder->subscribed);
+  if (folder->raw_path != NULL)
+    sqlite3_bind_blob (stmt, 6, folder->raw_path, (int) strlen (folder->raw_path),
+                       SQLITE_TRANSIENT);
+}
+
 /**
  * petrel_store_upsert_folder:
  * @folder: path, delimiter, role, attributes, subscription and raw path (other fields are
@@ -89,15 +106,7 @@ petrel_store_upsert_folder (PetrelStore              *self,
                                 error);
   if (stmt == NULL)
     return FALSE;
-  _petrel_store_bind_text (stmt, 1, folder->path);
-  _petrel_store_bind_text (stmt, 2, folder->delimiter);
-  sqlite3_bind_text (stmt, 3, petrel_store_folder_role_to_string (folder->role), -1,
-                     SQLITE_STATIC);
-  _petrel_store_bind_text (stmt, 4, folder->attributes);
-  sqlite3_bind_int (stmt, 5, folder->subscribed);
-  if (folder->raw_path != NULL)
-    sqlite3_bind_blob (stmt, 6, folder->raw_path, (int) strlen (folder->raw_path),
-                       SQLITE_TRANSIENT);
+  bind_folder (stmt, folder);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     {
@@ -130,15 +139,7 @@ petrel_store_upsert_folder (PetrelStore              *self,
   if (stmt == NULL)
     return FALSE;
 
-  _petrel_store_bind_text (stmt, 1, folder->path);
-  _petrel_store_bind_text (stmt, 2, folder->delimiter);
-  sqlite3_bind_text (stmt, 3, petrel_store_folder_role_to_string (folder->role), -1,
-                     SQLITE_STATIC);
-  _petrel_store_bind_text (stmt, 4, folder->attributes);
-  sqlite3_bind_int (stmt, 5, folder->subscribed);
-  if (folder->raw_path != NULL)
-    sqlite3_bind_blob (stmt, 6, folder->raw_path, (int) strlen (folder->raw_path),
-                       SQLITE_TRANSIENT);
+  bind_folder (stmt, folder);
 
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
