@@ -275,7 +275,7 @@ connect_client (SyncRun  *run,
   g_autofree char *secret = NULL;
   PetrelWait secret_wait = { run->context, NULL };
   PetrelWait wait = { run->context, NULL };
-  gint64 started;
+  gint64 started, secret_wait_us;
   gboolean ok;
 
   report (run, PETREL_SYNC_PHASE_CONNECTING, NULL, 0, 0);
@@ -311,6 +311,7 @@ connect_client (SyncRun  *run,
    * whatever became of the connection meanwhile. */
   secret = finish_secret_lookup (run, &secret_wait, error);
   _petrel_wait_clear (&secret_wait);
+  secret_wait_us = g_get_monotonic_time () - started;
   if (secret == NULL)
     {
       petrel_imap_client_close (run->client);
@@ -324,7 +325,9 @@ connect_client (SyncRun  *run,
   ok = petrel_imap_client_connect_finish (run->client, _petrel_wait_for (&wait), &connect_error);
   _petrel_wait_clear (&wait);
 
-  if (!ok && g_get_monotonic_time () - started > SECRET_WAIT_RETRY_US &&
+  /* Only a connection that waited long for the secret: one that failed on its own (a server
+   * that never answers the handshake) is not tried again behind the person's back. */
+  if (!ok && secret_wait_us > SECRET_WAIT_RETRY_US &&
       !g_error_matches (connect_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       !g_error_matches (connect_error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_AUTH) &&
       !g_cancellable_is_cancelled (run->cancellable))
