@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <string.h>
 
@@ -306,7 +307,7 @@ parse_port (const char           *text,
   if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT16, &value, NULL))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_PORT,
-                   "%s port “%s” is not valid: use a number from 1 to 65535",
+                   _("%s port “%s” is not valid: use a number from 1 to 65535"),
                    server_names[server], text);
       return FALSE;
     }
@@ -369,7 +370,7 @@ get_optional_string (GKeyFile    *key_file,
     return TRUE;
 
   g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_CORRUPT,
-               "[%s] %s cannot be read: %s", group, key, local_error->message);
+               _("[%s] %s cannot be read: %s"), group, key, local_error->message);
 
   return FALSE;
 }
@@ -397,7 +398,7 @@ load_server (PetrelAccountConfig  *self,
   if (security != NULL && !parse_enum (PETREL_TYPE_CONNECTION_SECURITY, security, &security_value))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_SECURITY,
-                   "Unknown %s security “%s”: use tls, starttls or none",
+                   _("Unknown %s security “%s”: use tls, starttls or none"),
                    server_names[server], security);
       return FALSE;
     }
@@ -446,7 +447,7 @@ load_pins (PetrelAccountConfig  *self,
       if (!parse_pin_key (keys[i], &host, &port) || !host_is_valid (host))
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                       "Pinned certificate key “%s” is not HOST:PORT", keys[i]);
+                       _("Pinned certificate key “%s” is not HOST:PORT"), keys[i]);
           return FALSE;
         }
 
@@ -478,7 +479,7 @@ load_key_file (PetrelAccountConfig  *self,
   if (!g_key_file_has_group (key_file, GROUP_ACCOUNT))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_CORRUPT,
-                   "There is no [%s] group", GROUP_ACCOUNT);
+                   _("There is no [%s] group"), GROUP_ACCOUNT);
       return FALSE;
     }
 
@@ -492,15 +493,15 @@ load_key_file (PetrelAccountConfig  *self,
       if (!g_ascii_string_to_unsigned (version, 10, 1, G_MAXINT, &value, NULL))
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_CORRUPT,
-                       "Version “%s” is not a format version", version);
+                       _("Version “%s” is not a format version"), version);
           return FALSE;
         }
 
       if (value > KEY_FILE_VERSION)
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_CORRUPT,
-                       "The file has format version %s, written by a newer Petrel "
-                       "(this one reads version %d)", version, KEY_FILE_VERSION);
+                       _("The file has format version %s, written by a newer Petrel "
+                         "(this one reads version %d)"), version, KEY_FILE_VERSION);
           return FALSE;
         }
     }
@@ -522,7 +523,7 @@ load_key_file (PetrelAccountConfig  *self,
       !g_error_matches (local_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_CORRUPT,
-                   "[%s] Aliases cannot be read: %s", GROUP_ACCOUNT, local_error->message);
+                   _("[%s] Aliases cannot be read: %s"), GROUP_ACCOUNT, local_error->message);
       return FALSE;
     }
 
@@ -533,7 +534,7 @@ load_key_file (PetrelAccountConfig  *self,
       if (!parse_enum (PETREL_TYPE_AUTH_MECHANISM, auth_mechanism, &value))
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                       "Unknown authentication mechanism “%s”: use password or oauth2",
+                       _("Unknown authentication mechanism “%s”: use password or oauth2"),
                        auth_mechanism);
           return FALSE;
         }
@@ -548,7 +549,7 @@ load_key_file (PetrelAccountConfig  *self,
       if (!parse_enum (PETREL_TYPE_SYNC_BODIES, bodies, &value))
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                       "Unknown body sync policy “%s”: use all, recent or none", bodies);
+                       _("Unknown body sync policy “%s”: use all, recent or none"), bodies);
           return FALSE;
         }
 
@@ -562,7 +563,7 @@ load_key_file (PetrelAccountConfig  *self,
       if (!g_ascii_string_to_unsigned (recent_days, 10, 1, MAX_RECENT_DAYS, &value, NULL))
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                       "Sync RecentDays “%s” is not valid: use a number of days from 1 to %d",
+                       _("Sync RecentDays “%s” is not valid: use a number of days from 1 to %d"),
                        recent_days, MAX_RECENT_DAYS);
           return FALSE;
         }
@@ -686,7 +687,7 @@ remove_tree (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Cannot remove “%s”: %s", path, g_strerror (saved_errno));
+                   _("Cannot remove “%s”: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
 
@@ -712,7 +713,7 @@ remove_tree (const char  *path,
           int saved_errno = errno;
 
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                       "Cannot remove “%s”: %s", path, g_strerror (saved_errno));
+                       _("Cannot remove “%s”: %s"), path, g_strerror (saved_errno));
           return FALSE;
         }
     }
@@ -721,7 +722,7 @@ remove_tree (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Cannot remove “%s”: %s", path, g_strerror (saved_errno));
+                   _("Cannot remove “%s”: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
 
@@ -793,8 +794,8 @@ remove_clear_secret_cb (GObject      *object,
     {
       RemoveData *data = g_task_get_task_data (task);
 
-      g_prefix_error (&error, "The account “%s” was not removed because its secrets could not "
-                      "be deleted: ", data->id);
+      g_prefix_error (&error, _("The account “%s” was not removed because its secrets could not "
+                        "be deleted: "), data->id);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1155,7 +1156,7 @@ petrel_connection_security_from_string (const char                *string,
   if (string == NULL || !parse_enum (PETREL_TYPE_CONNECTION_SECURITY, string, &value))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_SECURITY,
-                   "Unknown connection security “%s”: use tls, starttls or none",
+                   _("Unknown connection security “%s”: use tls, starttls or none"),
                    string != NULL ? string : "");
       return FALSE;
     }
@@ -1198,8 +1199,8 @@ petrel_account_validate_id (const char  *id,
   if (!id_is_valid (id))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_ID,
-                   "“%s” is not a valid account id: use 1 to %d letters, digits, “.”, “_” or "
-                   "“-” (but not “.” or “..”)", id != NULL ? id : "", MAX_ID_LENGTH);
+                   _("“%s” is not a valid account id: use 1 to %d letters, digits, “.”, “_” or "
+                     "“-” (but not “.” or “..”)"), id != NULL ? id : "", MAX_ID_LENGTH);
       return FALSE;
     }
 
@@ -1213,14 +1214,14 @@ petrel_account_validate_address (const char  *address,
   if (address == NULL || address[0] == '\0')
     {
       g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_ADDRESS,
-                           "No email address is set");
+                           _("No email address is set"));
       return FALSE;
     }
 
   if (!address_is_valid (address))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_ADDRESS,
-                   "“%s” is not a valid email address (expected name@example.org)",
+                   _("“%s” is not a valid email address (expected name@example.org)"),
                    g_utf8_validate (address, -1, NULL) ? address : "(not UTF-8)");
       return FALSE;
     }
@@ -1235,14 +1236,14 @@ petrel_account_validate_host (const char  *host,
   if (host == NULL || host[0] == '\0')
     {
       g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_HOST,
-                           "No server host is set");
+                           _("No server host is set"));
       return FALSE;
     }
 
   if (!host_is_valid (host))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_HOST,
-                   "“%s” is not a valid host name or IP address",
+                   _("“%s” is not a valid host name or IP address"),
                    g_utf8_validate (host, -1, NULL) ? host : "(not UTF-8)");
       return FALSE;
     }
@@ -1349,10 +1350,10 @@ petrel_account_config_load (const char  *data_dir,
         {
           if (g_file_test (dir, G_FILE_TEST_IS_DIR))
             g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_CORRUPT,
-                         "%s: the account directory has no %s", dir, ACCOUNT_FILE_NAME);
+                         _("%s: the account directory has no %s"), dir, ACCOUNT_FILE_NAME);
           else
             g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_NOT_FOUND,
-                         "There is no account “%s”", id);
+                         _("There is no account “%s”"), id);
         }
       else if (local_error->domain == G_KEY_FILE_ERROR)
         {
@@ -1404,7 +1405,7 @@ petrel_account_config_validate (PetrelAccountConfig  *self,
       if (!address_is_valid (self->aliases[i]))
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_ADDRESS,
-                       "Alias “%s” is not a valid email address",
+                       _("Alias “%s” is not a valid email address"),
                        g_utf8_validate (self->aliases[i], -1, NULL) ? self->aliases[i]
                                                                     : "(not UTF-8)");
           return FALSE;
@@ -1416,14 +1417,14 @@ petrel_account_config_validate (PetrelAccountConfig  *self,
        has_control_characters (self->display_name)))
     {
       g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                           "The display name must be one line of UTF-8 text");
+                           _("The display name must be one line of UTF-8 text"));
       return FALSE;
     }
 
   if (self->signature != NULL && !g_utf8_validate (self->signature, -1, NULL))
     {
       g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                           "The signature is not UTF-8 text");
+                           _("The signature is not UTF-8 text"));
       return FALSE;
     }
 
@@ -1435,14 +1436,14 @@ petrel_account_config_validate (PetrelAccountConfig  *self,
       if (config->host == NULL)
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_HOST,
-                       "No %s server host is set", name);
+                       _("No %s server host is set"), name);
           return FALSE;
         }
 
       if (!host_is_valid (config->host))
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_HOST,
-                       "%s server “%s” is not a valid host name or IP address", name,
+                       _("%s server “%s” is not a valid host name or IP address"), name,
                        g_utf8_validate (config->host, -1, NULL) ? config->host : "(not UTF-8)");
           return FALSE;
         }
@@ -1450,14 +1451,14 @@ petrel_account_config_validate (PetrelAccountConfig  *self,
       if (config->port == 0)
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_PORT,
-                       "%s port 0 is not valid: use a number from 1 to 65535", name);
+                       _("%s port 0 is not valid: use a number from 1 to 65535"), name);
           return FALSE;
         }
 
       if (config->security > PETREL_CONNECTION_SECURITY_NONE)
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_SECURITY,
-                       "Unknown %s security %d: use tls, starttls or none", name,
+                       _("Unknown %s security %d: use tls, starttls or none"), name,
                        (int) config->security);
           return FALSE;
         }
@@ -1466,7 +1467,7 @@ petrel_account_config_validate (PetrelAccountConfig  *self,
           (!g_utf8_validate (config->user, -1, NULL) || has_control_characters (config->user)))
         {
           g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                       "The %s user name must be one line of UTF-8 text", name);
+                       _("The %s user name must be one line of UTF-8 text"), name);
           return FALSE;
         }
     }
@@ -1474,29 +1475,29 @@ petrel_account_config_validate (PetrelAccountConfig  *self,
   if (self->auth_mechanism > PETREL_AUTH_MECHANISM_OAUTH2)
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                   "Unknown authentication mechanism %d", (int) self->auth_mechanism);
+                   _("Unknown authentication mechanism %d"), (int) self->auth_mechanism);
       return FALSE;
     }
 
   if (self->oauth2_provider != NULL && !oauth2_value_is_valid (self->oauth2_provider))
     {
       g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                           "The OAuth2 provider must be an id such as google or microsoft");
+                           _("The OAuth2 provider must be an id such as google or microsoft"));
       return FALSE;
     }
 
   if (self->oauth2_client_id != NULL && !oauth2_value_is_valid (self->oauth2_client_id))
     {
       g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                           "The OAuth2 client id must be one word of printable ASCII");
+                           _("The OAuth2 client id must be one word of printable ASCII"));
       return FALSE;
     }
 
   if (self->auth_mechanism == PETREL_AUTH_MECHANISM_OAUTH2 && self->oauth2_provider == NULL)
     {
       g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                           "OAuth2 authentication needs an OAuth2 provider (OAuth2Provider, "
-                           "e.g. google or microsoft)");
+                           _("OAuth2 authentication needs an OAuth2 provider (OAuth2Provider, "
+                             "e.g. google or microsoft)"));
       return FALSE;
     }
 
@@ -1504,7 +1505,7 @@ petrel_account_config_validate (PetrelAccountConfig  *self,
       (!g_path_is_absolute (self->ca_file) || has_control_characters (self->ca_file)))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                   "The CA file “%s” must be an absolute path",
+                   _("The CA file “%s” must be an absolute path"),
                    g_utf8_validate (self->ca_file, -1, NULL) ? self->ca_file : "(not UTF-8)");
       return FALSE;
     }
@@ -1512,14 +1513,14 @@ petrel_account_config_validate (PetrelAccountConfig  *self,
   if (self->sync_bodies > PETREL_SYNC_BODIES_NONE)
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                   "Unknown body sync policy %d", (int) self->sync_bodies);
+                   _("Unknown body sync policy %d"), (int) self->sync_bodies);
       return FALSE;
     }
 
   if (self->sync_recent_days == 0 || self->sync_recent_days > MAX_RECENT_DAYS)
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                   "Sync recent days %u is not valid: use a number of days from 1 to %d",
+                   _("Sync recent days %u is not valid: use a number of days from 1 to %d"),
                    self->sync_recent_days, MAX_RECENT_DAYS);
       return FALSE;
     }
@@ -1562,7 +1563,7 @@ petrel_account_config_save (PetrelAccountConfig  *self,
       int saved_errno = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Cannot create the account directory “%s”: %s", dir,
+                   _("Cannot create the account directory “%s”: %s"), dir,
                    g_strerror (saved_errno));
       return FALSE;
     }
@@ -1633,7 +1634,7 @@ petrel_account_config_list (const char  *data_dir,
 
           if (!id_is_valid (name))
             load_error = g_error_new (PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_ID,
-                                      "%s: the directory name is not a valid account id", path);
+                                      _("%s: the directory name is not a valid account id"), path);
           else
             config = petrel_account_config_load (data_dir, name, &load_error);
 
@@ -1687,7 +1688,7 @@ petrel_account_config_remove (const char  *data_dir,
   if (!g_file_test (dir, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_NOT_FOUND,
-                   "There is no account “%s”", id);
+                   _("There is no account “%s”"), id);
       return FALSE;
     }
 
@@ -1741,7 +1742,7 @@ petrel_account_config_remove_with_secrets_async (const char          *data_dir,
   if (!g_file_test (dir, G_FILE_TEST_EXISTS))
     {
       g_task_return_new_error (task, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_NOT_FOUND,
-                               "There is no account “%s”", id);
+                               _("There is no account “%s”"), id);
       return;
     }
 
@@ -2237,9 +2238,9 @@ petrel_account_config_may_send_password (PetrelAccountConfig  *self,
     return TRUE;
 
   g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INSECURE,
-               "Refusing to send the %s password to %s over an unencrypted connection: "
-               "with security “none” passwords are only sent to this computer (localhost); "
-               "use tls or starttls", server_names[server],
+               _("Refusing to send the %s password to %s over an unencrypted connection: "
+                 "with security “none” passwords are only sent to this computer (localhost); "
+                 "use tls or starttls"), server_names[server],
                config->host != NULL ? config->host : "(no host)");
 
   return FALSE;
@@ -2300,7 +2301,7 @@ petrel_account_config_pin_certificate (PetrelAccountConfig  *self,
   if (port == 0)
     {
       g_set_error_literal (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_PORT,
-                           "Port 0 is not valid: use a number from 1 to 65535");
+                           _("Port 0 is not valid: use a number from 1 to 65535"));
       return FALSE;
     }
 
@@ -2308,7 +2309,7 @@ petrel_account_config_pin_certificate (PetrelAccountConfig  *self,
   if (normalized == NULL)
     {
       g_set_error (error, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_INVALID_VALUE,
-                   "“%s” is not a SHA-256 certificate fingerprint (32 hex pairs)",
+                   _("“%s” is not a SHA-256 certificate fingerprint (32 hex pairs)"),
                    fingerprint != NULL && g_utf8_validate (fingerprint, -1, NULL) ? fingerprint
                                                                                  : "");
       return FALSE;

@@ -24,6 +24,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include <libsoup/soup.h>
@@ -403,7 +404,7 @@ config_start_element (GMarkupParseContext  *context,
     case 1:
       if (!g_str_equal (element_name, "clientConfig"))
         g_set_error (error, PETREL_AUTOCONFIG_ERROR, PETREL_AUTOCONFIG_ERROR_INVALID_CONFIG,
-                     "The document is a <%s>, not a mail <clientConfig>", element_name);
+                     _("The document is a <%s>, not a mail <clientConfig>"), element_name);
       break;
 
     case 2:
@@ -1080,7 +1081,7 @@ fetch_read_cb (GObject      *object,
     {
       fetch_return_error (task, g_error_new (PETREL_AUTOCONFIG_ERROR,
                                              PETREL_AUTOCONFIG_ERROR_HTTP,
-                                             "The answer is larger than %u KiB",
+                                             _("The answer is larger than %u KiB"),
                                              MAX_BODY_BYTES / 1024));
       return;
     }
@@ -1140,8 +1141,8 @@ fetch_send_cb (GObject      *object,
 
           fetch_return_error (task, g_error_new (PETREL_AUTOCONFIG_ERROR,
                                                  PETREL_AUTOCONFIG_ERROR_INSECURE,
-                                                 "Refused a redirect to %s: account discovery "
-                                                 "only uses HTTPS", shown));
+                                                 _("Refused a redirect to %s: account discovery "
+                                                   "only uses HTTPS"), shown));
           return;
         }
 
@@ -1156,7 +1157,7 @@ fetch_send_cb (GObject      *object,
     {
       fetch_return_error (task, g_error_new (PETREL_AUTOCONFIG_ERROR,
                                              PETREL_AUTOCONFIG_ERROR_HTTP,
-                                             "The server answered %u %s", status,
+                                             _("The server answered %u %s"), status,
                                              soup_status_get_phrase (status) != NULL
                                                ? soup_status_get_phrase (status) : ""));
       return;
@@ -1167,7 +1168,7 @@ fetch_send_cb (GObject      *object,
     {
       fetch_return_error (task, g_error_new (PETREL_AUTOCONFIG_ERROR,
                                              PETREL_AUTOCONFIG_ERROR_HTTP,
-                                             "The answer is larger than %u KiB",
+                                             _("The answer is larger than %u KiB"),
                                              MAX_BODY_BYTES / 1024));
       return;
     }
@@ -1229,7 +1230,7 @@ fetch_async (PetrelAutoconfig    *self,
   if (uri == NULL)
     {
       g_task_return_new_error (task, PETREL_AUTOCONFIG_ERROR, PETREL_AUTOCONFIG_ERROR_HTTP,
-                               "“%s” is not a valid URL: %s", url, error->message);
+                               _("“%s” is not a valid URL: %s"), url, error->message);
       return;
     }
 
@@ -1800,7 +1801,7 @@ discovery_run (GTask *task)
         default:
           g_task_return_new_error (task, PETREL_AUTOCONFIG_ERROR,
                                    PETREL_AUTOCONFIG_ERROR_NOT_FOUND,
-                                   "No settings were found for %s", d->domain);
+                                   _("No settings were found for %s"), d->domain);
           return;
         }
     }
@@ -2169,7 +2170,7 @@ petrel_autoconfig_discover_async (PetrelAutoconfig    *self,
     {
       g_task_return_new_error (task, PETREL_AUTOCONFIG_ERROR,
                                PETREL_AUTOCONFIG_ERROR_INVALID_ADDRESS,
-                               "The domain of “%s” cannot be looked up", address);
+                               _("The domain of “%s” cannot be looked up"), address);
       return;
     }
 
@@ -2272,7 +2273,7 @@ petrel_autoconfig_parse_config (const char              *xml,
           g_free ((*error)->message);
           (*error)->message = valid;
         }
-      g_prefix_error (error, "Not a valid configuration: ");
+      g_prefix_error (error, _("Not a valid configuration: "));
       return NULL;
     }
 
@@ -2281,14 +2282,14 @@ petrel_autoconfig_parse_config (const char              *xml,
                     address, local_part, email_domain))
     {
       g_set_error_literal (error, PETREL_AUTOCONFIG_ERROR, PETREL_AUTOCONFIG_ERROR_INVALID_CONFIG,
-                           "The configuration names no IMAP server with TLS or STARTTLS");
+                           _("The configuration names no IMAP server with TLS or STARTTLS"));
       return NULL;
     }
   if (!pick_server (servers, PETREL_ACCOUNT_SERVER_SMTP, result,
                     address, local_part, email_domain))
     {
       g_set_error_literal (error, PETREL_AUTOCONFIG_ERROR, PETREL_AUTOCONFIG_ERROR_INVALID_CONFIG,
-                           "The configuration names no SMTP server with TLS or STARTTLS");
+                           _("The configuration names no SMTP server with TLS or STARTTLS"));
       return NULL;
     }
 

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "petrel-oauth2-providers.h"
@@ -692,8 +693,8 @@ petrel_oauth2_providers_register (PetrelOAuth2Provider  *provider,
   if (!id_is_valid (provider->id))
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
-                   "“%s” is not a valid OAuth2 provider id: use 1 to %d letters, digits, “.”, "
-                   "“_” or “-”", g_utf8_validate (provider->id, -1, NULL) ? provider->id : "",
+                   _("“%s” is not a valid OAuth2 provider id: use 1 to %d letters, digits, “.”, "
+                     "“_” or “-”"), g_utf8_validate (provider->id, -1, NULL) ? provider->id : "",
                    MAX_ID_LENGTH);
       return FALSE;
     }
@@ -702,14 +703,14 @@ petrel_oauth2_providers_register (PetrelOAuth2Provider  *provider,
       !endpoint_is_valid (provider->token_endpoint))
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
-                   "The endpoints of OAuth2 provider “%s” must be http(s) URLs", provider->id);
+                   _("The endpoints of OAuth2 provider “%s” must be http(s) URLs"), provider->id);
       return FALSE;
     }
 
   if (find_locked (provider->id) != NULL)
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
-                   "There is already an OAuth2 provider “%s”", provider->id);
+                   _("There is already an OAuth2 provider “%s”"), provider->id);
       return FALSE;
     }
 
@@ -843,7 +844,7 @@ parse_server (GKeyFile             *file,
       !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
-                   "[%s] %s must be HOST:PORT, not “%s”", group, key, value);
+                   _("[%s] %s must be HOST:PORT, not “%s”"), group, key, value);
       return FALSE;
     }
   host = g_strndup (value, colon - value);
@@ -882,7 +883,7 @@ parse_provider (GKeyFile    *file,
   if (!id_is_valid (id))
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
-                   "“%s” is not a valid provider id", id);
+                   _("“%s” is not a valid provider id"), id);
       return NULL;
     }
 
@@ -906,7 +907,7 @@ parse_provider (GKeyFile    *file,
   else if (mechanism_value != NULL && g_ascii_strcasecmp (mechanism_value, "xoauth2") != 0)
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
-                   "[%s] Mechanism must be xoauth2 or oauthbearer, not “%s”", group,
+                   _("[%s] Mechanism must be xoauth2 or oauthbearer, not “%s”"), group,
                    mechanism_value);
       return NULL;
     }

@@ -230,7 +230,7 @@ read_random (guchar  *buffer,
     return TRUE;
 
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       "The system has no source of random numbers for the sign-in");
+                       _("The system has no source of random numbers for the sign-in"));
 
   return FALSE;
 }
@@ -277,7 +277,8 @@ _petrel_oauth2_check_endpoint (const char  *url,
   if (host == NULL || host[0] == '\0')
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
-                   "“%s” is not a URL", url != NULL && g_utf8_validate (url, -1, NULL) ? url : "");
+                   _("“%s” is not a URL"),
+                   url != NULL && g_utf8_validate (url, -1, NULL) ? url : "");
       return FALSE;
     }
 
@@ -295,7 +296,7 @@ _petrel_oauth2_check_endpoint (const char  *url,
     }
 
   g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INSECURE,
-               "Refusing to use the sign-in server %s without HTTPS", host);
+               _("Refusing to use the sign-in server %s without HTTPS"), host);
 
   return FALSE;
 }
@@ -390,18 +391,18 @@ _petrel_oauth2_parse_token_response (const char  *host,
 
       if (refreshing && g_strcmp0 (error_code, "invalid_grant") == 0)
         g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_REVOKED,
-                     "The sign-in is no longer valid: %s refused it (%s%s%s); sign in again",
+                     _("The sign-in is no longer valid: %s refused it (%s%s%s); sign in again"),
                      host, code, description != NULL ? ": " : "",
                      description != NULL ? description : "");
       else if (g_strcmp0 (error_code, "invalid_client") == 0 ||
                g_strcmp0 (error_code, "unauthorized_client") == 0)
         g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TOKEN_ENDPOINT,
-                     "%s does not accept this application's client id (%s%s%s)", host, code,
+                     _("%s does not accept this application's client id (%s%s%s)"), host, code,
                      description != NULL ? ": " : "", description != NULL ? description : "");
       else
         g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TOKEN_ENDPOINT,
-                     "%s refused the %s (%s%s%s)", host,
-                     refreshing ? "token refresh" : "sign-in code", code,
+                     _("%s refused the %s (%s%s%s)"), host,
+                     refreshing ? _("token refresh") : _("sign-in code"), code,
                      description != NULL ? ": " : "", description != NULL ? description : "");
 
       return NULL;
@@ -412,7 +413,7 @@ _petrel_oauth2_parse_token_response (const char  *host,
       const char *phrase = soup_status_get_phrase (status);
 
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TOKEN_ENDPOINT,
-                   "The sign-in server %s answered HTTP %u%s%s", host, status,
+                   _("The sign-in server %s answered HTTP %u%s%s"), host, status,
                    phrase != NULL ? " " : "", phrase != NULL ? phrase : "");
       return NULL;
     }
@@ -420,7 +421,7 @@ _petrel_oauth2_parse_token_response (const char  *host,
   if (object == NULL)
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TOKEN_ENDPOINT,
-                   "The sign-in server %s sent an answer that is not a JSON object", host);
+                   _("The sign-in server %s sent an answer that is not a JSON object"), host);
       return NULL;
     }
 
@@ -428,7 +429,7 @@ _petrel_oauth2_parse_token_response (const char  *host,
       !token_is_valid (access_token))
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TOKEN_ENDPOINT,
-                   "The sign-in server %s sent no usable access token", host);
+                   _("The sign-in server %s sent no usable access token"), host);
       return NULL;
     }
 
@@ -436,7 +437,7 @@ _petrel_oauth2_parse_token_response (const char  *host,
       (token_type != NULL && g_ascii_strcasecmp (token_type, "bearer") != 0))
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TOKEN_ENDPOINT,
-                   "The sign-in server %s sent a token that is not a Bearer token", host);
+                   _("The sign-in server %s sent a token that is not a Bearer token"), host);
       return NULL;
     }
 
@@ -444,14 +445,14 @@ _petrel_oauth2_parse_token_response (const char  *host,
       (refresh_token != NULL && !token_is_valid (refresh_token)))
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TOKEN_ENDPOINT,
-                   "The sign-in server %s sent an unusable refresh token", host);
+                   _("The sign-in server %s sent an unusable refresh token"), host);
       return NULL;
     }
 
   if (!read_expires_in (object, &expires_in))
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TOKEN_ENDPOINT,
-                   "The sign-in server %s sent an expiry that is not a number of seconds",
+                   _("The sign-in server %s sent an expiry that is not a number of seconds"),
                    host);
       return NULL;
     }
@@ -620,7 +621,7 @@ post_return_error (GTask  *task,
 
       g_error_free (error);
       g_task_return_new_error (task, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TIMED_OUT,
-                               "The sign-in server %s did not answer within %s", data->host,
+                               _("The sign-in server %s did not answer within %s"), data->host,
                                duration);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
@@ -632,7 +633,7 @@ post_return_error (GTask  *task,
     {
       /* Network trouble keeps its GIOError/GResolverError/GTlsError code: being offline is not
        * a sign-in problem. */
-      g_prefix_error (&error, "Cannot reach the sign-in server %s: ", data->host);
+      g_prefix_error (&error, _("Cannot reach the sign-in server %s: "), data->host);
       g_task_return_error (task, error);
     }
 }
@@ -666,7 +667,7 @@ post_read_cb (GObject      *object,
   if (data->body->len + g_bytes_get_size (chunk) > MAX_RESPONSE_BYTES)
     {
       g_task_return_new_error (task, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TOKEN_ENDPOINT,
-                               "The sign-in server %s sent an answer of more than %u KiB",
+                               _("The sign-in server %s sent an answer of more than %u KiB"),
                                data->host, MAX_RESPONSE_BYTES / 1024);
       return;
     }
@@ -742,7 +743,7 @@ post_form_async (const char          *url,
   if (data->message == NULL)
     {
       g_task_return_new_error (task, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_INVALID_PROVIDER,
-                               "The token endpoint of %s is not a valid URL", data->host);
+                               _("The token endpoint of %s is not a valid URL"), data->host);
       return;
     }
 
@@ -1121,14 +1122,14 @@ authorize_server_cb (SoupServer        *server,
       if (g_strcmp0 (error_code, "access_denied") == 0)
         authorize_fail_page (task, msg,
                              g_error_new (PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_DENIED,
-                                          "Access to the account was not granted at %s%s%s",
+                                          _("Access to the account was not granted at %s%s%s"),
                                           name, safe_description != NULL ? ": " : "",
                                           safe_description != NULL ? safe_description : ""));
       else
         authorize_fail_page (task, msg,
                              g_error_new (PETREL_OAUTH2_ERROR,
                                           PETREL_OAUTH2_ERROR_AUTHORIZATION_FAILED,
-                                          "The sign-in at %s failed (%s%s%s)", name, safe_code,
+                                          _("The sign-in at %s failed (%s%s%s)"), name, safe_code,
                                           safe_description != NULL ? ": " : "",
                                           safe_description != NULL ? safe_description : ""));
       return;
@@ -1139,7 +1140,7 @@ authorize_server_cb (SoupServer        *server,
       authorize_fail_page (task, msg,
                            g_error_new (PETREL_OAUTH2_ERROR,
                                         PETREL_OAUTH2_ERROR_AUTHORIZATION_FAILED,
-                                        "The sign-in at %s ended without an authorization code",
+                                        _("The sign-in at %s ended without an authorization code"),
                                         petrel_oauth2_provider_get_name (data->provider)));
       return;
     }
@@ -1157,7 +1158,7 @@ authorize_timeout_cb (gpointer user_data)
   if (data->phase == PHASE_WAITING)
     authorize_complete (task, NULL,
                         g_error_new (PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_TIMED_OUT,
-                                     "The sign-in page did not come back within %s", duration));
+                                     _("The sign-in page did not come back within %s"), duration));
 
   return G_SOURCE_REMOVE;
 }
@@ -1273,8 +1274,8 @@ petrel_oauth2_authorize_async (PetrelOAuth2Provider   *provider,
   if (client_id == NULL)
     {
       g_task_return_new_error (task, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_NO_CLIENT_ID,
-                               "Petrel has no OAuth2 client id for %s: it was built without "
-                               "one and the account names none",
+                               _("Petrel has no OAuth2 client id for %s: it was built without "
+                                 "one and the account names none"),
                                petrel_oauth2_provider_get_name (provider));
       return;
     }
@@ -1312,7 +1313,7 @@ petrel_oauth2_authorize_async (PetrelOAuth2Provider   *provider,
   data->server = soup_server_new ("server-header", "Petrel", NULL);
   if (!soup_server_listen_local (data->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
     {
-      g_prefix_error (&error, "Cannot listen for the sign-in answer on %s: ",
+      g_prefix_error (&error, _("Cannot listen for the sign-in answer on %s: "),
                       LOOPBACK_ADDRESS);
       g_task_return_error (task, error);
       return;
@@ -1351,7 +1352,7 @@ petrel_oauth2_authorize_async (PetrelOAuth2Provider   *provider,
       if (data->phase == PHASE_WAITING)
         {
           GError *browser_error = g_error_new (PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_BROWSER,
-                                               "Cannot open the sign-in page in a browser: %s",
+                                               _("Cannot open the sign-in page in a browser: %s"),
                                                error->message);
 
           authorize_complete (task, NULL, browser_error);
@@ -1402,7 +1403,7 @@ petrel_oauth2_dup_account_provider (PetrelAccountConfig  *config,
   if (id == NULL)
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_UNKNOWN_PROVIDER,
-                   "The account “%s” names no OAuth2 provider",
+                   _("The account “%s” names no OAuth2 provider"),
                    petrel_account_config_get_id (config));
       return NULL;
     }
@@ -1410,7 +1411,7 @@ petrel_oauth2_dup_account_provider (PetrelAccountConfig  *config,
   provider = petrel_oauth2_providers_lookup (id);
   if (provider == NULL)
     g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_UNKNOWN_PROVIDER,
-                 "The account “%s” names the OAuth2 provider “%s”, which Petrel does not know",
+                 _("The account “%s” names the OAuth2 provider “%s”, which Petrel does not know"),
                  petrel_account_config_get_id (config), id);
 
   return provider;
@@ -1442,8 +1443,8 @@ petrel_oauth2_dup_account_client_id (PetrelAccountConfig   *config,
   if (client_id == NULL)
     {
       g_set_error (error, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_NO_CLIENT_ID,
-                   "Petrel has no OAuth2 client id for %s: it was built without one and the "
-                   "account “%s” sets none (OAuth2ClientId)",
+                   _("Petrel has no OAuth2 client id for %s: it was built without one and the "
+                     "account “%s” sets none (OAuth2ClientId)"),
                    petrel_oauth2_provider_get_name (provider),
                    petrel_account_config_get_id (config));
       return NULL;
@@ -1635,7 +1636,7 @@ waiter_cancelled_cb (GCancellable *cancellable,
 
   if (answer)
     {
-      g_task_return_new_error (waiter->task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+      g_task_return_new_error (waiter->task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
       waiter_drop_sources (waiter);
     }
 
@@ -1741,7 +1742,7 @@ refresh_store_cb (GObject      *object,
     {
       /* The new access token works; keep the new refresh token in memory and try to store
        * it again at the next refresh, but say that the keyring failed. */
-      g_prefix_error (&error, "The renewed sign-in of account “%s” could not be saved: ",
+      g_prefix_error (&error, _("The renewed sign-in of account “%s” could not be saved: "),
                       data->entry->account_id);
       g_mutex_lock (&cache_lock);
       wipe_string (data->entry->unsaved_refresh_token);
@@ -1879,7 +1880,7 @@ refresh_lookup_cb (GObject      *object,
     {
       if (error == NULL)
         error = g_error_new (PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_NOT_SIGNED_IN,
-                             "The account “%s” is not signed in: sign in with %s",
+                             _("The account “%s” is not signed in: sign in with %s"),
                              data->entry->account_id,
                              petrel_oauth2_provider_get_name (data->provider));
       refresh_done (data, error);
@@ -2260,7 +2261,7 @@ sign_in_store_cb (GObject      *object,
 
   if (!petrel_credentials_store_finish (PETREL_CREDENTIALS (object), result, &error))
     {
-      g_prefix_error (&error, "Signed in, but the sign-in of account “%s” could not be saved: ",
+      g_prefix_error (&error, _("Signed in, but the sign-in of account “%s” could not be saved: "),
                       data->account_id);
       g_task_return_error (task, error);
       return;
@@ -2302,8 +2303,8 @@ sign_in_authorize_cb (GObject      *object,
   if (data->token->refresh_token == NULL)
     {
       g_task_return_new_error (task, PETREL_OAUTH2_ERROR, PETREL_OAUTH2_ERROR_NO_REFRESH_TOKEN,
-                               "The provider signed in but gave no refresh token, so Petrel "
-                               "cannot stay signed in to account “%s”", data->account_id);
+                               _("The provider signed in but gave no refresh token, so Petrel "
+                                 "cannot stay signed in to account “%s”"), data->account_id);
       return;
     }
 

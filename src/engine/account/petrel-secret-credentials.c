@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include "petrel-account-error.h"
 #include "petrel-secret-credentials.h"
 
@@ -16,9 +17,6 @@
  * are used: a keyring that prompts to unlock must not freeze the main loop. When there is no
  * Secret Service, or its keyring stays locked, the caller gets PETREL_ACCOUNT_ERROR_NO_KEYRING:
  * there is deliberately no fallback store. Secrets are never logged. */
-
-#define NO_KEYRING_MESSAGE \
-  "No keyring (Secret Service) is available; Petrel keeps passwords only in the system keyring"
 
 struct _PetrelSecretCredentials
 {
@@ -98,10 +96,11 @@ translate_error (GError       *error,
 
   if (no_keyring)
     return g_error_new (PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_NO_KEYRING,
-                        NO_KEYRING_MESSAGE " (%s)", detail);
+                        _("No keyring (Secret Service) is available; Petrel keeps passwords "
+                          "only in the system keyring (%s)"), detail);
 
   return g_error_new (PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_KEYRING_FAILED,
-                      "The keyring failed: %s", detail);
+                      _("The keyring failed: %s"), detail);
 }
 
 static void

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "petrel-tls-failure.h"
@@ -334,8 +335,8 @@ petrel_tls_failure_to_error (PetrelTlsFailure *self)
   issuer = truncate_for_message (self->issuer);
 
   error = g_error_new (PETREL_TLS_ERROR, PETREL_TLS_ERROR_UNTRUSTED_CERTIFICATE,
-                       "The certificate of %s is not trusted (%s). "
-                       "Subject: %s; issuer: %s; SHA-256 fingerprint: %s",
+                       _("The certificate of %s is not trusted (%s). Subject: %s; "
+                         "issuer: %s; SHA-256 fingerprint: %s"),
                        endpoint, reasons,
                        subject != NULL ? subject : "unknown",
                        issuer != NULL ? issuer : "unknown",

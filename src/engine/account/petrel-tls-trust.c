@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "petrel-tls-check-private.h"
@@ -127,8 +128,8 @@ petrel_tls_trust_new (PetrelAccountConfig  *config,
       (ca_file == NULL && (system = g_tls_backend_get_default_database (backend)) == NULL))
     {
       g_set_error_literal (error, PETREL_TLS_ERROR, PETREL_TLS_ERROR_UNAVAILABLE,
-                           "TLS is not available: GIO has no TLS backend "
-                           "(is glib-networking installed?)");
+                           _("TLS is not available: GIO has no TLS backend "
+                             "(is glib-networking installed?)"));
       return NULL;
     }
 
@@ -145,7 +146,7 @@ petrel_tls_trust_new (PetrelAccountConfig  *config,
       if (!g_path_is_absolute (ca_file))
         {
           g_set_error (error, PETREL_TLS_ERROR, PETREL_TLS_ERROR_CA_FILE,
-                       "The CA file “%s” of account “%s” must be an absolute path", ca_file,
+                       _("The CA file “%s” of account “%s” must be an absolute path"), ca_file,
                        petrel_account_config_get_id (config));
           return NULL;
         }
@@ -162,7 +163,7 @@ petrel_tls_trust_new (PetrelAccountConfig  *config,
       if (extra == NULL)
         {
           g_set_error (error, PETREL_TLS_ERROR, PETREL_TLS_ERROR_CA_FILE,
-                       "Cannot use the CA file “%s” of account “%s”: %s", ca_file,
+                       _("Cannot use the CA file “%s” of account “%s”: %s"), ca_file,
                        petrel_account_config_get_id (config), local_error->message);
           return NULL;
         }

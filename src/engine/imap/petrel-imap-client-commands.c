@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "imap/petrel-imap-client-private.h"
@@ -37,7 +38,8 @@ fail_unsupported (PetrelImapClient *self,
   if (petrel_imap_client_has_capability (self, capability))
     return FALSE;
   g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_UNSUPPORTED,
-                           "%s does not offer %s", petrel_imap_client_get_host (self), capability);
+                           _("%s does not offer %s"), petrel_imap_client_get_host (self),
+                           capability);
   g_object_unref (task);
   return TRUE;
 }
@@ -287,7 +289,7 @@ namespace_done (PetrelImapClient   *self,
   if (cmd->data == NULL)
     {
       _petrel_imap_cmd_return_error (cmd, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                                                       "%s sent no usable NAMESPACE response",
+                                                       _("%s sent no usable NAMESPACE response"),
                                                        petrel_imap_client_get_host (self)));
       return;
     }
@@ -560,7 +562,7 @@ status_done (PetrelImapClient   *self,
   if (data->status == NULL)
     {
       _petrel_imap_cmd_return_error (cmd, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                                                       "%s sent no STATUS for %s",
+                                                       _("%s sent no STATUS for %s"),
                                                        petrel_imap_client_get_host (self),
                                                        data->mailbox));
       return;
@@ -802,7 +804,8 @@ petrel_imap_client_select_async (PetrelImapClient              *self,
   if (qresync != NULL && !petrel_imap_client_is_enabled (self, "QRESYNC"))
     {
       g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_UNSUPPORTED,
-                               "QRESYNC is not enabled on %s", petrel_imap_client_get_host (self));
+                               _("QRESYNC is not enabled on %s"),
+                               petrel_imap_client_get_host (self));
       g_object_unref (task);
       goto out;
     }

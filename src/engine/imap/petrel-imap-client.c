@@ -27,6 +27,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "debug/petrel-crash-hook.h"
@@ -373,9 +374,9 @@ connection_error (PetrelImapClient *self,
     return g_error_copy (error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_TIMEOUT,
-                        "Connection to %s timed out: %s", self->host, error->message);
+                        _("Connection to %s timed out: %s"), self->host, error->message);
   return g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_CONNECTION_CLOSED,
-                      "Connection to %s lost: %s", self->host, error->message);
+                      _("Connection to %s lost: %s"), self->host, error->message);
 }
 
 /* ---- Commands ------------------------------------------------------------------------------ */
@@ -460,7 +461,7 @@ _petrel_imap_cmd_response_error (PetrelImapCmd      *cmd,
 
   if (error == NULL)
     error = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_FAILED,
-                         "%s failed: %s", cmd->name, petrel_imap_response_get_text (response));
+                         _("%s failed: %s"), cmd->name, petrel_imap_response_get_text (response));
   else
     g_prefix_error (&error, "%s: ", cmd->name);
   return error;
@@ -570,10 +571,10 @@ _petrel_imap_client_check_state (PetrelImapClient *self,
     {
       if (self->error != NULL && !g_error_matches (self->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                                 "Not connected to %s: %s", self->host, self->error->message);
+                                 _("Not connected to %s: %s"), self->host, self->error->message);
       else
         g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                                 "Not connected to %s", self->host);
+                                 _("Not connected to %s"), self->host);
       g_object_unref (task);
       return FALSE;
     }
@@ -581,14 +582,14 @@ _petrel_imap_client_check_state (PetrelImapClient *self,
       self->state != PETREL_IMAP_CLIENT_STATE_SELECTED)
     {
       g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                               "Not logged in to %s", self->host);
+                               _("Not logged in to %s"), self->host);
       g_object_unref (task);
       return FALSE;
     }
   if (need_selected && self->state != PETREL_IMAP_CLIENT_STATE_SELECTED)
     {
       g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                               "No mailbox is selected on %s", self->host);
+                               _("No mailbox is selected on %s"), self->host);
       g_object_unref (task);
       return FALSE;
     }
@@ -617,11 +618,12 @@ _petrel_imap_client_submit (PetrelImapClient *self,
     {
       if (self->state == PETREL_IMAP_CLIENT_STATE_CLOSED && self->error != NULL)
         _petrel_imap_cmd_return_error (cmd, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                                                         "%s: not connected to %s: %s", cmd->name,
-                                                         self->host, self->error->message));
+                                                         _("%s: not connected to %s: %s"),
+                                                         cmd->name, self->host,
+                                                         self->error->message));
       else
         _petrel_imap_cmd_return_error (cmd, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                                                         "%s: not connected to %s", cmd->name,
+                                                         _("%s: not connected to %s"), cmd->name,
                                                          self->host));
       cmd_free (cmd);
       return;
@@ -631,7 +633,7 @@ _petrel_imap_client_submit (PetrelImapClient *self,
       self->state != PETREL_IMAP_CLIENT_STATE_SELECTED)
     {
       _petrel_imap_cmd_return_error (cmd, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                                                       "%s: no mailbox is selected", cmd->name));
+                                                       _("%s: no mailbox is selected"), cmd->name));
       cmd_free (cmd);
       return;
     }
@@ -718,10 +720,15 @@ on_watchdog_cb (gpointer user_data)
   elapsed_ms = (g_get_monotonic_time () - self->last_activity) / 1000;
   if (elapsed_ms >= self->timeout_ms)
     {
+      guint seconds = (self->timeout_ms + 999) / 1000;
+
       petrel_imap_client_fail (self,
                                g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_TIMEOUT,
-                                            "%s did not answer within %u seconds",
-                                            self->host, (self->timeout_ms + 999) / 1000));
+                                            g_dngettext (GETTEXT_PACKAGE,
+                                                         "%s did not answer within %u second",
+                                                         "%s did not answer within %u seconds",
+                                                         seconds),
+                                            self->host, seconds));
       return G_SOURCE_REMOVE;
     }
 
@@ -783,7 +790,7 @@ petrel_imap_client_fail (PetrelImapClient *self,
 
   if (error == NULL)
     error = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                         "Logged out from %s", self->host);
+                         _("Logged out from %s"), self->host);
   self->error = error;
   set_state (self, PETREL_IMAP_CLIENT_STATE_CLOSED);
 
@@ -914,7 +921,7 @@ petrel_imap_client_start_write (PetrelImapClient *self)
       if (compressed == NULL)
         {
           petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_FAILED,
-                                                      "Could not compress data for %s: %s",
+                                                      _("Could not compress data for %s: %s"),
                                                       self->host, error->message));
           return;
         }
@@ -1208,7 +1215,7 @@ handle_greeting (PetrelImapClient   *self,
       g_autofree char *text = petrel_imap_sanitize_text (raw, -1, 200);
 
       petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                                                  "%s did not greet like an IMAP server: %s",
+                                                  _("%s did not greet like an IMAP server: %s"),
                                                   self->host, text));
       return;
     }
@@ -1217,13 +1224,13 @@ handle_greeting (PetrelImapClient   *self,
   if (type == PETREL_IMAP_RESPONSE_TYPE_BYE && is_unprotected (self))
     {
       petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_BYE,
-                                                  "%s refused the connection", self->host));
+                                                  _("%s refused the connection"), self->host));
       return;
     }
   if (type == PETREL_IMAP_RESPONSE_TYPE_BYE)
     {
       petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_BYE,
-                                                  "%s refused the connection: %s", self->host,
+                                                  _("%s refused the connection: %s"), self->host,
                                                   petrel_imap_response_get_text (response)));
       return;
     }
@@ -1253,11 +1260,11 @@ handle_untagged (PetrelImapClient   *self,
           g_debug ("%s: S: BYE %s", self->host, petrel_imap_response_get_text (response));
           if (self->bye == NULL && is_unprotected (self))
             self->bye = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_BYE,
-                                     "%s closed the connection before it was encrypted",
+                                     _("%s closed the connection before it was encrypted"),
                                      self->host);
           else if (self->bye == NULL)
             self->bye = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_BYE,
-                                     "%s closed the connection: %s", self->host,
+                                     _("%s closed the connection: %s"), self->host,
                                      petrel_imap_response_get_text (response));
         }
       else if (type == PETREL_IMAP_RESPONSE_TYPE_BAD || type == PETREL_IMAP_RESPONSE_TYPE_NO)
@@ -1320,9 +1327,10 @@ handle_tagged (PetrelImapClient   *self,
       /* The tag is the server's bytes (any 8-bit byte): make it fit for a message. */
       g_autofree char *text = petrel_imap_sanitize_text (raw, -1, 200);
 
-      petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                                                  "%s answered a command that was never sent: %s",
-                                                  self->host, text));
+      petrel_imap_client_fail (self,
+                               g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
+                                            _("%s answered a command that was never sent: %s"),
+                                            self->host, text));
       return;
     }
 
@@ -1363,7 +1371,7 @@ handle_continuation (PetrelImapClient   *self,
     }
 
   petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                                              "%s sent a continuation request nobody asked for",
+                                              _("%s sent a continuation request nobody asked for"),
                                               self->host));
 }
 
@@ -1419,11 +1427,11 @@ feed_parser (PetrelImapClient *self,
 
       if (error->domain == PETREL_IMAP_ERROR)
         fatal = g_error_new (PETREL_IMAP_ERROR, error->code,
-                             "%s sent a response that cannot be understood: %s",
+                             _("%s sent a response that cannot be understood: %s"),
                              self->host, error->message);
       else
         fatal = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                             "%s sent a response that cannot be understood: %s",
+                             _("%s sent a response that cannot be understood: %s"),
                              self->host, error->message);
       petrel_imap_client_fail (self, fatal);
     }
@@ -1475,8 +1483,8 @@ process_plain (PetrelImapClient *self,
           if (len > 0 || petrel_imap_parser_is_mid_response (self->parser))
             {
               petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_TLS,
-                                                          "%s sent data before the TLS handshake "
-                                                          "of STARTTLS; refusing the connection",
+                                                          _("%s sent data before the TLS handshake "
+                                                            "of STARTTLS; refusing the connection"),
                                                           self->host));
               return FALSE;
             }
@@ -1490,8 +1498,8 @@ process_plain (PetrelImapClient *self,
             {
               petrel_imap_client_fail (self,
                                        g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                                                    "%s sent a partial response before "
-                                                    "compression started", self->host));
+                                                    _("%s sent a partial response before "
+                                                      "compression started"), self->host));
               return FALSE;
             }
           return process_input (self, data, len);
@@ -1525,7 +1533,7 @@ process_input (PetrelImapClient *self,
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
             break;
           petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                                                      "%s sent corrupt compressed data: %s",
+                                                      _("%s sent corrupt compressed data: %s"),
                                                       self->host, error->message));
           return FALSE;
         }
@@ -1576,12 +1584,12 @@ handle_eof (PetrelImapClient *self)
 
   if (petrel_imap_parser_is_mid_response (self->parser))
     error = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_CONNECTION_CLOSED,
-                         "Connection to %s closed in the middle of a response", self->host);
+                         _("Connection to %s closed in the middle of a response"), self->host);
   else if (self->bye != NULL)
     error = g_error_copy (self->bye);
   else
     error = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_CONNECTION_CLOSED,
-                         "Connection to %s closed by the server", self->host);
+                         _("Connection to %s closed by the server"), self->host);
   petrel_imap_client_fail (self, error);
 }
 
@@ -1683,8 +1691,9 @@ tls_handshake_cb (GObject      *object,
           g_object_get (peer, "subject-name", &subject, "issuer-name", &issuer, NULL);
           petrel_imap_client_fail (self,
                                    g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_CERTIFICATE,
-                                                "The certificate of %s is not trusted (%s). "
-                                                "Subject: %s; issuer: %s; SHA-256 fingerprint: %s",
+                                                _("The certificate of %s is not trusted "
+                                                  "(%s). Subject: %s; issuer: %s; "
+                                                  "SHA-256 fingerprint: %s"),
                                                 self->host, why,
                                                 subject ? subject : "unknown",
                                                 issuer ? issuer : "unknown", fingerprint));
@@ -1692,7 +1701,7 @@ tls_handshake_cb (GObject      *object,
       else
         {
           petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_TLS,
-                                                      "TLS with %s failed: %s", self->host,
+                                                      _("TLS with %s failed: %s"), self->host,
                                                       error->message));
         }
       return;
@@ -1739,7 +1748,7 @@ start_tls (PetrelImapClient *self)
   if (tls == NULL)
     {
       petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_TLS,
-                                                  "TLS is not available: %s", error->message));
+                                                  _("TLS is not available: %s"), error->message));
       return;
     }
   self->tls_connection = G_TLS_CLIENT_CONNECTION (tls);
@@ -1830,7 +1839,7 @@ starttls_done (PetrelImapClient   *self,
       g_debug ("%s: S: STARTTLS refused: %s", self->host,
                petrel_imap_response_get_text (response));
       connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_TLS,
-                                               "STARTTLS refused by %s (the server answered %s)",
+                                               _("STARTTLS refused by %s (the server answered %s)"),
                                                self->host,
                                                petrel_imap_response_get_name (response)));
       return;
@@ -1852,7 +1861,7 @@ capability_done (PetrelImapClient   *self,
       self->capabilities == NULL)
     {
       _petrel_imap_cmd_return_error (cmd, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                                                       "%s did not list its capabilities",
+                                                       _("%s did not list its capabilities"),
                                                        self->host));
       return;
     }
@@ -1953,10 +1962,10 @@ auth_done (PetrelImapClient   *self,
      * refused login. */
     if (server_error != NULL && server_error->code != PETREL_IMAP_ERROR_NO &&
         server_error->code != PETREL_IMAP_ERROR_BAD)
-      error = g_error_new (PETREL_IMAP_ERROR, server_error->code, "Login to %s failed: %s",
+      error = g_error_new (PETREL_IMAP_ERROR, server_error->code, _("Login to %s failed: %s"),
                            self->host, petrel_imap_response_get_text (response));
     else
-      error = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_AUTH, "Login to %s failed: %s",
+      error = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_AUTH, _("Login to %s failed: %s"),
                            self->host, petrel_imap_response_get_text (response));
     _petrel_imap_cmd_return_error (cmd, error);
   }
@@ -1993,8 +2002,8 @@ send_login (PetrelImapClient *self)
   if (self->security == PETREL_IMAP_SECURITY_NONE && !peer_is_loopback (self))
     {
       connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_AUTH,
-                                               "Refusing to send credentials to %s without "
-                                               "TLS", self->host));
+                                               _("Refusing to send credentials to %s without "
+                                                 "TLS"), self->host));
       return;
     }
 
@@ -2005,13 +2014,13 @@ send_login (PetrelImapClient *self)
       if (petrel_imap_client_has_capability (self, "LOGINDISABLED"))
         {
           connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_UNSUPPORTED,
-                                                   "%s does not allow LOGIN", self->host));
+                                                   _("%s does not allow LOGIN"), self->host));
           return;
         }
       if (self->password == NULL)
         {
           connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_AUTH,
-                                                   "No password for %s", self->host));
+                                                   _("No password for %s"), self->host));
           return;
         }
       cmd = _petrel_imap_client_cmd_new (self, "LOGIN", flags, g_steal_pointer (&task));
@@ -2025,7 +2034,7 @@ send_login (PetrelImapClient *self)
       if (self->password == NULL)
         {
           connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_AUTH,
-                                                   "No password for %s", self->host));
+                                                   _("No password for %s"), self->host));
           return;
         }
       mech_name = "PLAIN";
@@ -2039,7 +2048,7 @@ send_login (PetrelImapClient *self)
       if (self->oauth_token == NULL)
         {
           connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_AUTH,
-                                                   "No OAuth token for %s", self->host));
+                                                   _("No OAuth token for %s"), self->host));
           return;
         }
       mech_name = "XOAUTH2";
@@ -2051,7 +2060,7 @@ send_login (PetrelImapClient *self)
       if (self->oauth_token == NULL)
         {
           connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_AUTH,
-                                                   "No OAuth token for %s", self->host));
+                                                   _("No OAuth token for %s"), self->host));
           return;
         }
       mech_name = "OAUTHBEARER";
@@ -2069,8 +2078,8 @@ send_login (PetrelImapClient *self)
       /* The gs2 authzid would need ,= escaping; user names with commas are not worth it. */
       explicit_bzero (raw->str, raw->len);
       connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_INVALID,
-                                               "The user name for %s cannot be sent with "
-                                               "OAUTHBEARER", self->host));
+                                               _("The user name for %s cannot be sent with "
+                                                 "OAUTHBEARER"), self->host));
       return;
     }
 
@@ -2155,8 +2164,8 @@ petrel_imap_client_connect_step (PetrelImapClient *self)
     {
       /* PREAUTH leaves no way to start TLS: the session would be in the clear. */
       connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_TLS,
-                                               "%s pre-authenticated the connection before "
-                                               "STARTTLS; refusing to use it unencrypted",
+                                               _("%s pre-authenticated the connection before "
+                                                 "STARTTLS; refusing to use it unencrypted"),
                                                self->host));
       return;
     }
@@ -2175,7 +2184,7 @@ petrel_imap_client_connect_step (PetrelImapClient *self)
       if (!petrel_imap_client_has_capability (self, "STARTTLS"))
         {
           connect_return_error (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_TLS,
-                                                   "%s does not offer STARTTLS", self->host));
+                                                   _("%s does not offer STARTTLS"), self->host));
           return;
         }
       starttls_task = g_task_new (self, NULL, starttls_task_cb, NULL);
@@ -2247,7 +2256,7 @@ socket_connect_cb (GObject      *object,
     {
       petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR,
                                                   PETREL_IMAP_ERROR_CONNECTION_CLOSED,
-                                                  "Could not connect to %s port %u: %s",
+                                                  _("Could not connect to %s port %u: %s"),
                                                   self->host, self->port, error->message));
       return;
     }
@@ -2351,9 +2360,10 @@ idle_continuation (PetrelImapClient   *self,
 
   if (request == NULL || request->idling)
     {
-      petrel_imap_client_fail (self, g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                                                  "%s sent an unexpected continuation during IDLE",
-                                                  self->host));
+      petrel_imap_client_fail (self,
+                               g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
+                                            _("%s sent an unexpected continuation during IDLE"),
+                                            self->host));
       return;
     }
   g_debug ("%s: S: + %s", self->host, petrel_imap_response_get_text (response));
@@ -2946,7 +2956,7 @@ petrel_imap_client_encode_mailbox (PetrelImapClient  *self,
       if (!g_utf8_validate (name, -1, NULL))
         {
           g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_INVALID,
-                               "Mailbox name is not valid UTF-8");
+                               _("Mailbox name is not valid UTF-8"));
           return NULL;
         }
       return g_strdup (name);
@@ -3089,7 +3099,7 @@ petrel_imap_client_connect_async (PetrelImapClient    *self,
   if (self->state != PETREL_IMAP_CLIENT_STATE_DISCONNECTED)
     {
       g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                               "A client connects only once; make a new one to reconnect");
+                               _("A client connects only once; make a new one to reconnect"));
       return;
     }
 
@@ -3255,14 +3265,14 @@ petrel_imap_client_compress_async (PetrelImapClient    *self,
   if (self->compressor != NULL)
     {
       g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                               "Compression is already on");
+                               _("Compression is already on"));
       g_object_unref (task);
       return;
     }
   if (!petrel_imap_client_has_capability (self, "COMPRESS=DEFLATE"))
     {
       g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_UNSUPPORTED,
-                               "%s does not offer COMPRESS=DEFLATE", self->host);
+                               _("%s does not offer COMPRESS=DEFLATE"), self->host);
       g_object_unref (task);
       return;
     }
@@ -3294,14 +3304,14 @@ petrel_imap_client_idle_async (PetrelImapClient    *self,
   if (!petrel_imap_client_has_capability (self, "IDLE"))
     {
       g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_UNSUPPORTED,
-                               "%s does not offer IDLE", self->host);
+                               _("%s does not offer IDLE"), self->host);
       g_object_unref (task);
       return;
     }
   if (self->idle != NULL)
     {
       g_task_return_new_error (task, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_STATE,
-                               "Already idling");
+                               _("Already idling"));
       g_object_unref (task);
       return;
     }

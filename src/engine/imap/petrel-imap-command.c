@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "imap/petrel-imap-command.h"
@@ -110,10 +111,10 @@ set_invalid (PetrelImapCommand *self,
 {
   if (self->error == NULL)
     self->error = g_error_new (PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_INVALID,
-                               "Cannot build the IMAP command %s: %s",
+                               _("Cannot build the IMAP command %s: %s"),
                                self->name != NULL ? self->name : "", message);
   g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_INVALID,
-               "Cannot build the IMAP command %s: %s",
+               _("Cannot build the IMAP command %s: %s"),
                self->name != NULL ? self->name : "", message);
   return FALSE;
 }
@@ -588,7 +589,7 @@ petrel_imap_command_serialize (PetrelImapCommand     *self,
   if (self->depth != 0)
     {
       g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_INVALID,
-                   "Cannot build the IMAP command %s: a list is not closed", self->name);
+                   _("Cannot build the IMAP command %s: a list is not closed"), self->name);
       return NULL;
     }
 
@@ -629,7 +630,7 @@ petrel_imap_command_serialize (PetrelImapCommand     *self,
               {
                 g_byte_array_unref (cur);
                 g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_INVALID,
-                             "Cannot build the IMAP command %s: a literal is larger than 4 GiB",
+                             _("Cannot build the IMAP command %s: a literal is larger than 4 GiB"),
                              self->name);
                 return NULL;
               }

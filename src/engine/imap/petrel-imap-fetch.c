@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include "imap/petrel-imap-fetch.h"
 #include "imap/petrel-imap-private.h"
 
@@ -574,7 +575,7 @@ petrel_imap_response_get_fetch (PetrelImapResponse *response,
       items->type != PETREL_IMAP_VALUE_LIST || items->length % 2 != 0)
     {
       g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                           "The server sent a malformed FETCH response");
+                           _("The server sent a malformed FETCH response"));
       return NULL;
     }
 

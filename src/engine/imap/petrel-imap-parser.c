@@ -25,6 +25,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -249,7 +250,7 @@ tok_error (GError    **error,
            const char *what)
 {
   g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-               "The server sent a malformed response: %s", what);
+               _("The server sent a malformed response: %s"), what);
   return FALSE;
 }
 
@@ -392,7 +393,7 @@ scan_atom (Tokenizer *t,
   if (G_UNLIKELY (len > PETREL_IMAP_PARSER_MAX_ATOM_LENGTH))
     {
       g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_LIMIT,
-                   "The server sent an atom longer than %u bytes",
+                   _("The server sent an atom longer than %u bytes"),
                    (guint) PETREL_IMAP_PARSER_MAX_ATOM_LENGTH);
       return FALSE;
     }
@@ -493,7 +494,7 @@ tokenize (Tokenizer *t,
           if (G_UNLIKELY (depth >= self->max_depth))
             {
               g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_LIMIT,
-                           "The server sent lists nested more than %u deep", self->max_depth);
+                           _("The server sent lists nested more than %u deep"), self->max_depth);
               goto failed;
             }
           if (G_UNLIKELY (depth == self->frames_alloc))

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "imap/petrel-imap-private.h"
@@ -315,7 +316,7 @@ parse_error (GError    **error,
              const char *what)
 {
   g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-               "The server sent a malformed %s", what);
+               _("The server sent a malformed %s"), what);
   return FALSE;
 }
 
@@ -569,7 +570,7 @@ expect_data (const PetrelImapResponse *response,
   if (response->type != type || response->data == NULL)
     {
       g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                   "Expected a %s response from the server", what);
+                   _("Expected a %s response from the server"), what);
       return NULL;
     }
   return response->data;
@@ -778,7 +779,7 @@ petrel_imap_response_dup_list (const PetrelImapResponse *response,
       response->type != PETREL_IMAP_RESPONSE_TYPE_LSUB)
     {
       g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                           "Expected a LIST response from the server");
+                           _("Expected a LIST response from the server"));
       return NULL;
     }
   data = response->data;

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,7 +121,7 @@ parse_number (const char **p,
       if (star == 0)
         {
           g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                               "Sequence set: “*” is not allowed here");
+                               _("Sequence set: “*” is not allowed here"));
           return FALSE;
         }
       *out = star;
@@ -130,7 +132,7 @@ parse_number (const char **p,
   if (!g_ascii_isdigit (*s))
     {
       g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                           "Sequence set: expected a number");
+                           _("Sequence set: expected a number"));
       return FALSE;
     }
   while (g_ascii_isdigit (*s))
@@ -139,7 +141,7 @@ parse_number (const char **p,
       if (v > G_MAXUINT32)
         {
           g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                               "Sequence set: number out of range");
+                               _("Sequence set: number out of range"));
           return FALSE;
         }
       s++;
@@ -147,7 +149,7 @@ parse_number (const char **p,
   if (v == 0)
     {
       g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                           "Sequence set: 0 is not a valid number");
+                           _("Sequence set: 0 is not a valid number"));
       return FALSE;
     }
   *out = (guint32) v;
@@ -191,7 +193,7 @@ petrel_imap_seqset_parse (const char *text,
       if (max_ranges > 0 && set->n_ranges >= max_ranges)
         {
           g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_LIMIT,
-                       "Sequence set has more than %u ranges", max_ranges);
+                       _("Sequence set has more than %u ranges"), max_ranges);
           return NULL;
         }
       if (set->sorted && set->n_ranges > 0 &&
@@ -207,7 +209,7 @@ petrel_imap_seqset_parse (const char *text,
       if (*p == '\0')
         break;
       g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                   "Sequence set: unexpected character “%c”", g_ascii_isprint (*p) ? *p : '?');
+                   _("Sequence set: unexpected character “%c”"), g_ascii_isprint (*p) ? *p : '?');
       return NULL;
     }
 
@@ -428,8 +430,8 @@ petrel_imap_seqset_to_array (const PetrelImapSeqSet *set,
   if (n > max_values)
     {
       g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_LIMIT,
-                   "Sequence set holds %" G_GUINT64_FORMAT " numbers, more than the %"
-                   G_GUINT64_FORMAT " allowed", n, max_values);
+                   _("Sequence set holds %" PRIu64 " numbers, more than the %"
+                   PRIu64 " allowed"), n, max_values);
       return NULL;
     }
 

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "imap/petrel-imap-error.h"
@@ -84,7 +85,7 @@ petrel_imap_utf7_encode (const char *utf8,
   if (!g_utf8_validate (utf8, -1, NULL))
     {
       g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_INVALID,
-                           "Mailbox name is not valid UTF-8");
+                           _("Mailbox name is not valid UTF-8"));
       return NULL;
     }
 
@@ -96,7 +97,7 @@ petrel_imap_utf7_encode (const char *utf8,
       if (ch < 0x20 || ch == 0x7f)
         {
           g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_INVALID,
-                               "Mailbox name contains a control character");
+                               _("Mailbox name contains a control character"));
           return NULL;
         }
 
@@ -141,7 +142,7 @@ set_decode_error (GError    **error,
                   const char *why)
 {
   g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-               "Mailbox name is not valid modified UTF-7: %s", why);
+               _("Mailbox name is not valid modified UTF-7: %s"), why);
   return FALSE;
 }
 

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include "imap/petrel-imap-private.h"
 
 PetrelImapValueType
@@ -151,7 +152,7 @@ petrel_imap_value_load_bytes (const PetrelImapValue *value,
       if (!g_file_get_contents (value->x.literal->path, &contents, &length, &local_error))
         {
           g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_IO,
-                       "Could not read a spooled IMAP literal: %s", local_error->message);
+                       _("Could not read a spooled IMAP literal: %s"), local_error->message);
           return NULL;
         }
       return g_bytes_new_take (contents, length);
@@ -161,7 +162,7 @@ petrel_imap_value_load_bytes (const PetrelImapValue *value,
       value->type == PETREL_IMAP_VALUE_LIST)
     {
       g_set_error_literal (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_PARSE,
-                           "Expected a string from the server");
+                           _("Expected a string from the server"));
       return NULL;
     }
   return petrel_imap_value_dup_bytes (value);

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "petrel-mailto.h"
@@ -52,7 +53,7 @@ percent_decode (const char  *text,
       if (i + 2 >= length || !hex_value (text[i + 1], &hi) || !hex_value (text[i + 2], &lo))
         {
           g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_PARSE,
-                       "The mail link has a broken %%-escape in its %s", what);
+                       _("The mail link has a broken %%-escape in its %s"), what);
           return NULL;
         }
       g_string_append_c (out, (char) (hi * 16 + lo));
@@ -62,7 +63,7 @@ percent_decode (const char  *text,
   if (memchr (out->str, '\0', out->len) != NULL || !g_utf8_validate (out->str, out->len, NULL))
     {
       g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_PARSE,
-                   "The mail link's %s is not valid UTF-8 text", what);
+                   _("The mail link's %s is not valid UTF-8 text"), what);
       return NULL;
     }
 
@@ -156,13 +157,13 @@ petrel_mailto_parse (const char  *uri,
   if (g_ascii_strncasecmp (uri, "mailto:", 7) != 0)
     {
       g_set_error_literal (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_PARSE,
-                           "This is not a mailto: link");
+                           _("This is not a mailto: link"));
       return NULL;
     }
   if (strlen (uri) > MAX_URI_BYTES)
     {
       g_set_error_literal (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_PARSE,
-                           "The mail link is too long");
+                           _("The mail link is too long"));
       return NULL;
     }
 

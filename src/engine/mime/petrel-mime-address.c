@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -324,7 +325,7 @@ petrel_mime_address_validate (const char  *address,
   if (address == NULL || address[0] == '\0')
     {
       g_set_error_literal (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_INVALID_ADDRESS,
-                           "The e-mail address is empty");
+                           _("The e-mail address is empty"));
       return FALSE;
     }
 
@@ -334,7 +335,7 @@ petrel_mime_address_validate (const char  *address,
   if (!g_utf8_validate (address, -1, NULL) || length > 254)
     {
       g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_INVALID_ADDRESS,
-                   "“%s” is not a valid e-mail address", shown);
+                   _("“%s” is not a valid e-mail address"), shown);
       return FALSE;
     }
 
@@ -342,14 +343,14 @@ petrel_mime_address_validate (const char  *address,
   if (at == NULL)
     {
       g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_INVALID_ADDRESS,
-                   "“%s” is not a valid e-mail address: it has no “@”", shown);
+                   _("“%s” is not a valid e-mail address: it has no “@”"), shown);
       return FALSE;
     }
 
   if (!validate_local_part (address, at - address))
     {
       g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_INVALID_ADDRESS,
-                   "“%s” is not a valid e-mail address: the part before “@” is not valid",
+                   _("“%s” is not a valid e-mail address: the part before “@” is not valid"),
                    shown);
       return FALSE;
     }
@@ -358,7 +359,7 @@ petrel_mime_address_validate (const char  *address,
   if (domain == NULL)
     {
       g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_INVALID_ADDRESS,
-                   "“%s” is not a valid e-mail address: “%s” is not a valid domain",
+                   _("“%s” is not a valid e-mail address: “%s” is not a valid domain"),
                    shown, at + 1);
       return FALSE;
     }

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "petrel-mime-address.h"
@@ -154,7 +155,7 @@ invalid:
     g_autofree char *shown = _petrel_mime_clean_line (message_id, 200);
 
     g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_INVALID_ARGUMENT,
-                 "“%s” is not a valid message id", shown);
+                 _("“%s” is not a valid message id"), shown);
     return NULL;
   }
 }
@@ -351,7 +352,7 @@ petrel_mime_builder_add_recipients (PetrelMimeBuilder        *self,
       if (parsed->len == 0)
         {
           g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_INVALID_ADDRESS,
-                       "“%s” is not a valid e-mail address", pieces[i]);
+                       _("“%s” is not a valid e-mail address"), pieces[i]);
           return FALSE;
         }
 
@@ -369,7 +370,7 @@ petrel_mime_builder_add_recipients (PetrelMimeBuilder        *self,
   if (added->len == 0)
     {
       g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_INVALID_ADDRESS,
-                   "No e-mail address found in “%s”", clean);
+                   _("No e-mail address found in “%s”"), clean);
       return FALSE;
     }
 
@@ -1052,7 +1053,7 @@ petrel_mime_builder_build (PetrelMimeBuilder  *self,
   if (self->from == NULL)
     {
       g_set_error_literal (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_INVALID_ARGUMENT,
-                           "The message has no sender");
+                           _("The message has no sender"));
       return NULL;
     }
 

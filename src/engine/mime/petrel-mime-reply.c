@@ -309,7 +309,7 @@ petrel_mime_reply_new (GBytes              *original,
   if (parsed == NULL)
     {
       g_set_error_literal (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_PARSE,
-                           "The original message could not be read");
+                           _("The original message could not be read"));
       return NULL;
     }
 

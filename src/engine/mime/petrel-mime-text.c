@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "petrel-mime-decode.h"
@@ -927,7 +928,7 @@ petrel_mime_get_part_content (GBytes      *message,
   if (!parse_part_path (part_path, numbers))
     {
       g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_NOT_FOUND,
-                   "“%s” is not a MIME part number such as “2.1”", shown_path);
+                   _("“%s” is not a MIME part number such as “2.1”"), shown_path);
       return NULL;
     }
 
@@ -937,7 +938,7 @@ petrel_mime_get_part_content (GBytes      *message,
   if (parsed == NULL)
     {
       g_set_error_literal (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_PARSE,
-                           "The message could not be read as MIME");
+                           _("The message could not be read as MIME"));
       return NULL;
     }
 
@@ -945,7 +946,7 @@ petrel_mime_get_part_content (GBytes      *message,
   if (part == NULL || GMIME_IS_MULTIPART (part))
     {
       g_set_error (error, PETREL_MIME_ERROR, PETREL_MIME_ERROR_NOT_FOUND,
-                   "The message has no part %s", shown_path);
+                   _("The message has no part %s"), shown_path);
       return NULL;
     }
 

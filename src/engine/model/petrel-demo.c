@@ -18,6 +18,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <string.h>
 
@@ -146,7 +147,7 @@ read_bounded (const char  *path,
   if (length > MAX_MESSAGE_SIZE)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "%s is too large for a demo message", path);
+                   _("%s is too large for a demo message"), path);
       return NULL;
     }
 
@@ -170,7 +171,7 @@ read_source (const char  *source_dir,
   names = list_dir (source_dir, G_FILE_TEST_IS_DIR, NULL, error);
   if (names == NULL)
     {
-      g_prefix_error (error, "Cannot read the demo messages: ");
+      g_prefix_error (error, _("Cannot read the demo messages: "));
       return NULL;
     }
 
@@ -199,7 +200,7 @@ read_source (const char  *source_dir,
           if (++n_messages > MAX_MESSAGES)
             {
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "%s holds more than %d demo messages", source_dir, MAX_MESSAGES);
+                           _("%s holds more than %d demo messages"), source_dir, MAX_MESSAGES);
               return NULL;
             }
 
@@ -231,7 +232,7 @@ read_source (const char  *source_dir,
   if (g_hash_table_size (folders) == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "There are no demo messages in %s", source_dir);
+                   _("There are no demo messages in %s"), source_dir);
       return NULL;
     }
 
@@ -273,7 +274,7 @@ read_flags (const char  *source_dir,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "%s: expected an object mapping message files to flag lists", path);
+                   _("%s: expected an object mapping message files to flag lists"), path);
       return NULL;
     }
 
@@ -428,7 +429,7 @@ remove_tree (const char  *path,
       if (saved_errno == ENOENT)
         return TRUE;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Cannot remove %s: %s", path, g_strerror (saved_errno));
+                   _("Cannot remove %s: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
 
@@ -452,7 +453,7 @@ remove_tree (const char  *path,
           int saved_errno = errno;
 
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                       "Cannot remove %s: %s", path, g_strerror (saved_errno));
+                       _("Cannot remove %s: %s"), path, g_strerror (saved_errno));
           return FALSE;
         }
       return TRUE;
@@ -463,7 +464,7 @@ remove_tree (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Cannot remove %s: %s", path, g_strerror (saved_errno));
+                   _("Cannot remove %s: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
 
@@ -562,7 +563,7 @@ petrel_demo_open (const char  *data_dir,
           if (!import_folder (store, folder, g_hash_table_lookup (files, folder), flags, error))
             {
               petrel_store_rollback (store);
-              g_prefix_error (error, "Cannot import the demo folder “%s”: ", folder);
+              g_prefix_error (error, _("Cannot import the demo folder “%s”: "), folder);
               return NULL;
             }
         }

@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include "petrel-model-private.h"
 #include "petrel-message.h"
 
@@ -738,7 +739,7 @@ petrel_message_load_content_async (PetrelMessage       *self,
   if (!self->loaded || self->folder_path == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "The message has not been read from the cache yet");
+                               _("The message has not been read from the cache yet"));
       return;
     }
 

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "mime/petrel-mime-address.h"
@@ -180,7 +181,7 @@ petrel_store_list_addresses (PetrelStore  *self,
       }
     if (rc != SQLITE_DONE)
       {
-        _petrel_store_set_error (error, read.conn->db, rc, "Cannot list addresses");
+        _petrel_store_set_error (error, read.conn->db, rc, _("Cannot list addresses"));
         return NULL;
       }
   }
@@ -230,7 +231,7 @@ petrel_store_list_addresses (PetrelStore  *self,
       }
     if (rc != SQLITE_DONE)
       {
-        _petrel_store_set_error (error, read.conn->db, rc, "Cannot list addresses");
+        _petrel_store_set_error (error, read.conn->db, rc, _("Cannot list addresses"));
         return NULL;
       }
   }

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -32,8 +34,9 @@ set_errno_error (GError     **error,
       || saved_errno == EDQUOT
 #endif
       )
+    /* Translators: the first %s is an action such as “Cannot write”, the second a file path. */
     g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FULL,
-                 "%s %s: disk full", what, path);
+                 _("%s %s: disk full"), what, path);
   else
     g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_IO,
                  "%s %s: %s", what, path, g_strerror (saved_errno));
@@ -72,7 +75,7 @@ ensure_folder_dir (PetrelStore  *self,
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      set_errno_error (error, errno, "Cannot create", dir);
+      set_errno_error (error, errno, _("Cannot create"), dir);
       return FALSE;
     }
 
@@ -99,7 +102,7 @@ write_temp_file (const char  *dir,
   fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     {
-      set_errno_error (error, errno, "Cannot create a file in", dir);
+      set_errno_error (error, errno, _("Cannot create a file in"), dir);
       return NULL;
     }
 
@@ -115,7 +118,7 @@ write_temp_file (const char  *dir,
           if (saved_errno == EINTR)
             continue;
 
-          set_errno_error (error, saved_errno, "Cannot write", tmp_path);
+          set_errno_error (error, saved_errno, _("Cannot write"), tmp_path);
           goto failed;
         }
 
@@ -125,14 +128,14 @@ write_temp_file (const char  *dir,
 
   if (sync && fsync (fd) != 0)
     {
-      set_errno_error (error, errno, "Cannot write", tmp_path);
+      set_errno_error (error, errno, _("Cannot write"), tmp_path);
       goto failed;
     }
 
   if (close (fd) != 0)
     {
       fd = -1;
-      set_errno_error (error, errno, "Cannot write", tmp_path);
+      set_errno_error (error, errno, _("Cannot write"), tmp_path);
       goto failed;
     }
 
@@ -154,7 +157,7 @@ fsync_path (const char  *path,
 
   if (fd < 0 || fsync (fd) != 0)
     {
-      set_errno_error (error, errno, "Cannot write", path);
+      set_errno_error (error, errno, _("Cannot write"), path);
       if (fd >= 0)
         close (fd);
       return FALSE;
@@ -243,13 +246,13 @@ petrel_store_set_body (PetrelStore         *self,
   if (rc == SQLITE_DONE)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                   "No message with UID %u in folder %" G_GINT64_FORMAT " of the mail cache",
+                   _("No message with UID %u in folder %" PRId64 " of the mail cache"),
                    uid, folder_id);
       goto failed;
     }
   if (rc != SQLITE_ROW)
     {
-      _petrel_store_set_error (error, write.conn->db, rc, "Cannot store a message body");
+      _petrel_store_set_error (error, write.conn->db, rc, _("Cannot store a message body"));
       goto failed;
     }
 
@@ -258,7 +261,7 @@ petrel_store_set_body (PetrelStore         *self,
 
   if (g_rename (tmp_path, final_path) != 0)
     {
-      set_errno_error (error, errno, "Cannot write", final_path);
+      set_errno_error (error, errno, _("Cannot write"), final_path);
       goto failed;
     }
   g_clear_pointer (&tmp_path, g_free);
@@ -384,13 +387,13 @@ petrel_store_read_message (PetrelStore   *self,
     if (rc == SQLITE_DONE)
       {
         g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                     "No message with UID %u in folder %" G_GINT64_FORMAT " of the mail cache",
+                     _("No message with UID %u in folder %" PRId64 " of the mail cache"),
                      uid, folder_id);
         return FALSE;
       }
     if (rc != SQLITE_ROW)
       {
-        _petrel_store_set_error (error, read.conn->db, rc, "Cannot read a message");
+        _petrel_store_set_error (error, read.conn->db, rc, _("Cannot read a message"));
         return FALSE;
       }
 
@@ -402,7 +405,7 @@ petrel_store_read_message (PetrelStore   *self,
   if (!present || relpath == NULL)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NEEDS_REFETCH,
-                   "Message %u has not been downloaded yet", uid);
+                   _("Message %u has not been downloaded yet"), uid);
       return FALSE;
     }
 
@@ -413,7 +416,7 @@ petrel_store_read_message (PetrelStore   *self,
         {
           store_forget_body (self, folder_id, uid, expected);
           g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NEEDS_REFETCH,
-                       "The cached copy of message %u is missing", uid);
+                       _("The cached copy of message %u is missing"), uid);
         }
       else
         {
@@ -427,8 +430,8 @@ petrel_store_read_message (PetrelStore   *self,
     {
       store_forget_body (self, folder_id, uid, expected);
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NEEDS_REFETCH,
-                   "The cached copy of message %u is damaged (%" G_GSIZE_FORMAT " bytes "
-                   "instead of %" G_GINT64_FORMAT ")", uid, len, expected);
+                   _("The cached copy of message %u is damaged (%zu bytes "
+                     "instead of %" PRId64 ")"), uid, len, expected);
       return FALSE;
     }
 
@@ -480,7 +483,7 @@ lookup_body (PetrelStoreConn  *conn,
     }
   if (rc != SQLITE_ROW)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot read a message");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot read a message"));
       return FALSE;
     }
 
@@ -527,12 +530,12 @@ copy_summary (PetrelStoreConn  *conn,
   if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                   "No folder %" G_GINT64_FORMAT " in the mail cache", dst_folder_id);
+                   _("No folder %" PRId64 " in the mail cache"), dst_folder_id);
       return FALSE;
     }
   if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot copy a message");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot copy a message"));
       return FALSE;
     }
 
@@ -596,7 +599,7 @@ copy_body_state (PetrelStoreConn  *conn,
     }
   else if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot copy a message");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot copy a message"));
       return FALSE;
     }
   g_clear_pointer (&stmt, sqlite3_reset);
@@ -663,7 +666,7 @@ link_or_copy (const char  *src_path,
 
   if (g_rename (tmp_path, dst_path) != 0)
     {
-      set_errno_error (error, errno, "Cannot write", dst_path);
+      set_errno_error (error, errno, _("Cannot write"), dst_path);
       g_unlink (tmp_path);
       return FALSE;
     }
@@ -702,7 +705,7 @@ store_transfer (PetrelStore  *self,
   if (!found)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                   "No message with UID %u in folder %" G_GINT64_FORMAT " of the mail cache",
+                   _("No message with UID %u in folder %" PRId64 " of the mail cache"),
                    src_uid, src_folder_id);
       return FALSE;
     }
@@ -727,7 +730,7 @@ store_transfer (PetrelStore  *self,
             renamed = TRUE;
           else if (errno != ENOENT)
             {
-              set_errno_error (error, errno, "Cannot move", src_path);
+              set_errno_error (error, errno, _("Cannot move"), src_path);
               return FALSE;
             }
         }

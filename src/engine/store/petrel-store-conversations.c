@@ -18,6 +18,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include "petrel-store-private.h"
 #include "petrel-store-conversations.h"
 
@@ -59,7 +60,7 @@ petrel_store_count_folder_conversations (PetrelStore  *self,
                                   "       coalesce(sum(conversation_id IS NULL), 0)"
                                   " FROM messages WHERE folder_id = ?1",
                                   &folder_id, 1, counts, G_N_ELEMENTS (counts),
-                                  "Cannot count conversations", error))
+                                  _("Cannot count conversations"), error))
     return FALSE;
 
   *out_count = (guint) (counts[0] + counts[1]);
@@ -95,7 +96,7 @@ petrel_store_list_folder_conversations (PetrelStore  *self,
                                   params, G_N_ELEMENTS (params),
                                   (PetrelStoreRowFunc) _petrel_store_message_from_row,
                                   (GDestroyNotify) petrel_store_message_free,
-                                  "Cannot list conversations", error);
+                                  _("Cannot list conversations"), error);
 }
 
 typedef struct {
@@ -171,7 +172,7 @@ petrel_store_summarize_conversation (PetrelStore  *self,
                                 "SELECT message_id, flags, date, from_name, from_addr"
                                 " FROM messages WHERE conversation_id = ?1 ORDER BY date",
                                 &conversation_id, 1, summarize_row, &data,
-                                "Cannot read a conversation", error))
+                                _("Cannot read a conversation"), error))
     return NULL;
 
   summary->participants = g_string_free (g_steal_pointer (&names), FALSE);

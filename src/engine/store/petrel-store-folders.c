@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "petrel-store-private.h"
@@ -49,7 +51,7 @@ set_folder_not_found (GError **error,
                       gint64   folder_id)
 {
   g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-               "No folder %" G_GINT64_FORMAT " in the mail cache", folder_id);
+               _("No folder %" PRId64 " in the mail cache"), folder_id);
 }
 
 /* ?1 path, ?2 delimiter, ?3 role, ?4 attributes, ?5 subscribed, ?6 the server's name (a blob:
@@ -120,7 +122,7 @@ petrel_store_upsert_folder (PetrelStore              *self,
     }
   if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, write.conn->db, rc, "Cannot read a folder");
+      _petrel_store_set_error (error, write.conn->db, rc, _("Cannot read a folder"));
       return FALSE;
     }
   g_clear_pointer (&stmt, sqlite3_reset);
@@ -144,7 +146,7 @@ petrel_store_upsert_folder (PetrelStore              *self,
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      _petrel_store_set_error (error, write.conn->db, rc, "Cannot store a folder");
+      _petrel_store_set_error (error, write.conn->db, rc, _("Cannot store a folder"));
       return FALSE;
     }
 
@@ -182,7 +184,7 @@ petrel_store_list_folders (PetrelStore  *self,
                                   NULL, 0,
                                   (PetrelStoreRowFunc) folder_from_row,
                                   (GDestroyNotify) petrel_store_folder_free,
-                                  "Cannot list folders", error);
+                                  _("Cannot list folders"), error);
 }
 
 static PetrelStoreFolder *
@@ -213,10 +215,10 @@ store_get_folder (PetrelStore  *self,
     return folder_from_row (stmt);
 
   if (rc != SQLITE_DONE)
-    _petrel_store_set_error (error, read.conn->db, rc, "Cannot read a folder");
+    _petrel_store_set_error (error, read.conn->db, rc, _("Cannot read a folder"));
   else if (path != NULL)
     g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                 "No folder “%s” in the mail cache", path);
+                 _("No folder “%s” in the mail cache"), path);
   else
     set_folder_not_found (error, id);
 
@@ -294,12 +296,12 @@ petrel_store_rename_folder (PetrelStore  *self,
   if ((rc & 0xff) == SQLITE_CONSTRAINT)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_INVALID_ARGUMENT,
-                   "A folder “%s” already exists", new_path);
+                   _("A folder “%s” already exists"), new_path);
       return FALSE;
     }
   if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, write.conn->db, rc, "Cannot rename a folder");
+      _petrel_store_set_error (error, write.conn->db, rc, _("Cannot rename a folder"));
       return FALSE;
     }
   if (sqlite3_changes (write.conn->db) == 0)
@@ -444,7 +446,7 @@ petrel_store_set_folder_sync_state (PetrelStore  *self,
     }
   if (rc != SQLITE_ROW)
     {
-      _petrel_store_set_error (error, write.conn->db, rc, "Cannot read a folder");
+      _petrel_store_set_error (error, write.conn->db, rc, _("Cannot read a folder"));
       return FALSE;
     }
 

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 #include "petrel-store-private.h"
 
 static void
@@ -15,7 +17,7 @@ set_message_not_found (GError  **error,
                        guint32   uid)
 {
   g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-               "No message with UID %u in folder %" G_GINT64_FORMAT " of the mail cache",
+               _("No message with UID %u in folder %" PRId64 " of the mail cache"),
                uid, folder_id);
 }
 
@@ -154,7 +156,7 @@ store_upsert_message (PetrelStoreConn     *conn,
 
   if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot store a message");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot store a message"));
       return FALSE;
     }
 
@@ -184,12 +186,12 @@ insert:
   if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                   "No folder %" G_GINT64_FORMAT " in the mail cache", message->folder_id);
+                   _("No folder %" PRId64 " in the mail cache"), message->folder_id);
       return FALSE;
     }
   if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot store a message");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot store a message"));
       return FALSE;
     }
 
@@ -238,7 +240,7 @@ batch_existing_uids (PetrelStoreConn  *conn,
     g_hash_table_add (uids, GUINT_TO_POINTER ((guint32) sqlite3_column_int64 (stmt, 0)));
   if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot store messages");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot store messages"));
       return NULL;
     }
 
@@ -320,7 +322,7 @@ flush_new_rows (PetrelStoreConn  *conn,
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot store messages");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot store messages"));
       return FALSE;
     }
   *max_id = sqlite3_column_int64 (stmt, 0);
@@ -369,7 +371,7 @@ petrel_store_upsert_messages (PetrelStore  *self,
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      _petrel_store_set_error (error, write.conn->db, rc, "Cannot store messages");
+      _petrel_store_set_error (error, write.conn->db, rc, _("Cannot store messages"));
       return FALSE;
     }
   max_id = sqlite3_column_int64 (stmt, 0);
@@ -553,7 +555,7 @@ petrel_store_expunge_uids (PetrelStore    *self,
         continue;
       if (rc != SQLITE_ROW)
         {
-          _petrel_store_set_error (error, write.conn->db, rc, "Cannot remove a message");
+          _petrel_store_set_error (error, write.conn->db, rc, _("Cannot remove a message"));
           return FALSE;
         }
 
@@ -625,7 +627,7 @@ petrel_store_list_uids (PetrelStore  *self,
   if (!_petrel_store_read_each (self,
                                 "SELECT uid, flags, modseq, keywords FROM messages"
                                 " WHERE folder_id = ?1 ORDER BY uid",
-                                &folder_id, 1, add_uid_info, uids, "Cannot list messages",
+                                &folder_id, 1, add_uid_info, uids, _("Cannot list messages"),
                                 error))
     return NULL;
 
@@ -649,7 +651,7 @@ petrel_store_get_max_uid (PetrelStore  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!_petrel_store_read_int64s (self, "SELECT max (uid) FROM messages WHERE folder_id = ?1",
-                                  &folder_id, 1, &max_uid, 1, "Cannot list messages", error))
+                                  &folder_id, 1, &max_uid, 1, _("Cannot list messages"), error))
     return FALSE;
 
   *out_uid = (guint32) max_uid;
@@ -695,7 +697,7 @@ petrel_store_list_uids_without_body (PetrelStore  *self,
                                 " WHERE folder_id = ?1 AND body_present = 0"
                                 " ORDER BY date DESC, uid DESC LIMIT ?2",
                                 params, G_N_ELEMENTS (params), add_uid, uids,
-                                "Cannot list messages", error))
+                                _("Cannot list messages"), error))
     return NULL;
 
   return g_steal_pointer (&uids);
@@ -723,7 +725,7 @@ petrel_store_get_message (PetrelStore  *self,
                                " WHERE m.folder_id = ?1 AND m.uid = ?2",
                                params, G_N_ELEMENTS (params),
                                (PetrelStoreRowFunc) _petrel_store_message_from_row,
-                               (gpointer *) &message, "Cannot read a message", error))
+                               (gpointer *) &message, _("Cannot read a message"), error))
     return NULL;
 
   if (message == NULL)
@@ -762,7 +764,7 @@ petrel_store_list_messages (PetrelStore  *self,
                                   params, G_N_ELEMENTS (params),
                                   (PetrelStoreRowFunc) _petrel_store_message_from_row,
                                   (GDestroyNotify) petrel_store_message_free,
-                                  "Cannot list messages", error);
+                                  _("Cannot list messages"), error);
 }
 
 /**
@@ -787,5 +789,5 @@ petrel_store_list_conversation (PetrelStore  *self,
                                   &conversation_id, 1,
                                   (PetrelStoreRowFunc) _petrel_store_message_with_path_from_row,
                                   (GDestroyNotify) petrel_store_message_free,
-                                  "Cannot list a conversation", error);
+                                  _("Cannot list a conversation"), error);
 }

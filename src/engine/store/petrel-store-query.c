@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -184,7 +185,7 @@ apply_operator (PetrelStoreQuery  *query,
 
 invalid:
   g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_INVALID_QUERY,
-               "Cannot search for “%s:%s”: %s", name, value,
+               _("Cannot search for “%s:%s”: %s"), name, value,
                g_ascii_strcasecmp (name, "before") == 0 ||
                g_ascii_strcasecmp (name, "after") == 0
                ? "dates are written YYYY-MM-DD"

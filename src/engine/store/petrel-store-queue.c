@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 #include "petrel-store-private.h"
 
 /*
@@ -44,7 +46,7 @@ run_write (PetrelStore   *self,
   if (sqlite3_changes (write.conn->db) == 0)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                   "No queue entry %" G_GINT64_FORMAT, id);
+                   _("No queue entry %" PRId64), id);
       return FALSE;
     }
 
@@ -142,7 +144,7 @@ petrel_store_outbox_list (PetrelStore  *self,
                                   NULL, 0,
                                   (PetrelStoreRowFunc) outbox_item_from_row,
                                   (GDestroyNotify) petrel_store_outbox_item_free,
-                                  "Cannot read the outbox", error);
+                                  _("Cannot read the outbox"), error);
 }
 
 /**
@@ -163,12 +165,12 @@ petrel_store_outbox_get (PetrelStore  *self,
   if (!_petrel_store_read_row (self, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?1",
                                &id, 1,
                                (PetrelStoreRowFunc) outbox_item_from_row,
-                               (gpointer *) &item, "Cannot read the outbox", error))
+                               (gpointer *) &item, _("Cannot read the outbox"), error))
     return NULL;
 
   if (item == NULL)
     g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                 "No outbox entry %" G_GINT64_FORMAT, id);
+                 _("No outbox entry %" PRId64), id);
 
   return item;
 }
@@ -214,7 +216,7 @@ petrel_store_outbox_update (PetrelStore                  *self,
   if (sqlite3_changes (write.conn->db) == 0)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                   "No outbox entry %" G_GINT64_FORMAT, item->id);
+                   _("No outbox entry %" PRId64), item->id);
       return FALSE;
     }
 
@@ -275,12 +277,12 @@ petrel_store_replay_add (PetrelStore  *self,
   if ((rc & 0xff) == SQLITE_CONSTRAINT)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_INVALID_ARGUMENT,
-                   "The payload of a queued “%s” change is not valid JSON", kind);
+                   _("The payload of a queued “%s” change is not valid JSON"), kind);
       return FALSE;
     }
   if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, write.conn->db, rc, "Cannot queue a change");
+      _petrel_store_set_error (error, write.conn->db, rc, _("Cannot queue a change"));
       return FALSE;
     }
 
@@ -325,7 +327,7 @@ petrel_store_replay_list (PetrelStore  *self,
                                   NULL, 0,
                                   (PetrelStoreRowFunc) replay_op_from_row,
                                   (GDestroyNotify) petrel_store_replay_op_free,
-                                  "Cannot read the replay queue", error);
+                                  _("Cannot read the replay queue"), error);
 }
 
 /**
@@ -365,20 +367,20 @@ petrel_store_replay_update (PetrelStore                *self,
   if ((rc & 0xff) == SQLITE_CONSTRAINT)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_INVALID_ARGUMENT,
-                   "The payload of queued change %" G_GINT64_FORMAT " is not valid JSON",
+                   _("The payload of queued change %" PRId64 " is not valid JSON"),
                    op->id);
       return FALSE;
     }
   if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, write.conn->db, rc, "Cannot update a queued change");
+      _petrel_store_set_error (error, write.conn->db, rc, _("Cannot update a queued change"));
       return FALSE;
     }
 
   if (sqlite3_changes (write.conn->db) == 0)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                   "No queued change %" G_GINT64_FORMAT, op->id);
+                   _("No queued change %" PRId64), op->id);
       return FALSE;
     }
 

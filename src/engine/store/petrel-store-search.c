@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include "petrel-store-private.h"
 
 #define FILTERS \
@@ -130,7 +131,7 @@ rank_window_start (PetrelStoreConn         *conn,
 
 failed:
   g_debug ("Search (FTS5 “%s”) failed: %s", parsed->match->str, sqlite3_errmsg (conn->db));
-  _petrel_store_set_error (error, conn->db, rc, "Cannot search");
+  _petrel_store_set_error (error, conn->db, rc, _("Cannot search"));
   return FALSE;
 }
 
@@ -192,12 +193,12 @@ petrel_store_search (PetrelStore  *self,
       if (rc == SQLITE_DONE)
         {
           g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_NOT_FOUND,
-                       "No folder “%s” in the mail cache", folder_path);
+                       _("No folder “%s” in the mail cache"), folder_path);
           return NULL;
         }
       if (rc != SQLITE_ROW)
         {
-          _petrel_store_set_error (error, read.conn->db, rc, "Cannot search");
+          _petrel_store_set_error (error, read.conn->db, rc, _("Cannot search"));
           return NULL;
         }
 
@@ -236,7 +237,7 @@ petrel_store_search (PetrelStore  *self,
     {
       g_debug ("Search for “%s” (FTS5 “%s”) failed: %s", query, parsed->match->str,
                sqlite3_errmsg (read.conn->db));
-      _petrel_store_set_error (error, read.conn->db, rc, "Cannot search");
+      _petrel_store_set_error (error, read.conn->db, rc, _("Cannot search"));
       return NULL;
     }
 

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "petrel-store-private.h"
@@ -373,7 +374,7 @@ find_by_subject (PetrelStoreConn           *conn,
     *out_id = sqlite3_column_int64 (stmt, 0);
   else if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot thread a message");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot thread a message"));
       return FALSE;
     }
 
@@ -466,7 +467,7 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
         }
       else if (rc != SQLITE_DONE)
         {
-          _petrel_store_set_error (error, conn->db, rc, "Cannot thread a message");
+          _petrel_store_set_error (error, conn->db, rc, _("Cannot thread a message"));
           return FALSE;
         }
     }

@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -71,13 +72,15 @@ _petrel_store_set_error (GError     **error,
     {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
+      /* Translators: %s is an action that failed, such as “Cannot store messages”. */
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_CORRUPT,
-                   "%s: the mail cache database is damaged (%s)", what, detail);
+                   _("%s: the mail cache database is damaged (%s)"), what, detail);
       break;
 
     case SQLITE_FULL:
+      /* Translators: %s is an action that failed, such as “Cannot store messages”. */
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FULL,
-                   "%s: disk full; free some space and try again", what);
+                   _("%s: disk full; free some space and try again"), what);
       break;
 
     case SQLITE_IOERR:
@@ -90,8 +93,9 @@ _petrel_store_set_error (GError     **error,
 
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+      /* Translators: %s is an action that failed, such as “Cannot store messages”. */
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_BUSY,
-                   "%s: the mail cache is locked by another process", what);
+                   _("%s: the mail cache is locked by another process"), what);
       break;
 
     case SQLITE_CONSTRAINT:
@@ -127,7 +131,7 @@ _petrel_store_prepare (PetrelStoreConn  *conn,
   rc = sqlite3_prepare_v3 (conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot prepare a query");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot prepare a query"));
       sqlite3_finalize (stmt);
       return NULL;
     }
@@ -146,7 +150,7 @@ _petrel_store_exec (PetrelStoreConn  *conn,
 
   if (rc != SQLITE_OK)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot update the mail cache");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot update the mail cache"));
       return FALSE;
     }
 
@@ -162,7 +166,7 @@ _petrel_store_step_done (PetrelStoreConn  *conn,
 
   if (rc != SQLITE_DONE && rc != SQLITE_ROW)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot update the mail cache");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot update the mail cache"));
       return FALSE;
     }
 
@@ -407,7 +411,7 @@ conn_pragma (PetrelStoreConn  *conn,
 
   if (rc != SQLITE_OK)
     {
-      _petrel_store_set_error (error, conn->db, rc, "Cannot open the mail cache");
+      _petrel_store_set_error (error, conn->db, rc, _("Cannot open the mail cache"));
       return FALSE;
     }
 
@@ -446,7 +450,7 @@ conn_open (const char  *path,
   rc = sqlite3_open_v2 (uri != NULL ? uri : path, &conn->db, flags, NULL);
   if (rc != SQLITE_OK)
     {
-      g_autofree char *what = g_strdup_printf ("Cannot open %s", path);
+      g_autofree char *what = g_strdup_printf (_("Cannot open %s"), path);
 
       _petrel_store_set_error (error, conn->db, rc, what);
       return NULL;
@@ -494,7 +498,7 @@ conn_query_text (PetrelStoreConn  *conn,
       return TRUE;
     }
 
-  _petrel_store_set_error (error, conn->db, rc, "Cannot open the mail cache");
+  _petrel_store_set_error (error, conn->db, rc, _("Cannot open the mail cache"));
   sqlite3_finalize (stmt);
 
   return FALSE;
@@ -542,7 +546,7 @@ store_check_integrity (PetrelStore  *self,
 
   if (rc != SQLITE_DONE)
     {
-      _petrel_store_set_error (error, db, rc, "Cannot open the mail cache");
+      _petrel_store_set_error (error, db, rc, _("Cannot open the mail cache"));
       return FALSE;
     }
 
@@ -560,7 +564,7 @@ store_check_integrity (PetrelStore  *self,
       if (g_strcmp0 (result, "ok") != 0)
         {
           g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_CORRUPT,
-                       "The mail cache database %s is damaged (%s)",
+                       _("The mail cache database %s is damaged (%s)"),
                        self->db_path, result != NULL ? result : "no result from the check");
           return FALSE;
         }
@@ -652,8 +656,8 @@ store_migrate (PetrelStore  *self,
   if (version > PETREL_STORE_SCHEMA_VERSION || version < 0)
     {
       g_set_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_TOO_NEW,
-                   "The mail cache %s has schema version %d, but this version of Petrel only "
-                   "knows versions up to %d; use a newer Petrel or remove the account's cache",
+                   _("The mail cache %s has schema version %d, but this version of Petrel only "
+                     "knows versions up to %d; use a newer Petrel or remove the account's cache"),
                    self->db_path, version, PETREL_STORE_SCHEMA_VERSION);
       return FALSE;
     }
@@ -697,7 +701,7 @@ store_migrate (PetrelStore  *self,
         sqlite3_exec (conn->db, "ROLLBACK", NULL, NULL, NULL);
     failed:
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                  "Cannot upgrade the mail cache to schema version %d: ",
+                                  _("Cannot upgrade the mail cache to schema version %d: "),
                                   target);
       return FALSE;
     }
@@ -888,7 +892,7 @@ store_sync_files (PetrelStore  *self,
 
       g_set_error (error, PETREL_STORE_ERROR,
                    saved_errno == ENOSPC ? PETREL_STORE_ERROR_FULL : PETREL_STORE_ERROR_IO,
-                   "Cannot write the message files in %s: %s", self->messages_dir,
+                   _("Cannot write the message files in %s: %s"), self->messages_dir,
                    g_strerror (saved_errno));
       if (fd >= 0)
         close (fd);
@@ -1008,7 +1012,7 @@ _petrel_store_write_commit (PetrelStoreWrite  *write,
         }
       else if ((rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
         {
-          _petrel_store_set_error (error, db, rc, "Cannot save changes to the mail cache");
+          _petrel_store_set_error (error, db, rc, _("Cannot save changes to the mail cache"));
           if (!sqlite3_get_autocommit (db))
             sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
         }
@@ -1025,7 +1029,7 @@ _petrel_store_write_commit (PetrelStoreWrite  *write,
       rc = sqlite3_exec (db, "RELEASE petrel", NULL, NULL, NULL);
       if (rc != SQLITE_OK)
         {
-          _petrel_store_set_error (error, db, rc, "Cannot save changes to the mail cache");
+          _petrel_store_set_error (error, db, rc, _("Cannot save changes to the mail cache"));
           sqlite3_exec (db, "ROLLBACK TO petrel; RELEASE petrel", NULL, NULL, NULL);
           g_ptr_array_set_size (self->pending_unlinks,
                                 g_array_index (self->unlink_marks, guint,
@@ -1242,7 +1246,7 @@ petrel_store_open (const char  *account_dir,
 
       g_set_error (error, PETREL_STORE_ERROR,
                    saved_errno == ENOSPC ? PETREL_STORE_ERROR_FULL : PETREL_STORE_ERROR_IO,
-                   "Cannot create %s: %s", self->messages_dir, g_strerror (saved_errno));
+                   _("Cannot create %s: %s"), self->messages_dir, g_strerror (saved_errno));
       return NULL;
     }
 
@@ -1312,8 +1316,8 @@ petrel_store_check_writable (PetrelStore  *self,
   if (self->read_only_uri != NULL)
     {
       g_set_error_literal (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FULL,
-                           "Cannot save changes to the mail cache: disk full; free some space "
-                           "and try again");
+                           _("Cannot save changes to the mail cache: disk full; free some space "
+                             "and try again"));
       return FALSE;
     }
 
