@@ -29,77 +29,6 @@ copy_address_list (GPtrArray *list)
   return g_ptr_array_copy (list, copy_address, NULL);
 }
 
-PetrelMimeSummary *
-_petrel_mime_summary_new_from_object (GMimeObject *object,
-                                      gint64       fallback_date)
-{
-  PetrelMimeSummary *self = g_new0 (PetrelMimeSummary, 1);
-  const char *raw_subject = NULL;
-  const char *raw_from = NULL;
-  const char *raw_to = NULL;
-  const char *raw_cc = NULL;
-  const char *raw_reply_to = NULL;
-  const char *raw_date = NULL;
-  const char *raw_message_id = NULL;
-  const char *raw_in_reply_to = NULL;
-  const char *raw_references = NULL;
-  const char *raw_list_id = NULL;
-
-  if (object != NULL)
-    {
-      raw_subject = _petrel_mime_header_raw (object, "Subject");
-      raw_from = _petrel_mime_header_raw (object, "From");
-      raw_to = _petrel_mime_header_raw (object, "To");
-      raw_cc = _petrel_mime_header_raw (object, "Cc");
-      raw_reply_to = _petrel_mime_header_raw (object, "Reply-To");
-      raw_date = _petrel_mime_header_raw (object, "Date");
-      raw_message_id = _petrel_mime_header_raw (object, "Message-ID");
-      raw_in_reply_to = _petrel_mime_header_raw (object, "In-Reply-To");
-      raw_references = _petrel_mime_header_raw (object, "References");
-      raw_list_id = _petrel_mime_header_raw (object, "List-Id");
-    }
-
-  self->subject = petrel_mime_decode_header_text (raw_subject);
-  if (self->subject == NULL)
-    self->subject = g_strdup ("");
-
-  self->from = petrel_mime_address_list_parse (raw_from);
-  if (self->from->len == 0 && raw_from != NULL)
-    {
-      /* "From: Mailer Daemon" with no address at all is still worth showing as a name. */
-      g_autofree char *text = petrel_mime_decode_header_text (raw_from);
-
-      if (text[0] != '\0')
-        g_ptr_array_add (self->from, petrel_mime_address_new (text, NULL));
-    }
-  if (self->from->len > 0)
-    {
-      PetrelMimeAddress *first = g_ptr_array_index (self->from, 0);
-
-      self->from_name = g_strdup (first->name != NULL ? first->name : "");
-      self->from_address = g_strdup (first->address);
-    }
-  else
-    {
-      self->from_name = g_strdup ("");
-      self->from_address = g_strdup ("");
-    }
-
-  self->to = petrel_mime_address_list_parse (raw_to);
-  self->cc = petrel_mime_address_list_parse (raw_cc);
-  self->reply_to = petrel_mime_address_list_parse (raw_reply_to);
-  self->to_display = petrel_mime_address_list_to_display (self->to);
-  self->cc_display = petrel_mime_address_list_to_display (self->cc);
-
-  self->date = petrel_mime_parse_date (raw_date, fallback_date);
-  self->message_id = petrel_mime_normalize_message_id (raw_message_id);
-  self->in_reply_to = petrel_mime_normalize_message_id (raw_in_reply_to);
-  self->references = petrel_mime_parse_references (raw_references);
-  self->list_id = petrel_mime_normalize_list_id (raw_list_id);
-
-  return self;
-}
-
 /* ---- a header block scanner for the summary ---------------------------------------------
  *
  * A headers-only sync summarises every message it fetches; building a whole GMimeMessage
@@ -478,9 +407,11 @@ address_list_parse (const char *raw)
   return petrel_mime_address_list_parse (raw);
 }
 
+/* The summary of the raw values of the fields; @parse_addresses reads the address lists. */
 static PetrelMimeSummary *
-summary_new_from_raw (const char *const raw[N_FIELDS],
-                      gint64            fallback_date)
+summary_new_from_raw (const char *const   raw[N_FIELDS],
+                      gint64              fallback_date,
+                      GPtrArray        *(*parse_addresses) (const char *raw))
 {
   PetrelMimeSummary *self = g_new0 (PetrelMimeSummary, 1);
   const char *raw_from = raw[FIELD_FROM];
@@ -489,7 +420,7 @@ summary_new_from_raw (const char *const raw[N_FIELDS],
   if (self->subject == NULL)
     self->subject = g_strdup ("");
 
-  self->from = address_list_parse (raw_from);
+  self->from = parse_addresses (raw_from);
   if (self->from->len == 0 && raw_from != NULL)
     {
       /* "From: Mailer Daemon" with no address at all is still worth showing as a name. */
@@ -511,9 +442,9 @@ summary_new_from_raw (const char *const raw[N_FIELDS],
       self->from_address = g_strdup ("");
     }
 
-  self->to = address_list_parse (raw[FIELD_TO]);
-  self->cc = address_list_parse (raw[FIELD_CC]);
-  self->reply_to = address_list_parse (raw[FIELD_REPLY_TO]);
+  self->to = parse_addresses (raw[FIELD_TO]);
+  self->cc = parse_addresses (raw[FIELD_CC]);
+  self->reply_to = parse_addresses (raw[FIELD_REPLY_TO]);
   self->to_display = petrel_mime_address_list_to_display (self->to);
   self->cc_display = petrel_mime_address_list_to_display (self->cc);
 
@@ -524,6 +455,20 @@ summary_new_from_raw (const char *const raw[N_FIELDS],
   self->list_id = petrel_mime_normalize_list_id (raw[FIELD_LIST_ID]);
 
   return self;
+}
+
+/* The summary from a parsed message's headers, decoded as GMime parsed them. */
+PetrelMimeSummary *
+_petrel_mime_summary_new_from_object (GMimeObject *object,
+                                      gint64       fallback_date)
+{
+  const char *raw[N_FIELDS] = { NULL };
+
+  if (object != NULL)
+    for (int i = 0; i < N_FIELDS; i++)
+      raw[i] = _petrel_mime_header_raw (object, summary_fields[i].name);
+
+  return summary_new_from_raw (raw, fallback_date, petrel_mime_address_list_parse);
 }
 
 /* The summary through a whole GMimeMessage: what petrel_mime_summary_new_from_data() did
@@ -569,7 +514,7 @@ petrel_mime_summary_new_from_data (const char *data,
     for (int i = 0; i < N_FIELDS; i++)
       raw[i] = NULL;
 
-  return summary_new_from_raw (raw, fallback_date);
+  return summary_new_from_raw (raw, fallback_date, address_list_parse);
 }
 
 /**
