@@ -428,6 +428,76 @@ test_open_truncated (void)
   g_assert_null (store);
 }
 
+/* More of what test_messages_batch_counts() checks, now that a batch counts its new rows as
+ * it inserts them (#4): several rounds over rows already there, and the same UID twice in one
+ * batch in the folder that is not the batch's first, whose second entry's flags change the
+ * row inserted by the first. */
+static void
+test_batch_counts_mixed (void)
+{
+  g_autofree char *dir = make_account_dir ();
+  g_autoptr(PetrelStore) store = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 folders[2];
+  PetrelStoreMessage *message;
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  folders[0] = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
+  folders[1] = add_folder (store, "Archive", PETREL_STORE_FOLDER_ROLE_ARCHIVE);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+      for (guint i = 1; i <= 40; i++)
+        {
+          /* Rounds overlap: round 1 and 2 update half of the previous round's UIDs. */
+          guint32 uid = round * 20 + i;
+
+          message = make_message (folders[i % 3 == 0], uid, BASE_DATE + uid, "Counted", NULL,
+                                  NULL, NULL);
+          message->flags = (uid + round) % 2 == 0 ? PETREL_STORE_FLAG_SEEN : 0;
+          g_ptr_array_add (batch, message);
+        }
+      /* The same UIDs again in the same batch with the other flags, in both folders. */
+      for (guint i = 3; i <= 9; i += 3)
+        {
+          message = make_message (folders[1], round * 20 + i, BASE_DATE + i, "Counted", NULL,
+                                  NULL, NULL);
+          message->flags = (round * 20 + i + round) % 2 == 0 ? 0 : PETREL_STORE_FLAG_SEEN;
+          g_ptr_array_add (batch, message);
+        }
+      message = make_message (folders[0], round * 20 + 1, BASE_DATE + 1, "Counted", NULL, NULL,
+                              NULL);
+      message->flags = PETREL_STORE_FLAG_SEEN;
+      g_ptr_array_add (batch, message);
+
+      petrel_store_upsert_messages (store, batch, &error);
+      g_assert_no_error (error);
+      g_clear_pointer (&batch, g_ptr_array_unref);
+
+      for (guint f = 0; f < G_N_ELEMENTS (folders); f++)
+        {
+          g_autoptr(PetrelStoreFolder) folder = NULL;
+          g_autofree char *total_sql = NULL;
+          g_autofree char *unread_sql = NULL;
+
+          folder = petrel_store_get_folder (store, folders[f], &error);
+          g_assert_no_error (error);
+          total_sql = g_strdup_printf ("SELECT count(*) FROM messages WHERE folder_id = %"
+                                       G_GINT64_FORMAT, folders[f]);
+          unread_sql = g_strdup_printf ("SELECT count(*) FROM messages WHERE folder_id = %"
+                                        G_GINT64_FORMAT " AND (flags & 1) = 0", folders[f]);
+          g_assert_cmpint (folder->total, ==, db_query_int (dir, total_sql));
+          g_assert_cmpint (folder->unread, ==, db_query_int (dir, unread_sql));
+          g_assert_cmpint (folder->total, >, 0);
+          g_assert_cmpint (folder->unread, >, 0);
+          g_assert_cmpint (folder->unread, <, folder->total);
+        }
+    }
+}
+
 static void
 test_open_damaged_index (void)
 {
@@ -2747,6 +2817,7 @@ main (int   argc,
   g_test_add_func ("/petrel/store/open/damaged-index", test_open_damaged_index);
   g_test_add_func ("/petrel/store/open/unwritable-dir", test_open_unwritable_dir);
   g_test_add_func ("/petrel/store/open/clean-marker", test_open_clean_marker);
+  g_test_add_func ("/petrel/store/messages/batch-counts-mixed", test_batch_counts_mixed);
 
 #define ADD(path, func) \
   g_test_add ("/petrel/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

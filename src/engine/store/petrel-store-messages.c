@@ -94,18 +94,23 @@ _petrel_store_add_new_row (PetrelStoreConn  *conn,
 /* @known_new: the caller knows no row has @message's folder and UID (a batch checked them
  * all at once), which saves looking it up.
  * @in_batch: a new row is indexed and counted later, with the batch's others
- * (flush_new_rows()). */
+ * (flush_new_rows()).
+ * @out_inserted: (out) (optional): set to whether a new row was inserted */
 static gboolean
 store_upsert_message (PetrelStoreConn     *conn,
                       PetrelStoreMessage  *message,
                       gboolean             known_new,
                       gboolean             in_batch,
+                      gboolean            *out_inserted,
                       GError             **error)
 {
   g_autoptr(PetrelStoreStmt) lookup = NULL;
   g_autoptr(PetrelStoreStmt) stmt = NULL;
   gint64 conversation_id = 0;
   int rc;
+
+  if (out_inserted != NULL)
+    *out_inserted = FALSE;
 
   if (message->date == 0)
     message->date = message->internal_date;
@@ -198,6 +203,8 @@ insert:
   message->id = sqlite3_last_insert_rowid (conn->db);
   message->conversation_id = conversation_id;
   message->body_present = FALSE;
+  if (out_inserted != NULL)
+    *out_inserted = TRUE;
 
   return in_batch || _petrel_store_add_new_row (conn, message->id, error);
 }
@@ -269,39 +276,74 @@ petrel_store_upsert_message (PetrelStore         *self,
   if (!_petrel_store_write_begin (self, &write, error))
     return FALSE;
 
-  if (!store_upsert_message (write.conn, message, FALSE, FALSE, error))
+  if (!store_upsert_message (write.conn, message, FALSE, FALSE, NULL, error))
     return FALSE;
 
   return _petrel_store_write_commit (&write, error);
 }
 
+/* Per folder, the rows a batch inserted that are not yet in the folder's counts. */
+typedef struct
+{
+  gint64 total;
+  gint64 unread;
+} NewCounts;
+
+static void
+count_new_row (GHashTable               *counts,
+               const PetrelStoreMessage *message)
+{
+  NewCounts *c = g_hash_table_lookup (counts, &message->folder_id);
+
+  if (c == NULL)
+    {
+      gint64 *key = g_new (gint64, 1);
+
+      *key = message->folder_id;
+      c = g_new0 (NewCounts, 1);
+      g_hash_table_insert (counts, key, c);
+    }
+  c->total++;
+  if ((message->flags & PETREL_STORE_FLAG_SEEN) == 0)
+    c->unread++;
+}
+
 /* Indexes and counts the rows inserted since @max_id, then moves @max_id past them: a batch's
  * new rows go into the full-text index with one statement (FTS5 writes a segment per
- * statement, see migration 4) and into the folder counts with another. */
+ * statement, see migration 4), and into the folder counts with one statement per folder from
+ * @counts, which the batch kept as it inserted (#4: counting them in SQL walked the folder's
+ * every row at each batch, quadratic over a big sync). @counts is emptied. */
 static gboolean
 flush_new_rows (PetrelStoreConn  *conn,
                 gint64           *max_id,
+                GHashTable       *counts,
                 GError          **error)
 {
   g_autoptr(PetrelStoreStmt) stmt = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
   int rc;
 
-  /* Folder counts of the new rows, in one statement rather than one per row (migration 5). */
-  stmt = _petrel_store_prepare (conn,
-                                "UPDATE folders SET"
-                                " total = total + (SELECT count(*) FROM messages m"
-                                "   WHERE m.id > ?1 AND m.folder_id = folders.id),"
-                                " unread = unread + (SELECT count(*) FROM messages m"
-                                "   WHERE m.id > ?1 AND m.folder_id = folders.id"
-                                "   AND (m.flags & 1) = 0)"
-                                " WHERE id IN (SELECT folder_id FROM messages WHERE id > ?1)",
-                                error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, *max_id);
-  if (!_petrel_store_step_done (conn, stmt, error))
-    return FALSE;
-  g_clear_pointer (&stmt, sqlite3_reset);
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const NewCounts *c = value;
+
+      stmt = _petrel_store_prepare (conn,
+                                    "UPDATE folders SET total = total + ?2,"
+                                    " unread = unread + ?3 WHERE id = ?1",
+                                    error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, *(const gint64 *) key);
+      sqlite3_bind_int64 (stmt, 2, c->total);
+      sqlite3_bind_int64 (stmt, 3, c->unread);
+      if (!_petrel_store_step_done (conn, stmt, error))
+        return FALSE;
+      g_clear_pointer (&stmt, sqlite3_reset);
+    }
+  g_hash_table_remove_all (counts);
 
   stmt = _petrel_store_prepare (conn,
                                 "INSERT INTO messages_fts (rowid, subject, from_name, from_addr,"
@@ -347,6 +389,8 @@ petrel_store_upsert_messages (PetrelStore  *self,
   g_autoptr(PetrelStoreStmt) stmt = NULL;
   g_autoptr(GHashTable) existing = NULL;
   g_autoptr(GHashTable) inserted = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) counts = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                        g_free, g_free);
   gint64 folder_id;
   gint64 max_id;
   int rc;
@@ -384,6 +428,7 @@ petrel_store_upsert_messages (PetrelStore  *self,
   for (guint i = 0; i < messages->len; i++)
     {
       PetrelStoreMessage *message = g_ptr_array_index (messages, i);
+      gboolean is_new = FALSE;
       gboolean known_new = message->folder_id == folder_id &&
                            !g_hash_table_contains (existing, GUINT_TO_POINTER (message->uid));
 
@@ -391,17 +436,19 @@ petrel_store_upsert_messages (PetrelStore  *self,
        * counts of a row that must be counted (and indexed) first. */
       if (message->folder_id == folder_id &&
           g_hash_table_contains (inserted, GUINT_TO_POINTER (message->uid)) &&
-          !flush_new_rows (write.conn, &max_id, error))
+          !flush_new_rows (write.conn, &max_id, counts, error))
         return FALSE;
 
-      if (!store_upsert_message (write.conn, message, known_new, TRUE, error))
+      if (!store_upsert_message (write.conn, message, known_new, TRUE, &is_new, error))
         return FALSE;
+      if (is_new)
+        count_new_row (counts, message);
       g_hash_table_add (existing, GUINT_TO_POINTER (message->uid));
       if (known_new)
         g_hash_table_add (inserted, GUINT_TO_POINTER (message->uid));
     }
 
-  if (!flush_new_rows (write.conn, &max_id, error))
+  if (!flush_new_rows (write.conn, &max_id, counts, error))
     return FALSE;
 
   return _petrel_store_write_commit (&write, error);
