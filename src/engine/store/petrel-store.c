@@ -1196,7 +1196,11 @@ store_open_writer (PetrelStore  *self,
 
       if (!conn_pragma (self->writer, "PRAGMA synchronous = NORMAL", error) ||
           !conn_pragma (self->writer, "PRAGMA foreign_keys = ON", error) ||
-          !conn_pragma (self->writer, "PRAGMA journal_size_limit = 4194304", error))
+          !conn_pragma (self->writer, "PRAGMA journal_size_limit = 4194304", error) ||
+          /* A checkpoint every 16 MiB of log rather than 4: a sync's commits rewrite the
+           * same index pages again and again, and each checkpoint copies them and waits for
+           * two fsyncs on the store thread; this halves both for a headers-only sync (#4). */
+          !conn_pragma (self->writer, "PRAGMA wal_autocheckpoint = 4096", error))
         return FALSE;
     }
 
