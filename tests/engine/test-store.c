@@ -101,6 +101,10 @@ make_message (gint64      folder_id,
   return message;
 }
 
+/* Whether insert() works out the threading keys ahead, as a sync does on its fetching thread:
+ * the thread/ tests run both ways (see main()). */
+static gboolean insert_prepares_threading;
+
 /* Stores @message (taking it) and returns its conversation. */
 static gint64
 insert (PetrelStore        *store,
@@ -109,6 +113,8 @@ insert (PetrelStore        *store,
   g_autoptr(PetrelStoreMessage) owned = message;
   g_autoptr(GError) error = NULL;
 
+  if (insert_prepares_threading)
+    petrel_store_message_prepare_threading (owned);
   petrel_store_upsert_message (store, owned, &error);
   g_assert_no_error (error);
   g_assert_cmpint (owned->id, >, 0);
@@ -264,6 +270,7 @@ fixture_setup (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
+  insert_prepares_threading = data != NULL;
   f->dir = make_account_dir ();
   f->store = petrel_store_open (f->dir, &error);
   g_assert_no_error (error);
@@ -2821,6 +2828,8 @@ main (int   argc,
 
 #define ADD(path, func) \
   g_test_add ("/petrel/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD_PREPARED(path, func) \
+  g_test_add ("/petrel/store/" path, Fixture, "prepared", fixture_setup, func, fixture_teardown)
 
   ADD ("folders/crud", test_folders_crud);
   ADD ("folders/delete-cascades", test_folders_delete_cascades);
@@ -2844,6 +2853,10 @@ main (int   argc,
   ADD ("thread/out-of-order", test_thread_out_of_order);
   ADD ("thread/missing-and-duplicate-ids", test_thread_missing_and_duplicate_ids);
   ADD ("thread/subject-fallback", test_thread_subject_fallback);
+  ADD_PREPARED ("thread/prepared/reply-in-sent", test_thread_reply_in_sent);
+  ADD_PREPARED ("thread/prepared/out-of-order", test_thread_out_of_order);
+  ADD_PREPARED ("thread/prepared/missing-and-duplicate-ids", test_thread_missing_and_duplicate_ids);
+  ADD_PREPARED ("thread/prepared/subject-fallback", test_thread_subject_fallback);
   ADD ("sync/uidvalidity-reset", test_uidvalidity_reset);
   ADD ("queue/outbox", test_queue_outbox);
   ADD ("queue/replay", test_queue_replay);

@@ -168,6 +168,7 @@ gboolean   _petrel_store_read_int64s (PetrelStore       *self,
 /* Threading (petrel-store-thread.c) */
 char      *_petrel_store_subject_key          (const char        *subject,
                                                gboolean          *out_is_reply);
+void       _petrel_store_thread_keys_free     (PetrelStoreThreadKeys *keys);
 GPtrArray *_petrel_store_collect_thread_ids   (const char        *message_id,
                                                const char        *in_reply_to,
                                                const char        *references_text);

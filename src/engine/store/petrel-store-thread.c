@@ -32,6 +32,8 @@
  *   or a broken mailer) simply land in one conversation.
  */
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PetrelStoreThreadKeys, _petrel_store_thread_keys_free)
+
 #define MAX_THREAD_IDS     64
 #define MAX_ID_LENGTH      512
 #define SUBJECT_WINDOW     (60 * 24 * 3600)
@@ -327,6 +329,51 @@ _petrel_store_collect_thread_ids (const char *message_id,
   return g_steal_pointer (&ids);
 }
 
+struct _PetrelStoreThreadKeys
+{
+  GPtrArray *ids;           /* distinct Message-IDs, as _petrel_store_collect_thread_ids() */
+  char      *subject_key;   /* as _petrel_store_subject_key() */
+  gboolean   is_reply;
+};
+
+void
+_petrel_store_thread_keys_free (PetrelStoreThreadKeys *keys)
+{
+  g_ptr_array_unref (keys->ids);
+  g_free (keys->subject_key);
+  g_free (keys);
+}
+
+static PetrelStoreThreadKeys *
+thread_keys_new (const PetrelStoreMessage *message)
+{
+  PetrelStoreThreadKeys *keys = g_new0 (PetrelStoreThreadKeys, 1);
+
+  keys->ids = _petrel_store_collect_thread_ids (message->message_id, message->in_reply_to,
+                                                message->references_text);
+  keys->subject_key = _petrel_store_subject_key (message->subject, &keys->is_reply);
+
+  return keys;
+}
+
+/**
+ * petrel_store_message_prepare_threading:
+ * @message: a summary whose subject and IDs are final
+ *
+ * Works out now, on the calling thread, what threading @message will need (its Message-IDs
+ * and subject key), so the store thread does not: a sync calls this on its fetching thread
+ * while the store thread writes the previous batch (#4). Optional; changing the subject or
+ * IDs afterwards is not allowed.
+ */
+void
+petrel_store_message_prepare_threading (PetrelStoreMessage *message)
+{
+  g_return_if_fail (message != NULL);
+
+  g_clear_pointer (&message->thread_keys, _petrel_store_thread_keys_free);
+  message->thread_keys = thread_keys_new (message);
+}
+
 static gboolean
 find_by_subject (PetrelStoreConn           *conn,
                  const char                *key,
@@ -428,7 +475,9 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
                               gint64                    *out_conversation_id,
                               GError                   **error)
 {
-  g_autoptr(GPtrArray) ids = NULL;
+  PetrelStoreThreadKeys *keys = message->thread_keys;
+  g_autoptr(PetrelStoreThreadKeys) own_keys = NULL;
+  GPtrArray *ids;
   g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (gint64));
   /* IDs already in thread_ids: after the merges below they point to the target, so only the
    * others need an INSERT (#4: one statement less per known ID). A bit per ID; a header with
@@ -436,8 +485,9 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
   guint64 known = 0;
   gint64 target = 0;
 
-  ids = _petrel_store_collect_thread_ids (message->message_id, message->in_reply_to,
-                                          message->references_text);
+  if (keys == NULL)
+    keys = own_keys = thread_keys_new (message);
+  ids = keys->ids;
 
   for (guint i = 0; i < ids->len; i++)
     {
@@ -488,11 +538,9 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
     }
   else
     {
-      g_autofree char *key = NULL;
-      gboolean is_reply = FALSE;
+      const char *key = keys->subject_key;
+      gboolean is_reply = keys->is_reply;
       gint64 date = message->date != 0 ? message->date : message->internal_date;
-
-      key = _petrel_store_subject_key (message->subject, &is_reply);
 
       if (key[0] != '\0' && !find_by_subject (conn, key, is_reply, date, &target, error))
         return FALSE;

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "petrel-store-types.h"
+#include "petrel-store-private.h"
 
 G_DEFINE_BOXED_TYPE (PetrelStoreFolder, petrel_store_folder,
                      petrel_store_folder_copy, petrel_store_folder_free)
@@ -279,6 +279,7 @@ petrel_store_message_copy (const PetrelStoreMessage *message)
   copy->references_text = g_strdup (message->references_text);
   copy->snippet = g_strdup (message->snippet);
   copy->folder_path = g_strdup (message->folder_path);
+  copy->thread_keys = NULL;
 
   return copy;
 }
@@ -300,6 +301,7 @@ petrel_store_message_free (PetrelStoreMessage *message)
   g_free (message->references_text);
   g_free (message->snippet);
   g_free (message->folder_path);
+  g_clear_pointer (&message->thread_keys, _petrel_store_thread_keys_free);
   g_free (message);
 }
 

@@ -120,9 +120,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PetrelStoreFolder, petrel_store_folder_free)
  * @conversation_id: the conversation (thread) the store put the message in (read-only)
  * @folder_path: the folder's path; filled in by petrel_store_search() and
  *   petrel_store_list_conversation() (owned, nullable)
+ * @thread_keys: (private): what threading needs from the subject and IDs, worked out ahead by
+ *   petrel_store_message_prepare_threading(); NULL until then (owned; not copied)
  *
  * One row of the `messages` table, in and out.
  */
+typedef struct _PetrelStoreThreadKeys PetrelStoreThreadKeys;
+
 typedef struct {
   gint64            id;
   gint64            folder_id;
@@ -146,6 +150,7 @@ typedef struct {
   gboolean          body_present;
   gint64            conversation_id;
   char             *folder_path;
+  PetrelStoreThreadKeys *thread_keys;
 } PetrelStoreMessage;
 
 #define PETREL_TYPE_STORE_MESSAGE (petrel_store_message_get_type ())
@@ -154,6 +159,7 @@ GType               petrel_store_message_get_type (void) G_GNUC_CONST;
 PetrelStoreMessage *petrel_store_message_new      (void);
 PetrelStoreMessage *petrel_store_message_copy     (const PetrelStoreMessage *message);
 void                petrel_store_message_free     (PetrelStoreMessage       *message);
+void                petrel_store_message_prepare_threading (PetrelStoreMessage *message);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PetrelStoreMessage, petrel_store_message_free)
 

@@ -954,8 +954,9 @@ on_header_fetched_cb (PetrelImapClient      *client,
   message = message_from_fetch (batch->folder_id, fetch);
 
   /* Parsed here, on the fetching thread, while the store thread writes the previous batch:
-   * that splits the work evenly between the two (#4). */
+   * that splits the work evenly between the two (#4). So is what threading needs. */
   message_add_summary (message, header);
+  petrel_store_message_prepare_threading (message);
   if (batch->store_failed)
     {
       petrel_store_message_free (message);
