@@ -412,14 +412,23 @@ append_mailboxes (GPtrArray           *result,
 GPtrArray *
 petrel_mime_address_list_parse (const char *raw)
 {
-  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_mime_address_free);
-  g_autoptr(InternetAddressList) list = NULL;
   g_autofree char *prepared = NULL;
 
   if (raw == NULL)
-    return result;
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_mime_address_free);
 
   prepared = _petrel_mime_prepare_header (raw);
+  return _petrel_mime_address_list_parse_prepared (prepared);
+}
+
+/* petrel_mime_address_list_parse() for a value _petrel_mime_prepare_header() already
+ * prepared; the summary's address reader falls back to it. */
+GPtrArray *
+_petrel_mime_address_list_parse_prepared (const char *prepared)
+{
+  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_mime_address_free);
+  g_autoptr(InternetAddressList) list = NULL;
+
   list = internet_address_list_parse (_petrel_mime_parser_options (), prepared);
   if (list != NULL)
     append_mailboxes (result, list, 0);
