@@ -127,13 +127,30 @@ test_migration_adds_column (void)
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
 
-  /* A cache as version 6 left it: no raw_path column (migration 7 adds it). */
+  /* A cache as version 6 left it: no raw_path column (migration 7 adds it), and the text-keyed
+   * threading tables that migration 8 replaces. */
   store = petrel_store_open (dir, &error);
   g_assert_no_error (error);
   upsert (store, "Old", NULL);
   g_clear_object (&store);
   g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE folders DROP COLUMN raw_path;"
+                                     "CREATE TABLE thread_ids ("
+                                     "  message_id TEXT PRIMARY KEY,"
+                                     "  conversation_id INTEGER NOT NULL"
+                                     "    REFERENCES conversations (id) ON DELETE CASCADE"
+                                     ") WITHOUT ROWID;"
+                                     "CREATE INDEX thread_ids_conversation"
+                                     "  ON thread_ids (conversation_id);"
+                                     "DROP TABLE thread_keys;"
+                                     "DROP INDEX conversations_subject_hash;"
+                                     "DROP INDEX conversations_reply_subject_hash;"
+                                     "ALTER TABLE conversations DROP COLUMN subject_hash;"
+                                     "CREATE INDEX conversations_subject_key"
+                                     "  ON conversations (subject_key) WHERE subject_key != '';"
+                                     "CREATE INDEX conversations_reply_subject_key"
+                                     "  ON conversations (subject_key)"
+                                     "  WHERE subject_key != '' AND reply_subject = 1;"
                                      "PRAGMA user_version = 6;", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 

@@ -505,6 +505,61 @@ test_batch_counts_mixed (void)
     }
 }
 
+/* Migration 8 keys the threading indexes by hashes: a cache from version 7 keeps its
+ * conversations, by Message-ID and by subject. */
+static void
+test_open_migrate_thread_keys (void)
+{
+  g_autofree char *dir = make_account_dir ();
+  g_autoptr(PetrelStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 inbox, budget, lunch;
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
+  budget = insert (store, make_message (inbox, 1, BASE_DATE, "Budget", "<a@x>", NULL, NULL));
+  g_assert_cmpint (insert (store, make_message (inbox, 2, BASE_DATE + 60, "Re: Budget", "<b@x>",
+                                                "<a@x>", "<a@x>")), ==, budget);
+  lunch = insert (store, make_message (inbox, 3, BASE_DATE, "Re: Lunch", NULL, NULL, NULL));
+  g_assert_cmpint (lunch, !=, budget);
+  g_clear_object (&store);
+
+  /* Back to the layout of version 7. */
+  db_exec (dir,
+           "CREATE TABLE thread_ids ("
+           "  message_id TEXT PRIMARY KEY,"
+           "  conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE"
+           ") WITHOUT ROWID;"
+           "CREATE INDEX thread_ids_conversation ON thread_ids (conversation_id);"
+           "INSERT INTO thread_ids SELECT 'a@x', conversation_id FROM messages WHERE uid = 1;"
+           "INSERT INTO thread_ids SELECT 'b@x', conversation_id FROM messages WHERE uid = 2;"
+           "DROP TABLE thread_keys;"
+           "DROP INDEX conversations_subject_hash;"
+           "DROP INDEX conversations_reply_subject_hash;"
+           "ALTER TABLE conversations DROP COLUMN subject_hash;"
+           "CREATE INDEX conversations_subject_key ON conversations (subject_key)"
+           "  WHERE subject_key != '';"
+           "CREATE INDEX conversations_reply_subject_key ON conversations (subject_key)"
+           "  WHERE subject_key != '' AND reply_subject = 1;"
+           "PRAGMA user_version = 7;");
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (db_query_int (dir, "PRAGMA user_version"), ==, PETREL_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (db_query_int (dir, "SELECT count(*) FROM thread_keys"), ==, 2);
+  g_assert_cmpint (db_query_int (dir, "SELECT count(*) FROM sqlite_schema"
+                                      " WHERE name = 'thread_ids'"), ==, 0);
+
+  /* A reply to the second message only, and a non-reply "Lunch" near the "Re: Lunch". */
+  g_assert_cmpint (insert (store, make_message (inbox, 4, BASE_DATE + 120, "Re: Budget",
+                                                "<c@x>", "<b@x>", NULL)), ==, budget);
+  g_assert_cmpint (insert (store, make_message (inbox, 5, BASE_DATE - 60, "Lunch", NULL, NULL,
+                                                NULL)), ==, lunch);
+  g_assert_cmpint (insert (store, make_message (inbox, 6, BASE_DATE, "Dinner", NULL, NULL,
+                                                NULL)), !=, lunch);
+}
+
 static void
 test_open_damaged_index (void)
 {
@@ -1092,8 +1147,8 @@ test_messages_batch_counts (Fixture       *f,
     g_assert_cmpint (sqlite3_prepare_v2 (db,
                                          "EXPLAIN QUERY PLAN"
                                          " SELECT c.id FROM conversations c"
-                                         " WHERE c.subject_key = ?1 AND c.subject_key != ''"
-                                         " AND c.reply_subject = 1"
+                                         " WHERE c.subject_hash = ?5 AND c.subject_hash != 0"
+                                         " AND c.reply_subject = 1 AND c.subject_key = ?1"
                                          " AND EXISTS (SELECT 1 FROM messages m"
                                          "   WHERE m.conversation_id = c.id"
                                          "   AND m.date BETWEEN ?3 - ?4 AND ?3 + ?4)"
@@ -1104,7 +1159,7 @@ test_messages_batch_counts (Fixture       *f,
     sqlite3_finalize (stmt);
     sqlite3_close (db);
     g_test_message ("subject plan: %s", plan->str);
-    g_assert_nonnull (strstr (plan->str, "conversations_reply_subject_key"));
+    g_assert_nonnull (strstr (plan->str, "conversations_reply_subject_hash"));
     g_assert_null (strstr (plan->str, "TEMP B-TREE"));
   }
 }
@@ -2031,7 +2086,7 @@ test_thread_missing_and_duplicate_ids (Fixture       *f,
   g_assert_cmpint (c1, !=, c2);
   g_assert_cmpint (c2, !=, c3);
   g_assert_cmpint (c1, !=, c3);
-  g_assert_cmpint (db_query_int (f->dir, "SELECT count(*) FROM thread_ids"), ==, 0);
+  g_assert_cmpint (db_query_int (f->dir, "SELECT count(*) FROM thread_keys"), ==, 0);
 
   /* No Message-ID of its own, but a parent. */
   c4 = insert (f->store, make_message (f->inbox, 4, BASE_DATE, "Launch", "<l1@x>", NULL, NULL));
@@ -2824,6 +2879,7 @@ main (int   argc,
   g_test_add_func ("/petrel/store/open/damaged-index", test_open_damaged_index);
   g_test_add_func ("/petrel/store/open/unwritable-dir", test_open_unwritable_dir);
   g_test_add_func ("/petrel/store/open/clean-marker", test_open_clean_marker);
+  g_test_add_func ("/petrel/store/open/migrate-thread-keys", test_open_migrate_thread_keys);
   g_test_add_func ("/petrel/store/messages/batch-counts-mixed", test_batch_counts_mixed);
 
 #define ADD(path, func) \

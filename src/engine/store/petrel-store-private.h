@@ -169,6 +169,7 @@ gboolean   _petrel_store_read_int64s (PetrelStore       *self,
 char      *_petrel_store_subject_key          (const char        *subject,
                                                gboolean          *out_is_reply);
 void       _petrel_store_thread_keys_free     (PetrelStoreThreadKeys *keys);
+gint64     _petrel_store_thread_key           (const char        *text);
 GPtrArray *_petrel_store_collect_thread_ids   (const char        *message_id,
                                                const char        *in_reply_to,
                                                const char        *references_text);

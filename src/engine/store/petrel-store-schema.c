@@ -237,6 +237,33 @@ static const char migration_6[] =
 static const char migration_7[] =
   "ALTER TABLE folders ADD COLUMN raw_path TEXT;";
 
+/* 8: the threading indexes keyed by 64-bit hashes (_petrel_store_thread_key()) rather than
+ * text (#4). Message-IDs and subject keys are random keys: every commit of a sync rewrote
+ * nearly every page of thread_ids, of its conversation index and of the subject index, half
+ * of what a headers-only sync wrote to disk. Keyed by integers they are a third of the size.
+ * A collision of two keys (about one in 10^8 for a million IDs) would only put two
+ * conversations together; find_by_subject() still compares the subject keys themselves.
+ * petrel_thread_key() is registered on the write connection for this migration only. */
+static const char migration_8[] =
+  "CREATE TABLE thread_keys ("
+  "  key INTEGER PRIMARY KEY,"
+  "  conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE"
+  ");"
+  "INSERT OR IGNORE INTO thread_keys (key, conversation_id)"
+  "  SELECT petrel_thread_key (message_id), conversation_id FROM thread_ids;"
+  "DROP TABLE thread_ids;"
+  "CREATE INDEX thread_keys_conversation ON thread_keys (conversation_id);"
+
+  "ALTER TABLE conversations ADD COLUMN subject_hash INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE conversations SET subject_hash = petrel_thread_key (subject_key)"
+  "  WHERE subject_key != '';"
+  "DROP INDEX conversations_subject_key;"
+  "DROP INDEX conversations_reply_subject_key;"
+  "CREATE INDEX conversations_subject_hash ON conversations (subject_hash)"
+  "  WHERE subject_hash != 0;"
+  "CREATE INDEX conversations_reply_subject_hash ON conversations (subject_hash)"
+  "  WHERE subject_hash != 0 AND reply_subject = 1;";
+
 const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
   NULL,
   migration_1,
@@ -246,4 +273,5 @@ const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
   migration_5,
   migration_6,
   migration_7,
+  migration_8,
 };

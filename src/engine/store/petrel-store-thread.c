@@ -20,10 +20,11 @@
  * the tree's connected components, which we keep incrementally across all folders of the
  * account (so a reply in Sent joins its INBOX thread):
  *
- * - thread_ids maps every Message-ID a message mentions (its own, In-Reply-To, References) to
- *   its conversation. A new message joins the conversation of any ID it mentions; when its IDs
- *   point to several conversations (a child arrived before its parent, or a message bridges
- *   two threads) they are merged into the oldest.
+ * - thread_keys maps every Message-ID a message mentions (its own, In-Reply-To, References),
+ *   by its _petrel_store_thread_key(), to its conversation. A new message joins the
+ *   conversation of any ID it mentions; when its IDs point to several conversations (a child
+ *   arrived before its parent, or a message bridges two threads) they are merged into the
+ *   oldest.
  * - A message without usable IDs, or whose IDs are all new, joins by subject: the subject with
  *   "Re:", "Fwd:", "AW:", "SV:", … and list tags stripped must match, one side must look like a
  *   reply (so two unrelated "Meeting" mails stay apart) and the conversation must have a
@@ -331,15 +332,45 @@ _petrel_store_collect_thread_ids (const char *message_id,
 
 struct _PetrelStoreThreadKeys
 {
-  GPtrArray *ids;           /* distinct Message-IDs, as _petrel_store_collect_thread_ids() */
-  char      *subject_key;   /* as _petrel_store_subject_key() */
-  gboolean   is_reply;
+  GArray   *ids;            /* gint64: the distinct thread_keys.key of the Message-IDs of
+                             * _petrel_store_collect_thread_ids(), in its order */
+  char     *subject_key;    /* as _petrel_store_subject_key() */
+  gint64    subject_hash;   /* its _petrel_store_thread_key(), 0 for "" */
+  gboolean  is_reply;
 };
+
+/**
+ * _petrel_store_thread_key:
+ * @text: a Message-ID (without angle brackets) or a subject key
+ *
+ * Returns: the key of @text in thread_keys and conversations.subject_hash (migration 8):
+ *   64-bit FNV-1a, then the SplitMix64 finalizer so that similar IDs spread over the whole
+ *   range; never 0. Stored on disk: never change it.
+ */
+gint64
+_petrel_store_thread_key (const char *text)
+{
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    {
+      h ^= *p;
+      h *= G_GUINT64_CONSTANT (0x100000001b3);
+    }
+
+  h ^= h >> 30;
+  h *= G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  h ^= h >> 27;
+  h *= G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  h ^= h >> 31;
+
+  return h == 0 ? 1 : (gint64) h;
+}
 
 void
 _petrel_store_thread_keys_free (PetrelStoreThreadKeys *keys)
 {
-  g_ptr_array_unref (keys->ids);
+  g_array_unref (keys->ids);
   g_free (keys->subject_key);
   g_free (keys);
 }
@@ -348,10 +379,25 @@ static PetrelStoreThreadKeys *
 thread_keys_new (const PetrelStoreMessage *message)
 {
   PetrelStoreThreadKeys *keys = g_new0 (PetrelStoreThreadKeys, 1);
+  g_autoptr(GPtrArray) ids = NULL;
 
-  keys->ids = _petrel_store_collect_thread_ids (message->message_id, message->in_reply_to,
-                                                message->references_text);
+  ids = _petrel_store_collect_thread_ids (message->message_id, message->in_reply_to,
+                                          message->references_text);
+  keys->ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 key = _petrel_store_thread_key (g_ptr_array_index (ids, i));
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < keys->ids->len && !seen; j++)
+        seen = g_array_index (keys->ids, gint64, j) == key;
+      if (!seen)
+        g_array_append_val (keys->ids, key);
+    }
+
   keys->subject_key = _petrel_store_subject_key (message->subject, &keys->is_reply);
+  keys->subject_hash = keys->subject_key[0] != '\0'
+                       ? _petrel_store_thread_key (keys->subject_key) : 0;
 
   return keys;
 }
@@ -377,6 +423,7 @@ petrel_store_message_prepare_threading (PetrelStoreMessage *message)
 static gboolean
 find_by_subject (PetrelStoreConn           *conn,
                  const char                *key,
+                 gint64                     hash,
                  gboolean                   is_reply,
                  gint64                     date,
                  gint64                    *out_id,
@@ -390,20 +437,22 @@ find_by_subject (PetrelStoreConn           *conn,
   /* A reply may join any conversation with its subject, a non-reply only one started by a
    * reply. Two statements rather than "(?2 OR c.reply_subject)": with that, a non-reply
    * walked every conversation with its subject ("Lunch on Monday?" in a big mailbox) to skip
-   * the ones not started by a reply; the partial index conversations_reply_subject_key
-   * (migration 5) holds just those. */
+   * the ones not started by a reply; the partial index conversations_reply_subject_hash
+   * (migrations 5 and 8) holds just those. The key itself is compared too: two subjects may
+   * share a hash. */
   stmt = _petrel_store_prepare (conn,
                                 is_reply
                                 ? "SELECT c.id FROM conversations c"
-                                  /* Repeating != '' lets the partial index serve. */
-                                  " WHERE c.subject_key = ?1 AND c.subject_key != ''"
+                                  /* Repeating != 0 lets the partial index serve. */
+                                  " WHERE c.subject_hash = ?5 AND c.subject_hash != 0"
+                                  " AND c.subject_key = ?1"
                                   " AND EXISTS (SELECT 1 FROM messages m"
                                   "   WHERE m.conversation_id = c.id"
                                   "   AND m.date BETWEEN ?3 - ?4 AND ?3 + ?4)"
                                   " ORDER BY c.id DESC LIMIT 1"
                                 : "SELECT c.id FROM conversations c"
-                                  " WHERE c.subject_key = ?1 AND c.subject_key != ''"
-                                  " AND c.reply_subject = 1"
+                                  " WHERE c.subject_hash = ?5 AND c.subject_hash != 0"
+                                  " AND c.reply_subject = 1 AND c.subject_key = ?1"
                                   " AND EXISTS (SELECT 1 FROM messages m"
                                   "   WHERE m.conversation_id = c.id"
                                   "   AND m.date BETWEEN ?3 - ?4 AND ?3 + ?4)"
@@ -415,6 +464,7 @@ find_by_subject (PetrelStoreConn           *conn,
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, date);
   sqlite3_bind_int64 (stmt, 4, SUBJECT_WINDOW);
+  sqlite3_bind_int64 (stmt, 5, hash);
 
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
@@ -436,7 +486,7 @@ merge_conversation (PetrelStoreConn  *conn,
 {
   static const char * const sql[] = {
     "UPDATE messages SET conversation_id = ?2 WHERE conversation_id = ?1",
-    "UPDATE thread_ids SET conversation_id = ?2 WHERE conversation_id = ?1",
+    "UPDATE thread_keys SET conversation_id = ?2 WHERE conversation_id = ?1",
     "DELETE FROM conversations WHERE id = ?1",
   };
 
@@ -477,7 +527,7 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
 {
   PetrelStoreThreadKeys *keys = message->thread_keys;
   g_autoptr(PetrelStoreThreadKeys) own_keys = NULL;
-  GPtrArray *ids;
+  GArray *ids;
   g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (gint64));
   /* IDs already in thread_ids: after the merges below they point to the target, so only the
    * others need an INSERT (#4: one statement less per known ID). A bit per ID; a header with
@@ -495,13 +545,12 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
       int rc;
 
       stmt = _petrel_store_prepare (conn,
-                                    "SELECT conversation_id FROM thread_ids"
-                                    " WHERE message_id = ?1",
+                                    "SELECT conversation_id FROM thread_keys WHERE key = ?1",
                                     error);
       if (stmt == NULL)
         return FALSE;
 
-      sqlite3_bind_text (stmt, 1, g_ptr_array_index (ids, i), -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 1, g_array_index (ids, gint64, i));
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
         {
@@ -542,7 +591,8 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
       gboolean is_reply = keys->is_reply;
       gint64 date = message->date != 0 ? message->date : message->internal_date;
 
-      if (key[0] != '\0' && !find_by_subject (conn, key, is_reply, date, &target, error))
+      if (key[0] != '\0' &&
+          !find_by_subject (conn, key, keys->subject_hash, is_reply, date, &target, error))
         return FALSE;
 
       if (target == 0)
@@ -550,14 +600,15 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
           g_autoptr(PetrelStoreStmt) stmt = NULL;
 
           stmt = _petrel_store_prepare (conn,
-                                        "INSERT INTO conversations (subject_key, reply_subject)"
-                                        " VALUES (?1, ?2)",
+                                        "INSERT INTO conversations (subject_key, reply_subject,"
+                                        " subject_hash) VALUES (?1, ?2, ?3)",
                                         error);
           if (stmt == NULL)
             return FALSE;
 
           sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
           sqlite3_bind_int (stmt, 2, is_reply);
+          sqlite3_bind_int64 (stmt, 3, keys->subject_hash);
           if (!_petrel_store_step_done (conn, stmt, error))
             return FALSE;
 
@@ -573,13 +624,13 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
         continue;
 
       stmt = _petrel_store_prepare (conn,
-                                    "INSERT OR IGNORE INTO thread_ids (message_id, conversation_id)"
+                                    "INSERT OR IGNORE INTO thread_keys (key, conversation_id)"
                                     " VALUES (?1, ?2)",
                                     error);
       if (stmt == NULL)
         return FALSE;
 
-      sqlite3_bind_text (stmt, 1, g_ptr_array_index (ids, i), -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 1, g_array_index (ids, gint64, i));
       sqlite3_bind_int64 (stmt, 2, target);
       if (!_petrel_store_step_done (conn, stmt, error))
         return FALSE;

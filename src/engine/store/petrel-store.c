@@ -643,6 +643,20 @@ leave_clean_marker (PetrelStore *self)
     g_unlink (self->clean_path);
 }
 
+/* petrel_thread_key (text): _petrel_store_thread_key() in SQL, NULL for NULL. */
+static void
+sql_thread_key (sqlite3_context  *context,
+                int               argc,
+                sqlite3_value   **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+
+  if (text == NULL)
+    sqlite3_result_null (context);
+  else
+    sqlite3_result_int64 (context, _petrel_store_thread_key (text));
+}
+
 static gboolean
 store_migrate (PetrelStore  *self,
                GError      **error)
@@ -665,6 +679,17 @@ store_migrate (PetrelStore  *self,
   /* Read-only on a full disk: an older schema reads the same; the upgrade waits. */
   if (self->read_only_uri != NULL)
     return TRUE;
+
+  /* For migration 8. */
+  if (version < PETREL_STORE_SCHEMA_VERSION &&
+      sqlite3_create_function_v2 (conn->db, "petrel_thread_key", 1,
+                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                  sql_thread_key, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _petrel_store_set_error (error, conn->db, sqlite3_errcode (conn->db),
+                               _("Cannot upgrade the mail cache"));
+      return FALSE;
+    }
 
   for (int target = version + 1; target <= PETREL_STORE_SCHEMA_VERSION; target++)
     {
