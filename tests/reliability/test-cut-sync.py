@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-# test-cut-sync.py: a first sync of 500 messages, its connection cut at seeded byte offsets
+# test-cut-sync.py: a first sync of 1,200 messages (two header FETCHes in flight at once, then
+# bodies), its connection cut at seeded byte offsets
 # (server→client over implicit TLS with COMPRESS, server→client and client→server in plain
 # text without COMPRESS; FIN and RST alternately), each in a fresh data dir. Each cut sync
 # must fail with exit 1 and one clear line (never a crash, never a hang), leave a store that
@@ -20,7 +21,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reliability as R  # noqa: E402
 
-MESSAGES = 500
+MESSAGES = 1200
 N_OFFSETS = int(os.environ.get('PETREL_CUT_SYNC_OFFSETS', '20'))
 NO_COMPRESS = {'strip': 'COMPRESS=DEFLATE', 'strip_direction': 's2c'}
 

@@ -1048,7 +1048,48 @@ compare_uid_desc (gconstpointer a,
   return ua < ub ? 1 : (ua > ub ? -1 : 0);
 }
 
-/* Headers of @uids (sorted newest first), in batches committed as they arrive. */
+/* One header FETCH of fetch_headers(). */
+typedef struct
+{
+  HeaderBatch  *batch;   /* owned until handed to the store thread */
+  PetrelWait    wait;
+  guint         end;     /* the index in @uids after the batch's last UID */
+} HeaderFetch;
+
+static void
+header_fetch_start (SyncRun     *run,
+                    HeaderFetch *fetch,
+                    const char  *items,
+                    gint64       folder_id,
+                    GArray      *uids,
+                    guint        start,
+                    guint        n,
+                    StoreWorker *worker)
+{
+  g_autoptr(PetrelImapSeqSet) set = NULL;
+
+  set = petrel_imap_seqset_new_from_array (&g_array_index (uids, guint32, start), n);
+  fetch->batch = g_new0 (HeaderBatch, 1);
+  fetch->batch->folder_id = folder_id;
+  fetch->batch->messages = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) petrel_store_message_free);
+  fetch->batch->worker = worker;
+  fetch->batch->to_receive = uids->len - start;
+  fetch->wait.context = run->context;
+  fetch->wait.result = NULL;
+  fetch->end = start + n;
+
+  petrel_imap_client_uid_fetch_async (run->client, set, items, 0,
+                                      PETREL_IMAP_FETCH_OPTION_NONE,
+                                      on_header_fetched_cb, fetch->batch, NULL,
+                                      run->cancellable, _petrel_wait_cb, &fetch->wait);
+}
+
+/* Headers of @uids (sorted newest first), in batches committed as they arrive. Every batch's
+ * FETCH is sent at once: the server goes from one to the next without waiting a round trip
+ * and our hand-over between batches (#4: a few milliseconds each, a tenth of a headers-only
+ * sync). Each command's responses are its own (by UID), and the responses are read no faster
+ * than the store thread takes them, so memory stays bounded. */
 static gboolean
 fetch_headers (SyncRun     *run,
                const char  *path,
@@ -1059,50 +1100,60 @@ fetch_headers (SyncRun     *run,
   const char *items = run->condstore ? HEADER_ITEMS_MODSEQ : HEADER_ITEMS;
   g_autoptr(StoreWorker) worker = store_worker_new (run->store);
   g_autoptr(GError) fetch_error = NULL;
+  g_autofree HeaderFetch *fetches = NULL;
+  guint n_fetches = 0;
+  gboolean stop = FALSE;
 
   report (run, PETREL_SYNC_PHASE_HEADERS, path, 0, uids->len);
 
+  fetches = g_new0 (HeaderFetch, uids->len / HEADER_BATCH + 1);
   for (guint start = 0, size = HEADER_BATCH; start < uids->len;
        start += size, size = MIN (size * 2, HEADER_BATCH_MAX))
     {
       guint n = MIN (size, uids->len - start);
-      g_autoptr(PetrelImapSeqSet) set = NULL;
-      HeaderBatch *batch = g_new0 (HeaderBatch, 1);
-      PetrelWait wait = { run->context, NULL };
+
+      header_fetch_start (run, &fetches[n_fetches++], items, folder_id, uids, start, n, worker);
+    }
+
+  for (guint i = 0; i < n_fetches; i++)
+    {
+      HeaderFetch *fetch = &fetches[i];
+      HeaderBatch *batch;
       gboolean ok;
 
-      set = petrel_imap_seqset_new_from_array (&g_array_index (uids, guint32, start), n);
-      batch->folder_id = folder_id;
-      batch->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
-      batch->worker = worker;
-      batch->to_receive = uids->len - start;
-
-      petrel_imap_client_uid_fetch_async (run->client, set, items, 0,
-                                          PETREL_IMAP_FETCH_OPTION_NONE,
-                                          on_header_fetched_cb, batch, NULL,
-                                          run->cancellable, _petrel_wait_cb, &wait);
-      ok = petrel_imap_client_uid_fetch_finish (run->client, _petrel_wait_for (&wait), NULL,
-                                                &fetch_error);
-      _petrel_wait_clear (&wait);
+      ok = petrel_imap_client_uid_fetch_finish (run->client, _petrel_wait_for (&fetch->wait),
+                                                NULL, stop ? NULL : &fetch_error);
+      _petrel_wait_clear (&fetch->wait);
+      batch = g_steal_pointer (&fetch->batch);
 
       if (batch->error != NULL)
         g_debug ("A header in “%s” could not be read: %s", path, batch->error->message);
 
       /* Chunks already handed over are whole messages and stay: the next sync fetches only
-       * what is missing. */
-      if (!ok || batch->store_failed)
+       * what is missing. After a failure the commands still in flight are waited for (their
+       * callbacks use their batches) and what they bring is dropped. */
+      if (stop || !ok || batch->store_failed)
         {
+          if (!stop)
+            for (guint j = i + 1; j < n_fetches; j++)
+              fetches[j].batch->store_failed = TRUE;
           header_batch_free (batch);
-          break;
+          stop = TRUE;
+          continue;
         }
 
       /* The rest of the batch is stored on the store thread while the next one is fetched. */
       batch->worker = NULL;
       if (!store_worker_push_full (worker, store_header_batch, batch,
                                    (GDestroyNotify) header_batch_free, merge_header_batch))
-        break;
+        {
+          stop = TRUE;
+          for (guint j = i + 1; j < n_fetches; j++)
+            fetches[j].batch->store_failed = TRUE;
+          continue;
+        }
 
-      report (run, PETREL_SYNC_PHASE_HEADERS, path, start + n, uids->len);
+      report (run, PETREL_SYNC_PHASE_HEADERS, path, fetch->end, uids->len);
     }
 
   /* A store failure (say, a full disk) explains more than the fetch it interrupted. */
