@@ -103,6 +103,53 @@ translate_error (GError       *error,
                       _("The keyring failed: %s"), detail);
 }
 
+/* What a lookup asked for, for the search after it. */
+typedef struct
+{
+  char       *account_id;
+  const char *service;   /* static */
+} LookupKey;
+
+static void
+lookup_key_free (LookupKey *key)
+{
+  g_free (key->account_id);
+  g_free (key);
+}
+
+static void
+petrel_secret_credentials_locked_cb (GObject      *object,
+                                     GAsyncResult *result,
+                                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *items;
+  gboolean locked = FALSE;
+
+  items = secret_password_search_finish (result, &error);
+  for (GList *l = items; l != NULL; l = l->next)
+    locked |= SECRET_IS_ITEM (l->data) && secret_item_get_locked (SECRET_ITEM (l->data));
+  g_list_free_full (items, g_object_unref);
+
+  /* A failed search changes nothing: there is no password to give either way. */
+  if (error != NULL)
+    g_debug ("Looking for a locked secret failed: %s", error->message);
+
+  if (locked)
+    {
+      g_debug ("Secret for %s: stored, but its keyring is locked",
+               (const char *) g_task_get_task_data (task));
+      g_task_return_new_error (task, PETREL_ACCOUNT_ERROR, PETREL_ACCOUNT_ERROR_NO_KEYRING,
+                               _("The keyring that holds this account’s password is locked "
+                                 "and could not be unlocked; unlock it (for example by logging "
+                                 "in again, or in Passwords and Keys) and try again"));
+      return;
+    }
+
+  g_task_return_pointer (task, NULL, NULL);
+}
+
 static void
 petrel_secret_credentials_lookup_cb (GObject      *object,
                                      GAsyncResult *result,
@@ -121,11 +168,19 @@ petrel_secret_credentials_lookup_cb (GObject      *object,
     }
 
   g_debug ("Secret lookup for %s: %s", (const char *) g_task_get_task_data (task),
-           secret != NULL ? "found" : "none stored");
+           secret != NULL ? "found" : "none unlocked");
 
+  /* Nothing unlocked: is it stored in a keyring that stays locked (no unlock prompt could be
+   * shown, or it was dismissed)? That is not the same as no password at all. */
   if (secret == NULL)
     {
-      g_task_return_pointer (task, NULL, NULL);
+      LookupKey *key = g_object_get_data (G_OBJECT (task), "petrel-lookup-key");
+
+      secret_password_search (&schema, SECRET_SEARCH_ALL, g_task_get_cancellable (task),
+                              petrel_secret_credentials_locked_cb, g_object_ref (task),
+                              "account", key->account_id,
+                              "service", key->service,
+                              NULL);
       return;
     }
 
@@ -208,6 +263,14 @@ petrel_secret_credentials_lookup_async (PetrelCredentials       *credentials,
 
   task = create_task (self, account_id, service, cancellable, callback, user_data,
                       petrel_secret_credentials_lookup_async);
+  {
+    LookupKey *key = g_new0 (LookupKey, 1);
+
+    key->account_id = g_strdup (account_id);
+    key->service = petrel_credential_service_to_string (service);
+    g_object_set_data_full (G_OBJECT (task), "petrel-lookup-key", key,
+                            (GDestroyNotify) lookup_key_free);
+  }
 
   secret_password_lookup (&schema, cancellable, petrel_secret_credentials_lookup_cb, task,
                           "account", account_id,
