@@ -147,12 +147,43 @@ def main():
         t.check(r.returncode == 0 and sb.find('Archive', mid(2)) == [] and
                 local('bob', 'Archive', 2) == [],
                 'undo of a replayed copy removes it from bob', r.stderr.decode())
+        # -- undo of a replayed move moves the messages back (from either account's side)
+        def back_in_alice(i):
+            found = sa.find('INBOX', mid(i))
+            return (len(found) == 1 and sa.fetch('INBOX', found[0])[0] == originals[i][0] and
+                    sb.find('INBOX', mid(i)) == [] and len(local('alice', 'INBOX', i)) == 1 and
+                    local('bob', 'INBOX', i) == [])
+
         u3 = uid_of('alice', 'INBOX', 3)
-        cli('move', 'alice', 'INBOX', u3, '--to', 'INBOX', '--to-account', 'bob')
+        r = cli('move', 'alice', 'INBOX', u3, '--to', 'INBOX', '--to-account', 'bob')
+        t.check(r.returncode == 0 and len(sb.find('INBOX', mid(3))) == 1 and
+                sa.find('INBOX', mid(3)) == [], 'move of 3 replayed', r.stderr.decode())
         r = cli('undo', 'bob')
-        t.check(r.returncode == 1 and b'cannot be undone' in r.stderr and
-                len(sb.find('INBOX', mid(3))) == 1,
-                'undo of a replayed move is refused with a reason', r.stderr.decode())
+        t.check(r.returncode == 0, 'undo (in bob) of a replayed move', r.stderr.decode())
+        r = cli('sync')
+        t.check(r.returncode == 0 and back_in_alice(3),
+                'after the next sync the message is back in alice’s INBOX, once, same bytes, '
+                'and gone from bob', r.stderr.decode())
+        t.check(pending('alice') == [] and pending('bob') == [], 'nothing left pending')
+        r = cli('undo', 'bob')
+        t.check(r.returncode == 0, 'undo of the undo (a move back again)', r.stderr.decode())
+        r = cli('sync')
+        t.check(r.returncode == 0 and len(sb.find('INBOX', mid(3))) == 1 and
+                sa.find('INBOX', mid(3)) == [] and len(local('bob', 'INBOX', 3)) == 1,
+                'which moves it to bob again', r.stderr.decode())
+        u9 = uid_of('alice', 'INBOX', 9)
+        r = cli('move', 'alice', 'INBOX', u9, '--to', 'Archive', '--to-account', 'bob')
+        t.check(r.returncode == 0 and len(sb.find('Archive', mid(9))) == 1,
+                'move of 9 into bob’s Archive replayed', r.stderr.decode())
+        r = cli('undo', 'alice')
+        t.check(r.returncode == 0, 'undo (in alice, the source) of a replayed move',
+                r.stderr.decode())
+        r = cli('sync')
+        t.check(r.returncode == 0 and len(sa.find('INBOX', mid(9))) == 1 and
+                sb.find('Archive', mid(9)) == [] and local('bob', 'Archive', 9) == [] and
+                len(local('alice', 'INBOX', 9)) == 1,
+                'back in alice’s INBOX, gone from bob’s Archive', r.stderr.decode())
+        t.check(pending('alice') == [] and pending('bob') == [], 'nothing left pending')
 
         # -- offline: shows at once as pending, then replayed by the next syncs
         u4, u5 = uid_of('alice', 'INBOX', 4), uid_of('alice', 'INBOX', 5)

@@ -581,9 +581,78 @@ undo_queued (PetrelStore          *store,
   return petrel_store_commit (store, error);
 }
 
+/* Marks both halves of a change between accounts undone: @in_op in the target's queue, and
+ * the source's half, if it is still there. */
+static gboolean
+mark_undone (PetrelStore          *target_store,
+             PetrelStoreReplayOp  *in_op,
+             JsonObject           *in_object,
+             PetrelStore          *source_store,
+             GError              **error)
+{
+  g_autoptr(PetrelStore) source_owned = NULL;
+  g_autoptr(PetrelStoreReplayOp) out = NULL;
+
+  g_free (in_op->state);
+  in_op->state = g_strdup ("undone");
+  if (!petrel_store_replay_update (target_store, in_op, error))
+    return FALSE;
+
+  if (source_store == NULL)
+    source_store = source_owned =
+      _petrel_xmove_open_store (target_store, _petrel_json_get_string (in_object, "from_account"),
+                                NULL);
+  if (source_store != NULL)
+    out = _petrel_xmove_find_op (source_store, PETREL_XMOVE_KIND_OUT, 0, in_op->id, NULL);
+  if (out == NULL || g_strcmp0 (out->state, "undone") == 0)
+    return TRUE;
+  g_free (out->state);
+  out->state = g_strdup ("undone");
+  return petrel_store_replay_update (source_store, out, error);
+}
+
+/* A move already on both servers is taken back by moving the messages back: a new move
+ * between accounts, from the target's folder to the source's, queued and replayed like any
+ * other (the next sync of both accounts finishes it). Both halves of the first move are then
+ * marked undone. @acting is either account (for the data directory and the keyring). */
+static gboolean
+move_back (PetrelAccount        *acting,
+           PetrelStore          *target_store,
+           PetrelStoreReplayOp  *in_op,
+           JsonObject           *in_object,
+           const char           *target_id,
+           PetrelStore          *source_store,
+           GError              **error)
+{
+  g_autoptr(GArray) dest_uids = _petrel_json_get_uids (in_object, "dest_uids");
+  const char *source_id = _petrel_json_get_string (in_object, "from_account");
+  const char *data_dir = petrel_account_get_data_dir (acting);
+  g_autoptr(PetrelAccount) target = NULL;
+  g_autoptr(PetrelAccount) source = NULL;
+
+  target = petrel_account_open (data_dir, target_id, error);
+  if (target == NULL)
+    return FALSE;
+  source = petrel_account_open (data_dir, source_id, error);
+  if (source == NULL)
+    return FALSE;
+  petrel_account_set_credentials (target, petrel_account_get_credentials (acting));
+  petrel_account_set_credentials (source, petrel_account_get_credentials (acting));
+
+  if (!petrel_changes_move_to_account (target, _petrel_json_get_string (in_object, "to"),
+                                       (const guint32 *) dest_uids->data, dest_uids->len,
+                                       source, _petrel_json_get_string (in_object, "from_folder"),
+                                       PETREL_CHANGES_TRANSFER_NONE, NULL, NULL, error))
+    return FALSE;
+
+  return mark_undone (target_store, in_op, in_object, source_store, error);
+}
+
 /* The target's half: queued, or (a copy) already on the server. */
 static gboolean
 undo_in (PetrelAccount        *account,
+         PetrelAccount        *acting,
+         const char           *target_id,
          PetrelStore          *store,
          PetrelStoreReplayOp  *op,
          JsonObject           *object,
@@ -604,16 +673,29 @@ undo_in (PetrelAccount        *account,
   if (!started)
     return undo_queued (store, op, object, source, error);
 
-  if (copy && account != NULL && g_strcmp0 (op->state, "done") == 0 && all_known)
+  if (copy && g_strcmp0 (op->state, "done") == 0 && all_known)
     {
-      if (!petrel_changes_delete (account, _petrel_json_get_string (object, "to"),
+      g_autoptr(PetrelAccount) opened = NULL;
+      PetrelAccount *target = account;
+
+      /* Undone from the source's side: the target account does the deleting. */
+      if (target == NULL)
+        {
+          target = opened = petrel_account_open (petrel_account_get_data_dir (acting),
+                                                 target_id, error);
+          if (target == NULL)
+            return FALSE;
+          petrel_account_set_credentials (target, petrel_account_get_credentials (acting));
+        }
+      if (!petrel_changes_delete (target, _petrel_json_get_string (object, "to"),
                                   (const guint32 *) dest_uids->data, dest_uids->len, TRUE,
                                   error))
         return FALSE;
-      g_free (op->state);
-      op->state = g_strdup ("undone");
-      return petrel_store_replay_update (store, op, error);
+      return mark_undone (store, op, object, source, error);
     }
+
+  if (!copy && g_strcmp0 (op->state, "done") == 0 && all_known)
+    return move_back (acting, store, op, object, target_id, source, error);
 
   if (copy)
     g_set_error_literal (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
@@ -621,8 +703,8 @@ undo_in (PetrelAccount        *account,
                            "server; delete them there instead"));
   else
     g_set_error_literal (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
-                         _("This move between accounts has already reached the server and "
-                           "cannot be undone; move the messages back instead"));
+                         _("This move between accounts is under way on the servers; "
+                           "undo it once the next sync has finished it"));
   return FALSE;
 }
 
@@ -640,16 +722,10 @@ _petrel_xmove_undo (PetrelAccount        *account,
   const char *target_id;
 
   if (!g_str_equal (op->kind, PETREL_XMOVE_KIND_OUT))
-    return undo_in (account, store, op, object, NULL, error);
+    return undo_in (account, account, petrel_account_get_id (account), store, op, object, NULL,
+                    error);
 
   /* The source's half: the change is the target's, taken back from there. */
-  if (g_strcmp0 (op->state, "done") == 0)
-    {
-      g_set_error_literal (error, PETREL_SYNC_ERROR, PETREL_SYNC_ERROR_FAILED,
-                           _("This move between accounts has already reached the server and "
-                             "cannot be undone; move the messages back instead"));
-      return FALSE;
-    }
   target_id = _petrel_json_get_string (object, "to_account");
   target_store = _petrel_xmove_open_store (store, target_id, error);
   if (target_store == NULL)
@@ -667,5 +743,6 @@ _petrel_xmove_undo (PetrelAccount        *account,
       return FALSE;
     }
   in_object = parse_object (in_op->payload, error);
-  return in_object != NULL && undo_in (NULL, target_store, in_op, in_object, store, error);
+  return in_object != NULL &&
+         undo_in (NULL, account, target_id, target_store, in_op, in_object, store, error);
 }
