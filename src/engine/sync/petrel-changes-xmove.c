@@ -593,9 +593,7 @@ mark_undone (PetrelStore          *target_store,
   g_autoptr(PetrelStore) source_owned = NULL;
   g_autoptr(PetrelStoreReplayOp) out = NULL;
 
-  g_free (in_op->state);
-  in_op->state = g_strdup ("undone");
-  if (!petrel_store_replay_update (target_store, in_op, error))
+  if (!_petrel_changes_set_undone (target_store, in_op, error))
     return FALSE;
 
   if (source_store == NULL)
@@ -604,11 +602,8 @@ mark_undone (PetrelStore          *target_store,
                                 NULL);
   if (source_store != NULL)
     out = _petrel_xmove_find_op (source_store, PETREL_XMOVE_KIND_OUT, 0, in_op->id, NULL);
-  if (out == NULL || g_strcmp0 (out->state, "undone") == 0)
-    return TRUE;
-  g_free (out->state);
-  out->state = g_strdup ("undone");
-  return petrel_store_replay_update (source_store, out, error);
+  return out == NULL || g_strcmp0 (out->state, "undone") == 0 ||
+         _petrel_changes_set_undone (source_store, out, error);
 }
 
 /* A move already on both servers is taken back by moving the messages back: a new move

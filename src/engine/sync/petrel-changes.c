@@ -759,9 +759,15 @@ undo_replayed (PetrelAccount        *account,
   else
     ok = FALSE;
 
-  if (!ok)
-    return FALSE;
+  return ok && _petrel_changes_set_undone (store, op, error);
+}
 
+/* Records in @store that @op was taken back. */
+gboolean
+_petrel_changes_set_undone (PetrelStore          *store,
+                            PetrelStoreReplayOp  *op,
+                            GError              **error)
+{
   g_free (op->state);
   op->state = g_strdup ("undone");
   return petrel_store_replay_update (store, op, error);

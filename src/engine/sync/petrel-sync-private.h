@@ -66,6 +66,11 @@ PetrelImapSeqSet *_petrel_imap_find_message_id (PetrelImapClient  *client,
                                                 GCancellable      *cancellable,
                                                 GError           **error);
 
+/* petrel-changes.c */
+gboolean    _petrel_changes_set_undone (PetrelStore          *store,
+                                        PetrelStoreReplayOp  *op,
+                                        GError              **error);
+
 /* Payloads of queued changes (petrel-sync-json.c). */
 GArray     *_petrel_json_get_uids   (JsonObject  *object,
                                      const char  *name);
