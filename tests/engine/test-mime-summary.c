@@ -594,6 +594,53 @@ test_reads_fields (void)
   g_assert_cmpstr (summary->list_id, ==, "devel.lists.example.org");
 }
 
+/* _petrel_mime_clean_line() copies plain ASCII as it is; it must give what the general loop
+ * gives, for every text, at every limit. */
+static void
+test_clean_line_fast_path (void)
+{
+  static const char alphabet[] = "ab Z.<>@\t\r\n\x01\x7f\xc3\xa9\xe2\x80\xa8\xff ";
+  static const char *const fixed[] = {
+    "", " ", "  ", "a", " a", "a ", "a  b", "a b", "Ann Lee <ann@example.org>", "a\tb",
+    "Re: [list] Hello", "Zo\xc3\xab", "x\x7fy", "~!@#$%^&*()_+",
+  };
+  GRand *rand = g_rand_new_with_seed (11);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    for (gsize max = 0; max < 30; max++)
+      {
+        g_autofree char *fast = _petrel_mime_clean_line (fixed[i], max);
+        g_autofree char *general = _petrel_mime_clean_line_general (fixed[i], max);
+
+        g_assert_cmpstr (fast, ==, general);
+      }
+
+  for (guint n = 0; n < 20000; n++)
+    {
+      char text[24];
+      guint len = g_rand_int_range (rand, 0, sizeof text);
+      gsize max = g_rand_int_range (rand, 0, 28);
+      g_autofree char *fast = NULL;
+      g_autofree char *general = NULL;
+
+      for (guint k = 0; k < len; k++)
+        {
+          /* Mostly printable ASCII, so that the fast path is taken often. */
+          if (g_rand_int_range (rand, 0, 4) > 0)
+            text[k] = (char) g_rand_int_range (rand, 0x20, 0x7F);
+          else
+            text[k] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+        }
+      text[len] = '\0';
+
+      fast = _petrel_mime_clean_line (text, max);
+      general = _petrel_mime_clean_line_general (text, max);
+      g_assert_cmpstr (fast, ==, general);
+    }
+
+  g_rand_free (rand);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -602,6 +649,7 @@ main (int   argc,
   petrel_engine_init ();
 
   g_test_add_func ("/petrel/mime/summary-scan/reads-fields", test_reads_fields);
+  g_test_add_func ("/petrel/mime/clean-line/fast-path", test_clean_line_fast_path);
   g_test_add_func ("/petrel/mime/summary-scan/messages", test_same_as_gmime_on_messages);
   g_test_add_func ("/petrel/mime/summary-scan/hostile", test_same_as_gmime_on_hostile);
   g_test_add_func ("/petrel/mime/summary-scan/nul-bytes", test_same_as_gmime_with_nul_bytes);

@@ -51,6 +51,8 @@ void                _petrel_mime_truncate_utf8           (GString           *str
                                                           gsize              max_bytes);
 char               *_petrel_mime_clean_line              (const char        *text,
                                                           gsize              max_bytes);
+char               *_petrel_mime_clean_line_general      (const char        *text,
+                                                          gsize              max_bytes);
 char               *_petrel_mime_normalize_newlines      (const char        *text,
                                                           gsize              length);
 char               *_petrel_mime_tidy_text               (const char        *text);
