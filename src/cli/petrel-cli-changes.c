@@ -453,6 +453,47 @@ cli_command_pending (CliGlobals  *globals,
   return CLI_EXIT_OK;
 }
 
+/* Undoing a move between accounts queues a move back, with a half in each account's queue:
+ * the other accounts with a change between accounts pending replay theirs (the target
+ * appends before the source deletes), then @account replays again, so that the undo is on
+ * the servers when the command ends, as any other undo is. Their failures stay queued. */
+static void
+finish_between_accounts (CliGlobals    *globals,
+                         PetrelAccount *account)
+{
+  g_autoptr(GPtrArray) accounts = cli_open_accounts (globals, NULL, NULL);
+  gboolean replayed = FALSE;
+
+  for (guint i = 0; accounts != NULL && i < accounts->len; i++)
+    {
+      PetrelAccount *other = g_ptr_array_index (accounts, i);
+      g_autoptr(GPtrArray) pending = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean between = FALSE;
+
+      if (g_str_equal (petrel_account_get_id (other), petrel_account_get_id (account)))
+        continue;
+      pending = petrel_changes_list_pending (other, NULL);
+      for (guint j = 0; pending != NULL && j < pending->len; j++)
+        between |= g_str_has_prefix (((PetrelStoreReplayOp *) g_ptr_array_index (pending, j))->kind,
+                                     "account-");
+      if (!between)
+        continue;
+      if (!petrel_changes_replay (other, NULL, NULL, &error))
+        g_debug ("Replaying %s after an undo: %s", petrel_account_get_id (other), error->message);
+      replayed = TRUE;
+    }
+
+  if (replayed)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!petrel_changes_replay (account, NULL, NULL, &error))
+        g_debug ("Replaying %s after an undo: %s", petrel_account_get_id (account),
+                 error->message);
+    }
+}
+
 int
 cli_command_undo (CliGlobals  *globals,
                   int          argc,
@@ -478,6 +519,8 @@ cli_command_undo (CliGlobals  *globals,
   cli_wait_clear (&wait);
   if (description == NULL)
     return cli_fail (error);
+  if (!globals->offline)
+    finish_between_accounts (globals, account);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "undone");

@@ -160,17 +160,16 @@ def main():
                 sa.find('INBOX', mid(3)) == [], 'move of 3 replayed', r.stderr.decode())
         r = cli('undo', 'bob')
         t.check(r.returncode == 0, 'undo (in bob) of a replayed move', r.stderr.decode())
-        r = cli('sync')
-        t.check(r.returncode == 0 and back_in_alice(3),
-                'after the next sync the message is back in alice’s INBOX, once, same bytes, '
-                'and gone from bob', r.stderr.decode())
+        t.check(back_in_alice(3), 'when undo ends the message is back in alice’s INBOX, once, '
+                'same bytes, and gone from bob')
         t.check(pending('alice') == [] and pending('bob') == [], 'nothing left pending')
+        r = cli('sync')
+        t.check(r.returncode == 0 and back_in_alice(3), 'a sync afterwards changes nothing',
+                r.stderr.decode())
         r = cli('undo', 'bob')
         t.check(r.returncode == 0, 'undo of the undo (a move back again)', r.stderr.decode())
-        r = cli('sync')
-        t.check(r.returncode == 0 and len(sb.find('INBOX', mid(3))) == 1 and
-                sa.find('INBOX', mid(3)) == [] and len(local('bob', 'INBOX', 3)) == 1,
-                'which moves it to bob again', r.stderr.decode())
+        t.check(len(sb.find('INBOX', mid(3))) == 1 and sa.find('INBOX', mid(3)) == [] and
+                len(local('bob', 'INBOX', 3)) == 1, 'which moves it to bob again')
         u9 = uid_of('alice', 'INBOX', 9)
         r = cli('move', 'alice', 'INBOX', u9, '--to', 'Archive', '--to-account', 'bob')
         t.check(r.returncode == 0 and len(sb.find('Archive', mid(9))) == 1,
@@ -178,11 +177,19 @@ def main():
         r = cli('undo', 'alice')
         t.check(r.returncode == 0, 'undo (in alice, the source) of a replayed move',
                 r.stderr.decode())
+        t.check(len(sa.find('INBOX', mid(9))) == 1 and sb.find('Archive', mid(9)) == [] and
+                local('bob', 'Archive', 9) == [] and len(local('alice', 'INBOX', 9)) == 1,
+                'back in alice’s INBOX, gone from bob’s Archive')
+        r = cli('--offline', 'undo', 'alice')
+        t.check(r.returncode == 0 and len(sb.find('Archive', mid(9))) == 0,
+                'offline, undo of the undo only queues the move', r.stderr.decode())
         r = cli('sync')
+        t.check(r.returncode == 0 and len(sb.find('Archive', mid(9))) == 1 and
+                sa.find('INBOX', mid(9)) == [], 'which the next sync sends', r.stderr.decode())
+        r = cli('undo', 'bob')
         t.check(r.returncode == 0 and len(sa.find('INBOX', mid(9))) == 1 and
-                sb.find('Archive', mid(9)) == [] and local('bob', 'Archive', 9) == [] and
-                len(local('alice', 'INBOX', 9)) == 1,
-                'back in alice’s INBOX, gone from bob’s Archive', r.stderr.decode())
+                sb.find('Archive', mid(9)) == [], 'and an undo in bob moves it back again',
+                r.stderr.decode())
         t.check(pending('alice') == [] and pending('bob') == [], 'nothing left pending')
 
         # -- offline: shows at once as pending, then replayed by the next syncs
