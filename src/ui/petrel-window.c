@@ -2410,14 +2410,32 @@ undo_cb (GObject      *object,
     }
 
   refresh_account (self, PETREL_ACCOUNT (object));
-  /* A move between accounts taken back also puts messages back in the other account. */
+  /* A move between accounts taken back also puts messages back in the other account. Once
+   * replayed, it is taken back by a move back, with a half in each account's queue: the other
+   * account's half goes first (the target appends), then this one's again (the source
+   * deletes). */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->states)); i++)
     {
       g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states),
                                                                    i);
+      PetrelAccount *other = petrel_account_state_get_account (state);
+      g_autoptr(GPtrArray) pending = NULL;
+      gboolean between = FALSE;
 
-      if (petrel_account_state_get_account (state) != PETREL_ACCOUNT (object))
-        petrel_account_state_refresh (state);
+      if (other == PETREL_ACCOUNT (object))
+        continue;
+      petrel_account_state_refresh (state);
+      if (description == NULL || petrel_demo_is_demo (other))
+        continue;
+      pending = petrel_changes_list_pending (other, NULL);
+      for (guint j = 0; pending != NULL && j < pending->len; j++)
+        between |= g_str_has_prefix (((PetrelStoreReplayOp *) g_ptr_array_index (pending, j))->kind,
+                                     "account-");
+      if (between)
+        {
+          start_replay (self, other);
+          start_replay (self, PETREL_ACCOUNT (object));
+        }
     }
 }
 

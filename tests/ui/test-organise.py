@@ -421,6 +421,22 @@ def main():
                     ok.check('Pelicans at the pier' in (imap.subjects('INBOX') or []),
                              'the original stays in the first account')
 
+                # Moved to the other account (it reaches both servers), then Undo: moved back.
+                def alice_has(subject):
+                    with Imap(servers, alice) as imap:
+                        return (imap.subjects('INBOX') or []).count(subject)
+                ok.check(activate('move-to-folder', "('bob', 'INBOX', false)"),
+                         'win.move-to-folder to the other account, moving')
+                moved = app.wait_for(lambda: bob_has('Pelicans at the pier') == 1 and
+                                     alice_has('Pelicans at the pier') == 0, timeout=60)
+                ok.check(moved is True, 'the message is on the other account’s server only')
+                ok.check(activate('undo-last', None), 'win.undo-last after the move')
+                back = app.wait_for(lambda: bob_has('Pelicans at the pier') == 0 and
+                                    alice_has('Pelicans at the pier') == 1, timeout=60)
+                refused = find(window, prefix='Cannot undo', role='label')
+                ok.check(back is True, 'Undo moves it back to the first account’s server'
+                         + ('' if refused is None else ' (%s)' % refused.name))
+
                 ok.check(app.process.poll() is None, 'petrel still running')
 
             # The same mailbox in the dark style, for the screenshot a person looks at.
