@@ -467,17 +467,10 @@ finish_between_accounts (CliGlobals    *globals,
   for (guint i = 0; accounts != NULL && i < accounts->len; i++)
     {
       PetrelAccount *other = g_ptr_array_index (accounts, i);
-      g_autoptr(GPtrArray) pending = NULL;
       g_autoptr(GError) error = NULL;
-      gboolean between = FALSE;
 
-      if (g_str_equal (petrel_account_get_id (other), petrel_account_get_id (account)))
-        continue;
-      pending = petrel_changes_list_pending (other, NULL);
-      for (guint j = 0; pending != NULL && j < pending->len; j++)
-        between |= g_str_has_prefix (((PetrelStoreReplayOp *) g_ptr_array_index (pending, j))->kind,
-                                     "account-");
-      if (!between)
+      if (g_str_equal (petrel_account_get_id (other), petrel_account_get_id (account)) ||
+          !petrel_changes_has_pending_between_accounts (other))
         continue;
       if (!petrel_changes_replay (other, NULL, NULL, &error))
         g_debug ("Replaying %s after an undo: %s", petrel_account_get_id (other), error->message);

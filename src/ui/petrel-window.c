@@ -2419,19 +2419,12 @@ undo_cb (GObject      *object,
       g_autoptr(PetrelAccountState) state = g_list_model_get_item (G_LIST_MODEL (self->states),
                                                                    i);
       PetrelAccount *other = petrel_account_state_get_account (state);
-      g_autoptr(GPtrArray) pending = NULL;
-      gboolean between = FALSE;
 
       if (other == PETREL_ACCOUNT (object))
         continue;
       petrel_account_state_refresh (state);
-      if (description == NULL || petrel_demo_is_demo (other))
-        continue;
-      pending = petrel_changes_list_pending (other, NULL);
-      for (guint j = 0; pending != NULL && j < pending->len; j++)
-        between |= g_str_has_prefix (((PetrelStoreReplayOp *) g_ptr_array_index (pending, j))->kind,
-                                     "account-");
-      if (between)
+      if (description != NULL && !petrel_demo_is_demo (other) &&
+          petrel_changes_has_pending_between_accounts (other))
         {
           start_replay (self, other);
           start_replay (self, PETREL_ACCOUNT (object));

@@ -618,6 +618,25 @@ petrel_changes_list_pending (PetrelAccount  *account,
   return pending;
 }
 
+/**
+ * petrel_changes_has_pending_between_accounts:
+ *
+ * Returns: whether @account has a half of a move or copy between accounts waiting in its
+ *   queue (after an undo of one, say): its replay then belongs before the other account's.
+ */
+gboolean
+petrel_changes_has_pending_between_accounts (PetrelAccount *account)
+{
+  g_autoptr(GPtrArray) pending = petrel_changes_list_pending (account, NULL);
+
+  for (guint i = 0; pending != NULL && i < pending->len; i++)
+    {
+      if (_petrel_xmove_is_kind (((PetrelStoreReplayOp *) g_ptr_array_index (pending, i))->kind))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* ---- undo ------------------------------------------------------------------------------- */
 
 static gboolean

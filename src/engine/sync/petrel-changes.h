@@ -106,6 +106,7 @@ gboolean petrel_changes_undo_after    (PetrelAccount       *account,
 /* Queued changes, oldest first (PetrelStoreReplayOp; state "pending", "failed" or "done"). */
 GPtrArray *petrel_changes_list_pending (PetrelAccount      *account,
                                         GError            **error);
+gboolean   petrel_changes_has_pending_between_accounts (PetrelAccount *account);
 char      *petrel_changes_describe     (const PetrelStoreReplayOp *op);
 
 /* Blocking: connects and replays the queue now. @out_failed: changes the server refused. */
