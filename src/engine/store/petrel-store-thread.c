@@ -529,7 +529,7 @@ _petrel_store_thread_message (PetrelStoreConn           *conn,
   g_autoptr(PetrelStoreThreadKeys) own_keys = NULL;
   GArray *ids;
   g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (gint64));
-  /* IDs already in thread_ids: after the merges below they point to the target, so only the
+  /* IDs already in thread_keys: after the merges below they point to the target, so only the
    * others need an INSERT (#4: one statement less per known ID). A bit per ID; a header with
    * more than 64 IDs (only a broken Message-ID can give that) inserts the rest as before. */
   guint64 known = 0;

@@ -1030,8 +1030,8 @@ on_header_fetched_cb (PetrelImapClient      *client,
       chunk->messages = g_steal_pointer (&batch->messages);
       batch->messages = g_ptr_array_new_with_free_func (
         (GDestroyNotify) petrel_store_message_free);
-      /* Waits while the store thread is STORE_QUEUE_MAX_MERGEABLE chunks behind, which holds back
-       * reading the rest of the response and so bounds memory. */
+      /* Waits while the store thread is STORE_QUEUE_MAX_MERGEABLE chunks behind, which holds
+       * back reading the rest of the response and so bounds memory. */
       if (!store_worker_push_full (batch->worker, store_header_batch, chunk,
                                    (GDestroyNotify) header_batch_free, merge_header_batch))
         batch->store_failed = TRUE;
@@ -1129,31 +1129,29 @@ fetch_headers (SyncRun     *run,
       if (batch->error != NULL)
         g_debug ("A header in “%s” could not be read: %s", path, batch->error->message);
 
+      /* The rest of the batch is stored on the store thread while the next one is fetched
+       * (a refused push frees it). */
+      if (!stop && ok && !batch->store_failed)
+        {
+          batch->worker = NULL;
+          if (store_worker_push_full (worker, store_header_batch, batch,
+                                      (GDestroyNotify) header_batch_free, merge_header_batch))
+            {
+              report (run, PETREL_SYNC_PHASE_HEADERS, path, fetch->end, uids->len);
+              continue;
+            }
+        }
+      else
+        {
+          header_batch_free (batch);
+        }
+
       /* Chunks already handed over are whole messages and stay: the next sync fetches only
        * what is missing. After a failure the commands still in flight are waited for (their
        * callbacks use their batches) and what they bring is dropped. */
-      if (stop || !ok || batch->store_failed)
-        {
-          if (!stop)
-            for (guint j = i + 1; j < n_fetches; j++)
-              fetches[j].batch->store_failed = TRUE;
-          header_batch_free (batch);
-          stop = TRUE;
-          continue;
-        }
-
-      /* The rest of the batch is stored on the store thread while the next one is fetched. */
-      batch->worker = NULL;
-      if (!store_worker_push_full (worker, store_header_batch, batch,
-                                   (GDestroyNotify) header_batch_free, merge_header_batch))
-        {
-          stop = TRUE;
-          for (guint j = i + 1; j < n_fetches; j++)
-            fetches[j].batch->store_failed = TRUE;
-          continue;
-        }
-
-      report (run, PETREL_SYNC_PHASE_HEADERS, path, fetch->end, uids->len);
+      for (guint j = i + 1; !stop && j < n_fetches; j++)
+        fetches[j].batch->store_failed = TRUE;
+      stop = TRUE;
     }
 
   /* A store failure (say, a full disk) explains more than the fetch it interrupted. */
