@@ -15,6 +15,7 @@ import email.policy
 import os
 import re
 import subprocess
+import sqlite3
 import sys
 import tempfile
 import time
@@ -318,6 +319,32 @@ def main():
         t.check(r.returncode == 0 and r.stdout == server_body(m, 'INBOX', uid),
                 'show fetches an uncached body on demand')
         cli(data_dir, 'account', 'remove', 'lite', check=True)
+
+        # -- a big folder: its header FETCHes are in flight side by side and Dovecot
+        # interleaves their responses; the store takes them newest batch first all the same
+        # (the first 500 rows stored are the newest 500) and so threads them the same way
+        # every time
+        bob = servers.user(1)
+        servers.seed(bob['user'], 'Big', count=4000, seed=9)
+        orders = []
+        for attempt in range(2):
+            C.add_account(data_dir, servers, bob, 'big', check=True)
+            r = cli(data_dir, 'sync', 'big', '--folder', 'Big', '--headers-only')
+            t.check(r.returncode == 0, 'headers-only sync of 4,000 messages (%d)' % attempt,
+                    r.stderr.decode())
+            db = sqlite3.connect('file:%s?mode=ro' % os.path.join(data_dir, 'accounts', 'big',
+                                                                   'store.db'), uri=True)
+            rows = db.execute('SELECT m.uid, m.conversation_id FROM messages m'
+                              ' JOIN folders f ON f.id = m.folder_id WHERE f.path = \'Big\''
+                              ' ORDER BY m.id').fetchall()
+            db.close()
+            uids = sorted(u for u, _ in rows)
+            t.check(len(rows) == 4000 and sorted(u for u, _ in rows[:500]) == uids[-500:],
+                    'the newest 500 messages are stored first (%d)' % attempt,
+                    [u for u, _ in rows[:5]])
+            orders.append(rows)
+            cli(data_dir, 'account', 'remove', 'big', check=True)
+        t.check(orders[0] == orders[1], 'two first syncs store and thread the same way')
 
         r = cli(data_dir, 'sync', 'alice', '--folder', 'NoSuchFolder')
         t.check(r.returncode == 1, 'sync --folder of a missing folder fails')

@@ -15,6 +15,7 @@
 import os
 import random
 import shutil
+import sqlite3
 import sys
 import tempfile
 
@@ -88,6 +89,18 @@ def main():
             rows = list_rows(d)
             t.check(rows is not None and sorted(x[0] for x in rows) == server_uids,
                     'uncut %s sync lists the server\'s UIDs' % name)
+            # The store takes the batches newest first, however the server interleaves the
+            # FETCHes in flight (Dovecot runs them side by side): the first 500 rows stored
+            # are the 500 newest messages.
+            db = sqlite3.connect('file:%s?mode=ro' % os.path.join(d, 'accounts', 'alice', 'store.db'),
+                                 uri=True)
+            stored = [u for (u,) in db.execute(
+                'SELECT m.uid FROM messages m JOIN folders f ON f.id = m.folder_id'
+                ' WHERE f.path = \'INBOX\' ORDER BY m.id')]
+            db.close()
+            t.check(sorted(stored[:500]) == server_uids[-500:],
+                    'uncut %s sync stores the newest 500 messages first' % name,
+                    'first stored: %s' % stored[:5])
             if reference is None:
                 reference = rows
             else:

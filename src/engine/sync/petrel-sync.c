@@ -1048,48 +1048,172 @@ compare_uid_desc (gconstpointer a,
   return ua < ub ? 1 : (ua > ub ? -1 : 0);
 }
 
+/* Header FETCHes in flight at once. Dovecot runs pipelined FETCHes side by side and
+ * interleaves their responses, so what a later one brings is held back (see
+ * on_header_fetch_done_cb()); a few in flight keep the server busy without a round trip
+ * between batches and bound what is held. */
+#define HEADER_FETCHES_IN_FLIGHT 3
+
+typedef struct _HeaderFetches HeaderFetches;
+
 /* One header FETCH of fetch_headers(). */
 typedef struct
 {
-  HeaderBatch  *batch;   /* owned until handed to the store thread */
-  PetrelWait    wait;
-  guint         end;     /* the index in @uids after the batch's last UID */
+  HeaderFetches *all;       /* borrowed */
+  HeaderBatch   *batch;     /* owned until handed to the store thread */
+  guint          start;     /* its first UID's index in the folder's UIDs */
+  guint          end;       /* the index after its last */
+  gboolean       ended;     /* its tagged response came */
+  gboolean       ok;
 } HeaderFetch;
 
-static void
-header_fetch_start (SyncRun     *run,
-                    HeaderFetch *fetch,
-                    const char  *items,
-                    gint64       folder_id,
-                    GArray      *uids,
-                    guint        start,
-                    guint        n,
-                    StoreWorker *worker)
+/* The header FETCHes of a folder. */
+struct _HeaderFetches
 {
-  g_autoptr(PetrelImapSeqSet) set = NULL;
+  SyncRun     *run;         /* borrowed */
+  const char  *path;
+  const char  *items;
+  gint64       folder_id;
+  GArray      *uids;        /* borrowed, newest first */
+  StoreWorker *worker;      /* borrowed */
+  HeaderFetch *fetches;
+  guint        n_fetches;
+  guint        n_started;
+  guint        n_ended;
+  guint        head;        /* the first FETCH whose batch is not handed over yet */
+  gboolean     stop;        /* a FETCH or the store failed: keep nothing more */
+  GError      *error;       /* the first FETCH's failure */
+};
 
-  set = petrel_imap_seqset_new_from_array (&g_array_index (uids, guint32, start), n);
-  fetch->batch = g_new0 (HeaderBatch, 1);
-  fetch->batch->folder_id = folder_id;
-  fetch->batch->messages = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) petrel_store_message_free);
-  fetch->batch->worker = worker;
-  fetch->batch->to_receive = uids->len - start;
-  fetch->wait.context = run->context;
-  fetch->wait.result = NULL;
-  fetch->end = start + n;
+static void on_header_fetch_done_cb (GObject      *source,
+                                     GAsyncResult *result,
+                                     gpointer      user_data);
 
-  petrel_imap_client_uid_fetch_async (run->client, set, items, 0,
-                                      PETREL_IMAP_FETCH_OPTION_NONE,
-                                      on_header_fetched_cb, fetch->batch, NULL,
-                                      run->cancellable, _petrel_wait_cb, &fetch->wait);
+static void
+header_fetches_start_more (HeaderFetches *all)
+{
+  while (!all->stop && all->n_started < all->n_fetches &&
+         all->n_started - all->n_ended < HEADER_FETCHES_IN_FLIGHT)
+    {
+      HeaderFetch *fetch = &all->fetches[all->n_started++];
+      g_autoptr(PetrelImapSeqSet) set = NULL;
+
+      set = petrel_imap_seqset_new_from_array (&g_array_index (all->uids, guint32, fetch->start),
+                                               fetch->end - fetch->start);
+      fetch->batch = g_new0 (HeaderBatch, 1);
+      fetch->batch->folder_id = all->folder_id;
+      fetch->batch->messages = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) petrel_store_message_free);
+      /* Only the head hands chunks over as they come (on_header_fetched_cb()). */
+      fetch->batch->worker = fetch == &all->fetches[all->head] ? all->worker : NULL;
+      fetch->batch->to_receive = all->uids->len - fetch->start;
+
+      petrel_imap_client_uid_fetch_async (all->run->client, set, all->items, 0,
+                                          PETREL_IMAP_FETCH_OPTION_NONE,
+                                          on_header_fetched_cb, fetch->batch, NULL,
+                                          all->run->cancellable, on_header_fetch_done_cb,
+                                          fetch);
+    }
 }
 
-/* Headers of @uids (sorted newest first), in batches committed as they arrive. Every batch's
- * FETCH is sent at once: the server goes from one to the next without waiting a round trip
- * and our hand-over between batches (#4: a few milliseconds each, a tenth of a headers-only
- * sync). Each command's responses are its own (by UID), and the responses are read no faster
- * than the store thread takes them, so memory stays bounded. */
+/* Hands @batch to the store thread (it is then the thread's to free); FALSE when the thread
+ * refused it after an earlier failure. */
+static gboolean
+push_header_batch (HeaderFetches *all,
+                   HeaderBatch   *batch)
+{
+  batch->worker = NULL;
+  return store_worker_push_full (all->worker, store_header_batch, batch,
+                                 (GDestroyNotify) header_batch_free, merge_header_batch);
+}
+
+/* Keeps nothing more: the commands still in flight end on their own (their callbacks use
+ * their batches) and what they bring is dropped. Chunks already handed over are whole
+ * messages and stay: the next sync fetches only what is missing. */
+static void
+header_fetches_stop (HeaderFetches *all)
+{
+  all->stop = TRUE;
+  for (guint i = 0; i < all->n_started; i++)
+    {
+      if (all->fetches[i].batch != NULL)
+        all->fetches[i].batch->store_failed = TRUE;
+    }
+}
+
+/* Runs when a header FETCH's tagged response is read. The store takes the batches in the
+ * order of the commands, newest first, whatever order the server interleaved them in: a
+ * batch behind the head keeps what it receives until the batches before it are handed over.
+ * (Stored in arrival order, the oldest messages showed before newer ones, and the order in
+ * which messages were threaded, so which conversation a subject fell into, changed from run
+ * to run.) */
+static void
+on_header_fetch_done_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  HeaderFetch *fetch = user_data;
+  HeaderFetches *all = fetch->all;
+  g_autoptr(GError) error = NULL;
+
+  fetch->ok = petrel_imap_client_uid_fetch_finish (PETREL_IMAP_CLIENT (source), result, NULL,
+                                                   &error);
+  fetch->ended = TRUE;
+  all->n_ended++;
+  g_main_context_wakeup (all->run->context);
+
+  if (fetch->batch->error != NULL)
+    g_debug ("A header in “%s” could not be read: %s", all->path, fetch->batch->error->message);
+
+  if (!fetch->ok && !all->stop)
+    {
+      all->error = g_steal_pointer (&error);
+      header_fetches_stop (all);
+    }
+
+  while (!all->stop && all->head < all->n_started && all->fetches[all->head].ended)
+    {
+      HeaderFetch *head = &all->fetches[all->head];
+      HeaderBatch *batch = g_steal_pointer (&head->batch);
+
+      if (batch->store_failed || !push_header_batch (all, batch))
+        {
+          if (batch->store_failed)
+            header_batch_free (batch);
+          header_fetches_stop (all);
+          break;
+        }
+      report (all->run, PETREL_SYNC_PHASE_HEADERS, all->path, head->end, all->uids->len);
+      all->head++;
+    }
+
+  /* The new head hands over what it holds, then its chunks as they come. */
+  if (!all->stop && all->head < all->n_started)
+    {
+      HeaderBatch *batch = all->fetches[all->head].batch;
+
+      batch->worker = all->worker;
+      if (batch->messages->len > 0)
+        {
+          HeaderBatch *chunk = g_new0 (HeaderBatch, 1);
+
+          chunk->folder_id = batch->folder_id;
+          chunk->messages = g_steal_pointer (&batch->messages);
+          batch->messages = g_ptr_array_new_with_free_func (
+            (GDestroyNotify) petrel_store_message_free);
+          if (!push_header_batch (all, chunk))
+            header_fetches_stop (all);
+        }
+    }
+
+  header_fetches_start_more (all);
+}
+
+/* Headers of @uids (sorted newest first), in batches committed as they arrive. The next
+ * batches' FETCHes are sent ahead: the server goes from one to the next without waiting a
+ * round trip and our hand-over between batches (#4: a few milliseconds each, a tenth of a
+ * headers-only sync). Each command's responses are its own (by UID), and the responses are
+ * read no faster than the store thread takes them, so memory stays bounded. */
 static gboolean
 fetch_headers (SyncRun     *run,
                const char  *path,
@@ -1097,69 +1221,46 @@ fetch_headers (SyncRun     *run,
                GArray      *uids,
                GError     **error)
 {
-  const char *items = run->condstore ? HEADER_ITEMS_MODSEQ : HEADER_ITEMS;
   g_autoptr(StoreWorker) worker = store_worker_new (run->store);
-  g_autoptr(GError) fetch_error = NULL;
+  HeaderFetches all = { 0 };
   g_autofree HeaderFetch *fetches = NULL;
-  guint n_fetches = 0;
-  gboolean stop = FALSE;
 
   report (run, PETREL_SYNC_PHASE_HEADERS, path, 0, uids->len);
 
   fetches = g_new0 (HeaderFetch, uids->len / HEADER_BATCH + 1);
+  all.run = run;
+  all.path = path;
+  all.items = run->condstore ? HEADER_ITEMS_MODSEQ : HEADER_ITEMS;
+  all.folder_id = folder_id;
+  all.uids = uids;
+  all.worker = worker;
+  all.fetches = fetches;
   for (guint start = 0, size = HEADER_BATCH; start < uids->len;
        start += size, size = MIN (size * 2, HEADER_BATCH_MAX))
     {
-      guint n = MIN (size, uids->len - start);
+      HeaderFetch *fetch = &fetches[all.n_fetches++];
 
-      header_fetch_start (run, &fetches[n_fetches++], items, folder_id, uids, start, n, worker);
+      fetch->all = &all;
+      fetch->start = start;
+      fetch->end = start + MIN (size, uids->len - start);
     }
 
-  for (guint i = 0; i < n_fetches; i++)
-    {
-      HeaderFetch *fetch = &fetches[i];
-      HeaderBatch *batch;
-      gboolean ok;
+  header_fetches_start_more (&all);
+  while (all.n_ended < all.n_started)
+    g_main_context_iteration (run->context, TRUE);
 
-      ok = petrel_imap_client_uid_fetch_finish (run->client, _petrel_wait_for (&fetch->wait),
-                                                NULL, stop ? NULL : &fetch_error);
-      _petrel_wait_clear (&fetch->wait);
-      batch = g_steal_pointer (&fetch->batch);
-
-      if (batch->error != NULL)
-        g_debug ("A header in “%s” could not be read: %s", path, batch->error->message);
-
-      /* The rest of the batch is stored on the store thread while the next one is fetched
-       * (a refused push frees it). */
-      if (!stop && ok && !batch->store_failed)
-        {
-          batch->worker = NULL;
-          if (store_worker_push_full (worker, store_header_batch, batch,
-                                      (GDestroyNotify) header_batch_free, merge_header_batch))
-            {
-              report (run, PETREL_SYNC_PHASE_HEADERS, path, fetch->end, uids->len);
-              continue;
-            }
-        }
-      else
-        {
-          header_batch_free (batch);
-        }
-
-      /* Chunks already handed over are whole messages and stay: the next sync fetches only
-       * what is missing. After a failure the commands still in flight are waited for (their
-       * callbacks use their batches) and what they bring is dropped. */
-      for (guint j = i + 1; !stop && j < n_fetches; j++)
-        fetches[j].batch->store_failed = TRUE;
-      stop = TRUE;
-    }
+  for (guint i = 0; i < all.n_started; i++)
+    g_clear_pointer (&fetches[i].batch, header_batch_free);
 
   /* A store failure (say, a full disk) explains more than the fetch it interrupted. */
   if (!store_worker_drain (worker, error))
-    return FALSE;
-  if (fetch_error != NULL)
     {
-      g_propagate_error (error, g_steal_pointer (&fetch_error));
+      g_clear_error (&all.error);
+      return FALSE;
+    }
+  if (all.error != NULL)
+    {
+      g_propagate_error (error, all.error);
       return FALSE;
     }
 
