@@ -16,11 +16,16 @@
  *       petrel_store_search() and reports each run's time and hit count.
  *   bench-store stats ACCOUNT_DIR FOLDER
  *       messages cached in FOLDER and how many still lack their body (to check a full sync).
+ *   bench-store upsert ACCOUNT_DIR FOLDER NEW_ACCOUNT_DIR [--chunk 2000] [--rounds 3]
+ *       the store thread's side of a headers-only sync, without the network: reads FOLDER's
+ *       summaries from a synced account, then stores them newest first, in chunks, into a
+ *       fresh store at NEW_ACCOUNT_DIR (emptied first), --rounds times; reports each round.
  *
  * Every mode prints one JSON object on stdout; times are in milliseconds.
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -219,22 +224,139 @@ fail:
   return 1;
 }
 
+static GPtrArray *
+copy_summaries (GPtrArray *rows,
+                gint64     folder_id)
+{
+  GPtrArray *copies = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      PetrelStoreMessage *copy = petrel_store_message_copy (g_ptr_array_index (rows, i));
+
+      /* What a FETCH gives; the rest is the store's to fill in. */
+      copy->id = 0;
+      copy->folder_id = folder_id;
+      copy->conversation_id = 0;
+      copy->body_present = FALSE;
+      g_clear_pointer (&copy->folder_path, g_free);
+      g_ptr_array_add (copies, copy);
+    }
+
+  return copies;
+}
+
+static int
+run_upsert (const char *dir,
+            const char *folder_path,
+            const char *new_dir,
+            guint       chunk,
+            guint       rounds)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PetrelStore) source = NULL;
+  g_autoptr(PetrelStoreFolder) folder = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  source = petrel_store_open (dir, &error);
+  if (source == NULL)
+    goto fail;
+  folder = petrel_store_get_folder_by_path (source, folder_path, &error);
+  if (folder == NULL)
+    goto fail;
+  /* Newest first, as a sync fetches them. */
+  rows = petrel_store_list_messages (source, folder->id, 0, G_MAXUINT, &error);
+  if (rows == NULL)
+    goto fail;
+  g_clear_object (&source);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "messages");
+  json_builder_add_int_value (builder, rows->len);
+  json_builder_set_member_name (builder, "rounds");
+  json_builder_begin_array (builder);
+  for (guint r = 0; r < rounds; r++)
+    {
+      g_autoptr(PetrelStore) store = NULL;
+      g_autoptr(PetrelStoreFolder) target = NULL;
+      g_autofree char *command = NULL;
+      gint64 folder_id = 0;
+      gint64 t0;
+      gint64 t1;
+      gint64 t2;
+
+      command = g_strdup_printf ("rm -rf '%s'", new_dir);
+      if (system (command) != 0)
+        {
+          g_printerr ("bench-store: cannot empty %s\n", new_dir);
+          return 1;
+        }
+      store = petrel_store_open (new_dir, &error);
+      if (store == NULL)
+        goto fail;
+      target = g_new0 (PetrelStoreFolder, 1);
+      target->path = g_strdup (folder->path);
+      target->role = folder->role;
+      target->subscribed = TRUE;
+      if (!petrel_store_upsert_folder (store, target, &folder_id, &error))
+        goto fail;
+
+      t0 = g_get_monotonic_time ();
+      for (guint start = 0; start < rows->len; start += chunk)
+        {
+          g_autoptr(GPtrArray) part = NULL;
+          g_autoptr(GPtrArray) slice = g_ptr_array_new ();
+
+          for (guint i = start; i < MIN (start + chunk, rows->len); i++)
+            g_ptr_array_add (slice, g_ptr_array_index (rows, i));
+          part = copy_summaries (slice, folder_id);
+          for (guint i = 0; i < part->len; i++)
+            petrel_store_message_prepare_threading (g_ptr_array_index (part, i));
+          if (!petrel_store_upsert_messages (store, part, &error))
+            goto fail;
+        }
+      t1 = g_get_monotonic_time ();
+      g_clear_object (&store);
+      t2 = g_get_monotonic_time ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "store_ms");
+      json_builder_add_double_value (builder, (t1 - t0) / 1000.0);
+      json_builder_set_member_name (builder, "close_ms");
+      json_builder_add_double_value (builder, (t2 - t1) / 1000.0);
+      json_builder_set_member_name (builder, "us_per_message");
+      json_builder_add_double_value (builder, rows->len > 0 ? (t1 - t0) / (double) rows->len : 0);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  print_json (builder);
+  return 0;
+
+fail:
+  g_printerr ("bench-store: %s\n", error->message);
+  return 1;
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   int limit = -1;
   int rounds = 3;
+  int chunk = 2000;
   GOptionEntry entries[] = {
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Rows to read (open-list: 50, search: 100)", "N" },
-    { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Runs of each query (search)", "N" },
+    { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Runs of each query (search), or of the whole (upsert)", "N" },
+    { "chunk", 0, 0, G_OPTION_ARG_INT, &chunk, "Summaries per transaction (upsert)", "N" },
     { NULL },
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   const char *mode;
 
-  context = g_option_context_new ("open-list DIR FOLDER | search DIR | stats DIR FOLDER");
+  context = g_option_context_new ("open-list DIR FOLDER | search DIR | stats DIR FOLDER | upsert DIR FOLDER NEW_DIR");
   g_option_context_set_summary (context, "Store timings for build-aux/bench.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -242,7 +364,7 @@ main (int   argc,
       g_printerr ("bench-store: %s\n", error->message);
       return 2;
     }
-  if (argc < 3 || rounds < 1)
+  if (argc < 3 || rounds < 1 || chunk < 1)
     {
       g_printerr ("bench-store: see --help\n");
       return 2;
@@ -255,6 +377,8 @@ main (int   argc,
     return run_search (argv[2], limit < 0 ? 100 : (guint) limit, (guint) rounds);
   if (g_str_equal (mode, "stats") && argc == 4)
     return run_stats (argv[2], argv[3]);
+  if (g_str_equal (mode, "upsert") && argc == 5)
+    return run_upsert (argv[2], argv[3], argv[4], (guint) chunk, (guint) rounds);
 
   g_printerr ("bench-store: see --help\n");
   return 2;
