@@ -943,15 +943,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (StoreWorker, store_worker_free)
 #define HEADER_CHUNK_MIN 250
 #define HEADER_CHUNK_MAX 2000
 
+typedef struct _HeaderFetch HeaderFetch;
+
 typedef struct
 {
   gint64       folder_id;
   GPtrArray   *messages;      /* owned, PetrelStoreMessage */
   GError      *error;         /* first per-message problem, kept for the log only */
   StoreWorker *worker;        /* borrowed; NULL in the chunks handed to it */
+  HeaderFetch *fetch;         /* borrowed: the FETCH filling it; NULL in chunks */
   guint        to_receive;    /* messages of the sync not received yet */
   gboolean     store_failed;  /* the worker refused a chunk: keep no more */
 } HeaderBatch;
+
+static void header_fetch_received (HeaderFetch *fetch);
 
 static void
 header_batch_free (HeaderBatch *batch)
@@ -1020,6 +1025,8 @@ on_header_fetched_cb (PetrelImapClient      *client,
   g_ptr_array_add (batch->messages, message);
   if (batch->to_receive > 0)
     batch->to_receive--;
+  if (batch->fetch != NULL)
+    header_fetch_received (batch->fetch);
 
   if (batch->worker != NULL &&
       batch->messages->len >= CLAMP (batch->to_receive / 4, HEADER_CHUNK_MIN, HEADER_CHUNK_MAX))
@@ -1048,16 +1055,18 @@ compare_uid_desc (gconstpointer a,
   return ua < ub ? 1 : (ua > ub ? -1 : 0);
 }
 
-/* Header FETCHes in flight at once. Dovecot runs pipelined FETCHes side by side and
- * interleaves their responses, so what a later one brings is held back (see
- * on_header_fetch_done_cb()); a few in flight keep the server busy without a round trip
- * between batches and bound what is held. */
-#define HEADER_FETCHES_IN_FLIGHT 3
+/* The next header FETCH is sent when the one before has this many messages left to come:
+ * the server goes from one to the next without waiting for a round trip or for our hand-over
+ * between batches (#4: a few milliseconds each, a tenth of a headers-only sync), and the two
+ * overlap little. Dovecot runs pipelined FETCHes side by side, interleaving their responses:
+ * with every FETCH of a folder sent at once, the last ones ended together with the first,
+ * and the store got most of the folder at the end. */
+#define HEADER_FETCH_LEAD 100
 
 typedef struct _HeaderFetches HeaderFetches;
 
 /* One header FETCH of fetch_headers(). */
-typedef struct
+struct _HeaderFetch
 {
   HeaderFetches *all;       /* borrowed */
   HeaderBatch   *batch;     /* owned until handed to the store thread */
@@ -1065,7 +1074,7 @@ typedef struct
   guint          end;       /* the index after its last */
   gboolean       ended;     /* its tagged response came */
   gboolean       ok;
-} HeaderFetch;
+};
 
 /* The header FETCHes of a folder. */
 struct _HeaderFetches
@@ -1089,11 +1098,23 @@ static void on_header_fetch_done_cb (GObject      *source,
                                      GAsyncResult *result,
                                      gpointer      user_data);
 
+/* Messages @fetch has still to receive (it may receive fewer: one expunged meanwhile). */
+static guint
+header_fetch_remaining (HeaderFetch *fetch)
+{
+  guint after = fetch->all->uids->len - fetch->end;
+
+  if (fetch->ended || fetch->batch == NULL)
+    return 0;
+  return fetch->batch->to_receive > after ? fetch->batch->to_receive - after : 0;
+}
+
 static void
 header_fetches_start_more (HeaderFetches *all)
 {
   while (!all->stop && all->n_started < all->n_fetches &&
-         all->n_started - all->n_ended < HEADER_FETCHES_IN_FLIGHT)
+         (all->n_started == 0 ||
+          header_fetch_remaining (&all->fetches[all->n_started - 1]) <= HEADER_FETCH_LEAD))
     {
       HeaderFetch *fetch = &all->fetches[all->n_started++];
       g_autoptr(PetrelImapSeqSet) set = NULL;
@@ -1106,6 +1127,7 @@ header_fetches_start_more (HeaderFetches *all)
         (GDestroyNotify) petrel_store_message_free);
       /* Only the head hands chunks over as they come (on_header_fetched_cb()). */
       fetch->batch->worker = fetch == &all->fetches[all->head] ? all->worker : NULL;
+      fetch->batch->fetch = fetch;
       fetch->batch->to_receive = all->uids->len - fetch->start;
 
       petrel_imap_client_uid_fetch_async (all->run->client, set, all->items, 0,
@@ -1116,6 +1138,15 @@ header_fetches_start_more (HeaderFetches *all)
     }
 }
 
+static void
+header_fetch_received (HeaderFetch *fetch)
+{
+  HeaderFetches *all = fetch->all;
+
+  if (fetch == &all->fetches[all->n_started - 1])
+    header_fetches_start_more (all);
+}
+
 /* Hands @batch to the store thread (it is then the thread's to free); FALSE when the thread
  * refused it after an earlier failure. */
 static gboolean
@@ -1123,6 +1154,7 @@ push_header_batch (HeaderFetches *all,
                    HeaderBatch   *batch)
 {
   batch->worker = NULL;
+  batch->fetch = NULL;
   return store_worker_push_full (all->worker, store_header_batch, batch,
                                  (GDestroyNotify) header_batch_free, merge_header_batch);
 }
@@ -1209,11 +1241,10 @@ on_header_fetch_done_cb (GObject      *source,
   header_fetches_start_more (all);
 }
 
-/* Headers of @uids (sorted newest first), in batches committed as they arrive. The next
- * batches' FETCHes are sent ahead: the server goes from one to the next without waiting a
- * round trip and our hand-over between batches (#4: a few milliseconds each, a tenth of a
- * headers-only sync). Each command's responses are its own (by UID), and the responses are
- * read no faster than the store thread takes them, so memory stays bounded. */
+/* Headers of @uids (sorted newest first), in batches committed as they arrive, each batch's
+ * FETCH sent before the previous one ends (HEADER_FETCH_LEAD). Each command's responses are
+ * its own (by UID), and the responses are read no faster than the store thread takes them,
+ * so memory stays bounded. */
 static gboolean
 fetch_headers (SyncRun     *run,
                const char  *path,
