@@ -439,6 +439,78 @@ test_open_truncated (void)
  * it inserts them (#4): several rounds over rows already there, and the same UID twice in one
  * batch in the folder that is not the batch's first, whose second entry's flags change the
  * row inserted by the first. */
+static goffset
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? st.st_size : -1;
+}
+
+/* Commits that leave 1,000 pages in the log wake the store's checkpointer, which copies them
+ * into store.db beside the writer (SQLite alone would wait for 4,000, and do it in a commit);
+ * the close checkpoints the rest. */
+static void
+test_checkpoint_beside_writer (void)
+{
+  g_autofree char *dir = make_account_dir ();
+  g_autofree char *db_path = g_build_filename (dir, "store.db", NULL);
+  g_autofree char *wal_path = g_build_filename (dir, "store.db-wal", NULL);
+  g_autoptr(PetrelStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  goffset db_size;
+  gint64 inbox;
+  guint32 uid = 0;
+  gint64 deadline;
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
+  db_size = file_size (db_path);
+  g_assert_cmpint (db_size, >, 0);
+
+  /* Past 1,000 pages of log (32 bytes of header, 24 before each 4 KiB page), short of 4,000. */
+  while (file_size (wal_path) < 32 + 1200 * (4096 + 24))
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) petrel_store_message_free);
+
+      for (guint i = 0; i < 200; i++)
+        {
+          g_autofree char *subject = g_strdup_printf ("Report %u on the %s", uid,
+                                                      uid % 2 ? "roadmap" : "budget");
+          g_autofree char *id = g_strdup_printf ("<m%u@example.com>", uid);
+          PetrelStoreMessage *message;
+
+          uid++;
+          message = make_message (inbox, uid, BASE_DATE + uid, subject, id, NULL, NULL);
+          g_free (message->to_text);
+          message->to_text = g_strdup_printf ("Team %u <team%u@example.org>, Board <b@x.org>",
+                                              uid, uid % 97);
+          g_ptr_array_add (batch, message);
+        }
+      petrel_store_upsert_messages (store, batch, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (file_size (wal_path), <, 32 + 4000 * (4096 + 24));
+    }
+
+  /* The store stays open: only the checkpointer can have grown store.db. */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (file_size (db_path) == db_size && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  g_assert_cmpint (file_size (db_path), >, db_size);
+
+  g_clear_object (&store);
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(PetrelStoreFolder) folder = petrel_store_get_folder (store, inbox, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (folder->total, ==, uid);
+  }
+}
+
 static void
 test_batch_counts_mixed (void)
 {
@@ -2881,6 +2953,7 @@ main (int   argc,
   g_test_add_func ("/petrel/store/open/clean-marker", test_open_clean_marker);
   g_test_add_func ("/petrel/store/open/migrate-thread-keys", test_open_migrate_thread_keys);
   g_test_add_func ("/petrel/store/messages/batch-counts-mixed", test_batch_counts_mixed);
+  g_test_add_func ("/petrel/store/open/checkpoint-beside-writer", test_checkpoint_beside_writer);
 
 #define ADD(path, func) \
   g_test_add ("/petrel/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

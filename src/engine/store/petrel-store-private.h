@@ -41,6 +41,12 @@ struct _PetrelStore {
 
   GMutex            pool_lock;
   GPtrArray        *idle_readers;      /* PetrelStoreConn *, owned, guarded by pool_lock */
+
+  GThread          *checkpointer;      /* owned, nullable: see on_wal_commit() */
+  GMutex            checkpoint_lock;
+  GCond             checkpoint_cond;
+  gboolean          checkpoint_wanted; /* guarded by checkpoint_lock */
+  gboolean          checkpoint_quit;   /* guarded by checkpoint_lock */
 };
 
 /* A connection lent for reading (the write connection if this thread is inside a

@@ -643,6 +643,93 @@ leave_clean_marker (PetrelStore *self)
     g_unlink (self->clean_path);
 }
 
+/* Checkpoints (#4). SQLite's own checkpoints ran inside a commit once the WAL held 4,096
+ * pages: the thread writing (a sync's store thread) copied the pages into store.db and waited
+ * for two fsyncs, a sixth of a headers-only sync, and the close at the end copied whatever the
+ * log still held, waiting again. Instead a thread of the store's own, with a connection of its
+ * own, makes a passive checkpoint (which never waits for, nor holds up, readers or the writer)
+ * whenever a commit leaves CHECKPOINT_PAGES in the log: the copying and the waiting happen
+ * beside the writer, and the log holds little at the close. Should it fall behind (readers
+ * keep old pages in use), the writer checkpoints itself past CHECKPOINT_PAGES_MAX, as SQLite
+ * would. */
+#define CHECKPOINT_PAGES      1000
+#define CHECKPOINT_PAGES_MAX  16384
+
+static int
+on_wal_commit (void        *data,
+               sqlite3     *db,
+               const char  *name,
+               int          n_pages)
+{
+  PetrelStore *self = data;
+
+  /* Before the thread starts (migrations) and after it stops, commits checkpoint as SQLite
+   * did, every 4,000 pages. */
+  if (n_pages >= CHECKPOINT_PAGES_MAX ||
+      (self->checkpointer == NULL && n_pages >= CHECKPOINT_PAGES * 4))
+    sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  else if (self->checkpointer != NULL && n_pages >= CHECKPOINT_PAGES)
+    {
+      g_mutex_lock (&self->checkpoint_lock);
+      self->checkpoint_wanted = TRUE;
+      g_cond_signal (&self->checkpoint_cond);
+      g_mutex_unlock (&self->checkpoint_lock);
+    }
+
+  return SQLITE_OK;
+}
+
+static gpointer
+checkpointer_thread (gpointer data)
+{
+  PetrelStore *self = data;
+  g_autoptr(PetrelStoreConn) conn = NULL;
+
+  g_mutex_lock (&self->checkpoint_lock);
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      int rc;
+
+      while (!self->checkpoint_wanted && !self->checkpoint_quit)
+        g_cond_wait (&self->checkpoint_cond, &self->checkpoint_lock);
+      if (self->checkpoint_quit)
+        break;
+      self->checkpoint_wanted = FALSE;
+      g_mutex_unlock (&self->checkpoint_lock);
+
+      if (conn == NULL)
+        {
+          conn = conn_open (self->db_path, NULL, FALSE, &error);
+          if (conn != NULL && !conn_pragma (conn, "PRAGMA synchronous = NORMAL", &error))
+            g_clear_pointer (&conn, conn_close);
+        }
+      if (conn == NULL)
+        g_debug ("%s: no connection to checkpoint with: %s", self->db_path, error->message);
+      else if ((rc = sqlite3_wal_checkpoint_v2 (conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                                NULL, NULL)) != SQLITE_OK)
+        g_debug ("%s: checkpoint failed: %s", self->db_path, sqlite3_errmsg (conn->db));
+
+      g_mutex_lock (&self->checkpoint_lock);
+    }
+  g_mutex_unlock (&self->checkpoint_lock);
+
+  return NULL;
+}
+
+static void
+stop_checkpointer (PetrelStore *self)
+{
+  if (self->checkpointer == NULL)
+    return;
+
+  g_mutex_lock (&self->checkpoint_lock);
+  self->checkpoint_quit = TRUE;
+  g_cond_signal (&self->checkpoint_cond);
+  g_mutex_unlock (&self->checkpoint_lock);
+  g_clear_pointer (&self->checkpointer, g_thread_join);
+}
+
 /* petrel_thread_key (text): _petrel_store_thread_key() in SQL, NULL for NULL. */
 static void
 sql_thread_key (sqlite3_context  *context,
@@ -1142,6 +1229,7 @@ petrel_store_finalize (GObject *object)
     }
 
   g_clear_pointer (&self->idle_readers, g_ptr_array_unref);
+  stop_checkpointer (self);
   g_clear_pointer (&self->writer, conn_close);
 
   /* As the last connection, SQLite checkpointed the WAL into store.db and emptied it. */
@@ -1157,6 +1245,8 @@ petrel_store_finalize (GObject *object)
   g_clear_pointer (&self->read_only_uri, g_free);
   g_rec_mutex_clear (&self->write_lock);
   g_mutex_clear (&self->pool_lock);
+  g_mutex_clear (&self->checkpoint_lock);
+  g_cond_clear (&self->checkpoint_cond);
 
   G_OBJECT_CLASS (petrel_store_parent_class)->finalize (object);
 }
@@ -1174,6 +1264,8 @@ petrel_store_init (PetrelStore *self)
 {
   g_rec_mutex_init (&self->write_lock);
   g_mutex_init (&self->pool_lock);
+  g_mutex_init (&self->checkpoint_lock);
+  g_cond_init (&self->checkpoint_cond);
   self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_close);
   self->pending_unlinks = g_ptr_array_new_with_free_func (g_free);
   self->unlink_marks = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -1221,12 +1313,10 @@ store_open_writer (PetrelStore  *self,
 
       if (!conn_pragma (self->writer, "PRAGMA synchronous = NORMAL", error) ||
           !conn_pragma (self->writer, "PRAGMA foreign_keys = ON", error) ||
-          !conn_pragma (self->writer, "PRAGMA journal_size_limit = 4194304", error) ||
-          /* A checkpoint every 16 MiB of log rather than 4: a sync's commits rewrite the
-           * same index pages again and again, and each checkpoint copies them and waits for
-           * two fsyncs on the store thread; this halves both for a headers-only sync (#4). */
-          !conn_pragma (self->writer, "PRAGMA wal_autocheckpoint = 4096", error))
+          !conn_pragma (self->writer, "PRAGMA journal_size_limit = 4194304", error))
         return FALSE;
+      /* Checkpoints are made by the checkpointer thread, not by commits. */
+      sqlite3_wal_hook (self->writer->db, on_wal_commit, self);
     }
 
   /* Nothing is staged without a write, so a read-only store needs no staging table. */
@@ -1311,6 +1401,8 @@ petrel_store_open (const char  *account_dir,
   self->opened = TRUE;
   if (!was_clean && self->read_only_uri == NULL)
     leave_clean_marker (self);
+  if (self->read_only_uri == NULL)
+    self->checkpointer = g_thread_new ("petrel-store-checkpoint", checkpointer_thread, self);
 
   return g_steal_pointer (&self);
 }
