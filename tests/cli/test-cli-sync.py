@@ -346,6 +346,25 @@ def main():
             cli(data_dir, 'account', 'remove', 'big', check=True)
         t.check(orders[0] == orders[1], 'two first syncs store and thread the same way')
 
+        # -- a first sync of a folder with holes in its UIDs (the last one too): EXISTS and
+        # UIDNEXT no longer give the UID set, which must come from the server
+        mb = imap_login(servers, bob)
+        mb.create('Gaps')
+        for i in range(6):
+            mb.append('Gaps', None, None, b'From: g@example.test\r\nSubject: gap %d\r\n'
+                      b'Message-ID: <gap%d@x>\r\n\r\nbody\r\n' % (i, i))
+        mb.select('Gaps')
+        mb.uid('STORE', '2,5:6', '+FLAGS', '(\\Deleted)')
+        mb.expunge()
+        mb.logout()
+        C.add_account(data_dir, servers, bob, 'gaps', check=True)
+        r = cli(data_dir, 'sync', 'gaps', '--folder', 'Gaps')
+        t.check(r.returncode == 0, 'sync of a folder with expunged UIDs', r.stderr.decode())
+        uids = sorted(x['uid'] for x in json_lines(cli(data_dir, '--json', 'list', 'gaps', 'Gaps',
+                                                        check=True)))
+        t.check(uids == [1, 3, 4], 'its first sync lists exactly the UIDs left', uids)
+        cli(data_dir, 'account', 'remove', 'gaps', check=True)
+
         r = cli(data_dir, 'sync', 'alice', '--folder', 'NoSuchFolder')
         t.check(r.returncode == 1, 'sync --folder of a missing folder fails')
         m.logout()

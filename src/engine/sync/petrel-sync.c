@@ -1928,6 +1928,10 @@ sync_folder (SyncRun                    *run,
       g_autoptr(GHashTable) have = g_hash_table_new (NULL, NULL);
       g_autoptr(GArray) after = NULL;
 
+      /* UIDs grow strictly below UIDNEXT from 1: EXISTS messages below UIDNEXT = EXISTS + 1
+       * can only be 1:EXISTS, which saves asking (a fresh or never-expunged folder). */
+      if (server_all == NULL && state->uidnext == (guint64) state->exists + 1)
+        server_all = petrel_imap_seqset_new_range (1, state->exists);
       if (server_all == NULL && (server_all = uid_search (run, "1:*", error)) == NULL)
         return FALSE;
       new_uids = petrel_imap_seqset_to_array (server_all, G_MAXUINT32, error);
