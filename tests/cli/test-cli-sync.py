@@ -297,6 +297,46 @@ def main():
         t.check(r.returncode == 0, 'a sync with no changes succeeds')
         compare_folder(t, data_dir, m, 'INBOX', 'after a no-change sync')
 
+        # -- what a no-change sync asks: INBOX's STATUS first (Dovecot answers it ten times
+        # faster before a LIST), the folder list, one STATUS for each other folder; nothing
+        # is selected
+        def commands(r):
+            text = (r.stdout + r.stderr).decode('utf-8', 'replace')
+            return re.findall(r'petrel-imap-DEBUG: [^\n]*?: C: [A-Za-z]+\d+ ((?:UID )?[A-Z]+'
+                              r'(?: [^ \n]+)?)', text)
+
+        folders = [f['path'] for f in json_lines(cli(data_dir, '--json', 'folders', 'alice',
+                                                      check=True))]
+        debug = {'G_MESSAGES_DEBUG': 'petrel-imap'}
+        r = C.cli(data_dir, 'sync', 'alice', env=debug, timeout=600)
+        sent = commands(r)
+        asked = [c.split(' ', 1)[1] for c in sent if c.startswith('STATUS ')]
+        t.check(r.returncode == 0 and sent[:2] == ['AUTHENTICATE PLAIN', 'ENABLE CONDSTORE'] and
+                sent[2] == 'STATUS INBOX' and sent[3].startswith('LIST ') and
+                sorted(asked) == sorted(folders) and sent[-1] == 'LOGOUT' and
+                not any(c.split(' ')[0] in ('SELECT', 'EXAMINE', 'FETCH', 'UID')
+                        for c in sent),
+                'a no-change sync: STATUS INBOX, LIST, a STATUS per folder, LOGOUT', sent)
+
+        # -- after replaying a queued change, the folder it selected is left before the
+        # STATUS commands (a STATUS of the selected mailbox may give the session's view);
+        # the flag is on the server, and once that sync has caught up with the folder's new
+        # HIGHESTMODSEQ the next one has nothing to do
+        uid = json_lines(cli(data_dir, '--json', 'list', 'alice', 'INBOX', '--limit', '1',
+                             check=True))[0]['uid']
+        cli(data_dir, '--offline', 'flag', 'alice', 'INBOX', uid, '--add', 'flagged', check=True)
+        r = C.cli(data_dir, 'sync', 'alice', env=debug, timeout=600)
+        sent = commands(r)
+        first_status = min(i for i, c in enumerate(sent) if c.startswith('STATUS '))
+        t.check(r.returncode == 0 and 'UID STORE' in ' '.join(sent[:first_status]) and
+                sent[first_status - 1] == 'UNSELECT',
+                'a sync that replayed a change leaves the folder before asking STATUS', sent)
+        compare_folder(t, data_dir, m, 'INBOX', 'after replaying a flag')
+        r = C.cli(data_dir, 'sync', 'alice', env=debug, timeout=600)
+        t.check(r.returncode == 0 and not any(c.startswith('SELECT') or c.startswith('EXAMINE')
+                                              for c in commands(r)),
+                'the sync after it finds nothing to do', commands(r))
+
         # -- a headers-only cache still finds body words, by asking the server
         add('lite', check=True)
         r = cli(data_dir, 'sync', 'lite', '--headers-only')
