@@ -1129,6 +1129,18 @@ header_batch_free (HeaderBatch *batch)
   g_free (batch);
 }
 
+/* A new batch holding what @batch received so far, which starts empty again. */
+static HeaderBatch *
+header_batch_take_chunk (HeaderBatch *batch)
+{
+  HeaderBatch *chunk = g_new0 (HeaderBatch, 1);
+
+  chunk->folder_id = batch->folder_id;
+  chunk->messages = g_steal_pointer (&batch->messages);
+  batch->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+  return chunk;
+}
+
 static gboolean
 store_header_batch (PetrelStore  *store,
                     gpointer      data,
@@ -1194,12 +1206,8 @@ on_header_fetched_cb (PetrelImapClient      *client,
   if (batch->worker != NULL &&
       batch->messages->len >= CLAMP (batch->to_receive / 4, HEADER_CHUNK_MIN, HEADER_CHUNK_MAX))
     {
-      HeaderBatch *chunk = g_new0 (HeaderBatch, 1);
+      HeaderBatch *chunk = header_batch_take_chunk (batch);
 
-      chunk->folder_id = batch->folder_id;
-      chunk->messages = g_steal_pointer (&batch->messages);
-      batch->messages = g_ptr_array_new_with_free_func (
-        (GDestroyNotify) petrel_store_message_free);
       /* Waits while the store thread is STORE_QUEUE_MAX_MERGEABLE chunks behind, which holds
        * back reading the rest of the response and so bounds memory. */
       if (!store_worker_push_full (batch->worker, store_header_batch, chunk,
@@ -1236,7 +1244,6 @@ struct _HeaderFetch
   guint          start;     /* its first UID's index in the folder's UIDs */
   guint          end;       /* the index after its last */
   gboolean       ended;     /* its tagged response came */
-  gboolean       ok;
 };
 
 /* The header FETCHes of a folder. */
@@ -1350,9 +1357,9 @@ on_header_fetch_done_cb (GObject      *source,
   HeaderFetch *fetch = user_data;
   HeaderFetches *all = fetch->all;
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  fetch->ok = petrel_imap_client_uid_fetch_finish (PETREL_IMAP_CLIENT (source), result, NULL,
-                                                   &error);
+  ok = petrel_imap_client_uid_fetch_finish (PETREL_IMAP_CLIENT (source), result, NULL, &error);
   fetch->ended = TRUE;
   all->n_ended++;
   g_main_context_wakeup (all->run->context);
@@ -1360,7 +1367,7 @@ on_header_fetch_done_cb (GObject      *source,
   if (fetch->batch->error != NULL)
     g_debug ("A header in “%s” could not be read: %s", all->path, fetch->batch->error->message);
 
-  if (!fetch->ok && !all->stop)
+  if (!ok && !all->stop)
     {
       all->error = g_steal_pointer (&error);
       header_fetches_stop (all);
@@ -1388,17 +1395,8 @@ on_header_fetch_done_cb (GObject      *source,
       HeaderBatch *batch = all->fetches[all->head].batch;
 
       batch->worker = all->worker;
-      if (batch->messages->len > 0)
-        {
-          HeaderBatch *chunk = g_new0 (HeaderBatch, 1);
-
-          chunk->folder_id = batch->folder_id;
-          chunk->messages = g_steal_pointer (&batch->messages);
-          batch->messages = g_ptr_array_new_with_free_func (
-            (GDestroyNotify) petrel_store_message_free);
-          if (!push_header_batch (all, chunk))
-            header_fetches_stop (all);
-        }
+      if (batch->messages->len > 0 && !push_header_batch (all, header_batch_take_chunk (batch)))
+        header_fetches_stop (all);
     }
 
   header_fetches_start_more (all);
