@@ -69,6 +69,10 @@ typedef struct {
  * no read transaction stays open. */
 typedef sqlite3_stmt PetrelStoreStmt;
 
+/* Whether store.db and its WAL are as the store last recorded them (the clean marker, see
+ * petrel-store.c): an open would skip the integrity check. */
+gboolean       _petrel_store_clean_marker_matches (PetrelStore   *self);
+
 gboolean       _petrel_store_read_begin      (PetrelStore       *self,
                                               PetrelStoreRead   *read,
                                               GError           **error);

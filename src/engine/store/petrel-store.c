@@ -603,8 +603,8 @@ describe_db_files (PetrelStore *self)
 }
 
 /* TRUE when the files are exactly as this store or another left them after a commit. */
-static gboolean
-clean_marker_matches (PetrelStore *self)
+gboolean
+_petrel_store_clean_marker_matches (PetrelStore *self)
 {
   g_autofree char *recorded = NULL;
   g_autofree char *now = NULL;
@@ -709,6 +709,15 @@ checkpointer_thread (gpointer data)
       else if ((rc = sqlite3_wal_checkpoint_v2 (conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
                                                 NULL, NULL)) != SQLITE_OK)
         g_debug ("%s: checkpoint failed: %s", self->db_path, sqlite3_errmsg (conn->db));
+      /* The checkpoint changed store.db after the last commit recorded it: record it again
+       * (unless a transaction is under way, whose commit will), so a process killed while
+       * idle does not make the next open check every table. */
+      else if (g_rec_mutex_trylock (&self->write_lock))
+        {
+          if (self->tx_depth == 0)
+            leave_clean_marker (self);
+          g_rec_mutex_unlock (&self->write_lock);
+        }
 
       g_mutex_lock (&self->checkpoint_lock);
     }
@@ -1357,7 +1366,7 @@ petrel_store_open (const char  *account_dir,
   self->db_path = g_build_filename (account_dir, "store.db", NULL);
   self->messages_dir = g_build_filename (account_dir, "messages", NULL);
   self->clean_path = g_build_filename (account_dir, "store.db-clean", NULL);
-  was_clean = clean_marker_matches (self);
+  was_clean = _petrel_store_clean_marker_matches (self);
 
   if (g_mkdir_with_parents (self->messages_dir, 0700) != 0)
     {
