@@ -1377,11 +1377,15 @@ on_header_fetch_done_cb (GObject      *source,
     {
       HeaderFetch *head = &all->fetches[all->head];
       HeaderBatch *batch = g_steal_pointer (&head->batch);
+      gboolean pushed = FALSE;
 
-      if (batch->store_failed || !push_header_batch (all, batch))
+      /* A batch the worker refuses, it frees. */
+      if (batch->store_failed)
+        header_batch_free (batch);
+      else
+        pushed = push_header_batch (all, batch);
+      if (!pushed)
         {
-          if (batch->store_failed)
-            header_batch_free (batch);
           header_fetches_stop (all);
           break;
         }
