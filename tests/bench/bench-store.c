@@ -348,7 +348,8 @@ main (int   argc,
   int chunk = 2000;
   GOptionEntry entries[] = {
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Rows to read (open-list: 50, search: 100)", "N" },
-    { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Runs of each query (search), or of the whole (upsert)", "N" },
+    { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds,
+      "Runs of each query (search), or of the whole (upsert)", "N" },
     { "chunk", 0, 0, G_OPTION_ARG_INT, &chunk, "Summaries per transaction (upsert)", "N" },
     { NULL },
   };
@@ -356,7 +357,8 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   const char *mode;
 
-  context = g_option_context_new ("open-list DIR FOLDER | search DIR | stats DIR FOLDER | upsert DIR FOLDER NEW_DIR");
+  context = g_option_context_new ("open-list DIR FOLDER | search DIR | stats DIR FOLDER | "
+                                   "upsert DIR FOLDER NEW_DIR");
   g_option_context_set_summary (context, "Store timings for build-aux/bench.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))

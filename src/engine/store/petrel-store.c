@@ -689,7 +689,6 @@ checkpointer_thread (gpointer data)
   for (;;)
     {
       g_autoptr(GError) error = NULL;
-      int rc;
 
       while (!self->checkpoint_wanted && !self->checkpoint_quit)
         g_cond_wait (&self->checkpoint_cond, &self->checkpoint_lock);
@@ -706,8 +705,8 @@ checkpointer_thread (gpointer data)
         }
       if (conn == NULL)
         g_debug ("%s: no connection to checkpoint with: %s", self->db_path, error->message);
-      else if ((rc = sqlite3_wal_checkpoint_v2 (conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                                NULL, NULL)) != SQLITE_OK)
+      else if (sqlite3_wal_checkpoint_v2 (conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                          NULL) != SQLITE_OK)
         g_debug ("%s: checkpoint failed: %s", self->db_path, sqlite3_errmsg (conn->db));
       /* The checkpoint changed store.db after the last commit recorded it: record it again
        * (unless a transaction is under way, whose commit will), so a process killed while

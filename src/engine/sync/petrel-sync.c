@@ -600,9 +600,9 @@ ask_inbox_status (SyncRun    *run,
  * RETURN (STATUS …), which Dovecot 2.3 answers ten times slower (#4: 100 ms against 7 with a
  * 100,000-message INBOX, most of a no-change sync), and without which a server lacking
  * LIST-STATUS could not tell an unchanged folder at all. INBOX's was asked before the LIST
- * (@inbox): Dovecot answers a STATUS of a big INBOX in 7 ms as the session's first look at a
- * mailbox, in ~100 ms after a LIST or another folder's STATUS. A STATUS that fails leaves the
- * entry without one: the folder is then selected, which says what is wrong. */
+ * (@inbox, which this takes): Dovecot answers a STATUS of a big INBOX in 7 ms as the session's
+ * first look at a mailbox, in ~100 ms after a LIST or another folder's STATUS. A STATUS that
+ * fails leaves the entry without one: the folder is then selected, which says what is wrong. */
 static void
 ask_status (SyncRun     *run,
             GPtrArray   *entries,
@@ -610,21 +610,24 @@ ask_status (SyncRun     *run,
             const char  *selected,
             StatusAsk   *inbox)
 {
+  g_autoptr(StatusAsk) unused_inbox = inbox;
   g_autoptr(GPtrArray) asks = g_ptr_array_new_with_free_func ((GDestroyNotify) status_ask_free);
 
   for (guint i = 0; i < entries->len; i++)
     {
       PetrelImapListEntry *entry = g_ptr_array_index (entries, i);
       g_autofree char *wire = NULL;
+      StatusAsk *ask = NULL;
 
-      if (!is_wanted (entry, only_folder) || (inbox != NULL && is_inbox (entry->info->name)))
+      if (unused_inbox != NULL && is_inbox (entry->info->name))
+        ask = g_steal_pointer (&unused_inbox);
+      else if (is_wanted (entry, only_folder))
         {
-          g_ptr_array_add (asks, NULL);
-          continue;
+          wire = _petrel_store_wire_name (run->client, run->store, entry->info->name);
+          if (!same_wire_name (wire, selected))
+            ask = status_ask_start (run, wire, status_items (run));
         }
-      wire = _petrel_store_wire_name (run->client, run->store, entry->info->name);
-      g_ptr_array_add (asks, same_wire_name (wire, selected)
-                             ? NULL : status_ask_start (run, wire, status_items (run)));
+      g_ptr_array_add (asks, ask);
     }
 
   for (guint i = 0; i < entries->len; i++)
@@ -632,13 +635,11 @@ ask_status (SyncRun     *run,
       PetrelImapListEntry *entry = g_ptr_array_index (entries, i);
       StatusAsk *ask = g_ptr_array_index (asks, i);
 
-      if (ask == NULL && inbox != NULL && is_inbox (entry->info->name) &&
-          is_wanted (entry, only_folder))
-        ask = inbox;
-      if (ask == NULL)
-        continue;
-      g_clear_pointer (&entry->status, petrel_imap_status_info_free);
-      entry->status = status_ask_finish (ask, entry->info->name);
+      if (ask != NULL && is_wanted (entry, only_folder))
+        {
+          g_clear_pointer (&entry->status, petrel_imap_status_info_free);
+          entry->status = status_ask_finish (ask, entry->info->name);
+        }
     }
 }
 
@@ -2209,7 +2210,7 @@ run_sync (SyncRun     *run,
 
   /* INBOX first, then the others in the server's order. */
   g_ptr_array_sort (entries, compare_entries);
-  ask_status (run, entries, only_folder, selected, inbox_status);
+  ask_status (run, entries, only_folder, selected, g_steal_pointer (&inbox_status));
 
   for (guint i = 0; i < entries->len; i++)
     {
