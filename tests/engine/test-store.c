@@ -368,6 +368,20 @@ test_open_not_a_database (void)
   g_assert_null (store);
 }
 
+/* The page size a database file's header records (bytes 16 and 17, big-endian; 1 is 64 KiB). */
+static gsize
+db_page_size (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  guint size;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpuint (len, >=, 100);
+  size = ((guint8) contents[16] << 8) | (guint8) contents[17];
+  return size == 1 ? 65536 : size;
+}
+
 static void
 test_open_corrupt_pages (void)
 {
@@ -377,7 +391,7 @@ test_open_corrupt_pages (void)
   g_autoptr(GPtrArray) batch = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
-  gsize len;
+  gsize len, page_size;
   gint64 inbox;
 
   store = petrel_store_open (dir, &error);
@@ -392,9 +406,10 @@ test_open_corrupt_pages (void)
   g_clear_object (&store);   /* the last connection checkpoints the WAL into store.db */
 
   /* Scribble over everything but the header page. */
+  page_size = db_page_size (db_path);
   g_assert_true (g_file_get_contents (db_path, &contents, &len, NULL));
-  g_assert_cmpuint (len, >, 8 * 4096);
-  for (gsize i = 4096; i < len; i++)
+  g_assert_cmpuint (len, >, 8 * page_size);
+  for (gsize i = page_size; i < len; i++)
     contents[i] = (char) (i * 131 + 7);
   g_assert_true (g_file_set_contents (db_path, contents, len, NULL));
 
@@ -447,8 +462,58 @@ file_size (const char *path)
   return g_stat (path, &st) == 0 ? st.st_size : -1;
 }
 
-/* Commits that leave 1,000 pages in the log wake the store's checkpointer, which copies them
- * into store.db beside the writer (SQLite alone would wait for 4,000, and do it in a commit)
+/* New stores get 16 KiB pages, fewer for a search to read (#4); a store made with SQLite's
+ * 4 KiB pages keeps them (only VACUUM changes a page size) and goes on working. */
+static void
+test_open_page_size (void)
+{
+  g_autofree char *dir = make_account_dir ();
+  g_autofree char *db_path = g_build_filename (dir, "store.db", NULL);
+  g_autoptr(PetrelStore) store = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *check = NULL;
+  sqlite3 *db = NULL;
+  gint64 inbox;
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
+  g_clear_object (&store);
+  g_assert_cmpint (db_query_int (dir, "PRAGMA page_size"), ==, 16384);
+  g_assert_cmpuint (db_page_size (db_path), ==, 16384);
+
+  /* Turn it into a store as older Petrels made it. */
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096;"
+                                 " VACUUM; PRAGMA journal_mode = WAL", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpuint (db_page_size (db_path), ==, 4096);
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+  for (guint i = 1; i <= 3000; i++)
+    g_ptr_array_add (batch, make_message (inbox, i, BASE_DATE + i,
+                                          i == 1234 ? "Pagination harvest" : "Old pages",
+                                          NULL, NULL, NULL));
+  petrel_store_upsert_messages (store, batch, &error);
+  g_assert_no_error (error);
+  results = petrel_store_search (store, "harvest", NULL, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 1);
+  g_clear_object (&store);
+
+  g_assert_cmpuint (db_page_size (db_path), ==, 4096);
+  g_assert_cmpint (db_query_int (dir, "SELECT count(*) FROM messages"), ==, 3000);
+  check = db_query (dir, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
+}
+
+/* Commits that leave 4 MiB in the log wake the store's checkpointer, which copies them into
+ * store.db beside the writer (SQLite alone would wait for 4,000 pages, and do it in a commit)
  * and records the files as clean again; the close checkpoints the rest. */
 static void
 test_checkpoint_beside_writer (void)
@@ -469,8 +534,9 @@ test_checkpoint_beside_writer (void)
   db_size = file_size (db_path);
   g_assert_cmpint (db_size, >, 0);
 
-  /* Past 1,000 pages of log (32 bytes of header, 24 before each 4 KiB page), short of 4,000. */
-  while (file_size (wal_path) < 32 + 1200 * (4096 + 24))
+  /* Past 4 MiB of log (32 bytes of header, 24 before each 16 KiB page), short of 16 MiB. */
+  g_assert_cmpint (db_query_int (dir, "PRAGMA page_size"), ==, 16384);
+  while (file_size (wal_path) < 32 + 300 * (16384 + 24))
     {
       g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (
         (GDestroyNotify) petrel_store_message_free);
@@ -491,7 +557,7 @@ test_checkpoint_beside_writer (void)
         }
       petrel_store_upsert_messages (store, batch, &error);
       g_assert_no_error (error);
-      g_assert_cmpint (file_size (wal_path), <, 32 + 4000 * (4096 + 24));
+      g_assert_cmpint (file_size (wal_path), <, 32 + 1000 * (16384 + 24));
     }
 
   /* The store stays open: only the checkpointer can have grown store.db. */
@@ -694,6 +760,7 @@ test_open_clean_marker (void)
   struct timespec times[2];
   struct stat before;
   char garbage[4096];
+  off_t page_size;
   gint64 inbox;
   int fd;
 
@@ -710,12 +777,14 @@ test_open_clean_marker (void)
   g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
 
   /* Damage that leaves the file's identity (inode, size, modification time) as recorded is
-   * not looked for: this is what lets a clean open skip the check. */
+   * not looked for: this is what lets a clean open skip the check. Pages 2 to 12 are
+   * overwritten (page 1 holds the schema, which every open reads). */
+  page_size = db_page_size (db_path);
   memset (garbage, 0x5a, sizeof garbage);
   g_assert_cmpint (stat (db_path, &before), ==, 0);
   fd = open (db_path, O_WRONLY);
   g_assert_cmpint (fd, >=, 0);
-  for (off_t offset = 4096; offset < 12 * 4096; offset += 4096)
+  for (off_t offset = page_size; offset < 12 * page_size; offset += sizeof garbage)
     g_assert_cmpint (pwrite (fd, garbage, sizeof garbage, offset), ==, sizeof garbage);
   close (fd);
   times[0] = before.st_atim;
@@ -732,7 +801,7 @@ test_open_clean_marker (void)
    * the check runs and finds it. */
   fd = open (db_path, O_WRONLY);
   g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (pwrite (fd, garbage, sizeof garbage, 4096), ==, sizeof garbage);
+  g_assert_cmpint (pwrite (fd, garbage, sizeof garbage, page_size), ==, sizeof garbage);
   close (fd);
 
   store = petrel_store_open (dir, &error);
@@ -2960,6 +3029,7 @@ main (int   argc,
   g_test_add_func ("/petrel/store/open/migrate-thread-keys", test_open_migrate_thread_keys);
   g_test_add_func ("/petrel/store/messages/batch-counts-mixed", test_batch_counts_mixed);
   g_test_add_func ("/petrel/store/open/checkpoint-beside-writer", test_checkpoint_beside_writer);
+  g_test_add_func ("/petrel/store/open/page-size", test_open_page_size);
 
 #define ADD(path, func) \
   g_test_add ("/petrel/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

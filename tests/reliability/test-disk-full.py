@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# test-disk-full.py: the data dir on a 2 MiB tmpfs. A first sync of ~3 MB of mail must fail
+# test-disk-full.py: the data dir on a 3 MiB tmpfs. A first sync of ~4 MB of mail must fail
 # with exit 1 and one line that says the disk is full, leaving a store that passes
 # `PRAGMA integrity_check`. With a little space freed, a move, a flag and a draft are saved.
 # The store is then closed the way a clean close leaves it with no WAL files (store.db-wal and
@@ -81,7 +81,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix='petrel-disk-full-')
     small = os.path.join(tmp, 'small')
     os.mkdir(small)
-    why = mount_tmpfs(small, '2m')
+    why = mount_tmpfs(small, '3m')
     if why is not None:
         shutil.rmtree(tmp, ignore_errors=True)
         return t.skip_all('cannot mount a tmpfs: %s' % why)
@@ -93,7 +93,7 @@ def main():
             return 77
         rng = random.Random(R.SEED + 3)
         alice = servers.user(0)
-        servers.seed('alice', 'INBOX', count=350, seed=R.SEED)
+        servers.seed('alice', 'INBOX', count=450, seed=R.SEED)
         m = R.imap_login(servers, alice)
         ids = R.server_message_ids(m, 'INBOX')
         all_ids = sorted(ids.values())
@@ -110,7 +110,7 @@ def main():
                 r.describe())
         t.check(r.clean_failure(), 'sync on a full disk: exit 1 with one line', r.describe())
         t.check(FULL.search(r.stderr), 'the line says the disk is full', r.stderr)
-        t.note('sync on a 2 MiB disk: %s' % r.stderr.strip())
+        t.note('sync on a 3 MiB disk: %s' % r.stderr.strip())
         res = R.integrity(d, 'alice')
         t.check(res.startswith('ok'), 'integrity_check ok after the failed sync', res)
         uids = R.local_uids(d, 'alice', 'INBOX')

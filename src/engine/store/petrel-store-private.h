@@ -47,6 +47,7 @@ struct _PetrelStore {
   GCond             checkpoint_cond;
   gboolean          checkpoint_wanted; /* guarded by checkpoint_lock */
   gboolean          checkpoint_quit;   /* guarded by checkpoint_lock */
+  int               checkpoint_pages;  /* CHECKPOINT_BYTES in this file's pages */
 };
 
 /* A connection lent for reading (the write connection if this thread is inside a

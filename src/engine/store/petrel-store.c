@@ -648,12 +648,11 @@ leave_clean_marker (PetrelStore *self)
  * for two fsyncs, a sixth of a headers-only sync, and the close at the end copied whatever the
  * log still held, waiting again. Instead a thread of the store's own, with a connection of its
  * own, makes a passive checkpoint (which never waits for, nor holds up, readers or the writer)
- * whenever a commit leaves CHECKPOINT_PAGES in the log: the copying and the waiting happen
+ * whenever a commit leaves CHECKPOINT_BYTES in the log: the copying and the waiting happen
  * beside the writer, and the log holds little at the close. Should it fall behind (readers
- * keep old pages in use), the writer checkpoints itself past CHECKPOINT_PAGES_MAX, as SQLite
- * would. */
-#define CHECKPOINT_PAGES      1000
-#define CHECKPOINT_PAGES_MAX  16384
+ * keep old pages in use), the writer checkpoints itself past 16 times that, as SQLite would.
+ * The sizes are in bytes because pages are 4 KiB in older stores and 16 KiB in new ones. */
+#define CHECKPOINT_BYTES (4 * 1024 * 1024)
 
 static int
 on_wal_commit (void        *data,
@@ -662,13 +661,13 @@ on_wal_commit (void        *data,
                int          n_pages)
 {
   PetrelStore *self = data;
+  int pages = self->checkpoint_pages;
 
   /* Before the thread starts (migrations) and after it stops, commits checkpoint as SQLite
-   * did, every 4,000 pages. */
-  if (n_pages >= CHECKPOINT_PAGES_MAX ||
-      (self->checkpointer == NULL && n_pages >= CHECKPOINT_PAGES * 4))
+   * did, every 16 MiB. */
+  if (n_pages >= pages * 16 || (self->checkpointer == NULL && n_pages >= pages * 4))
     sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-  else if (self->checkpointer != NULL && n_pages >= CHECKPOINT_PAGES)
+  else if (self->checkpointer != NULL && n_pages >= pages)
     {
       g_mutex_lock (&self->checkpoint_lock);
       self->checkpoint_wanted = TRUE;
@@ -1277,6 +1276,7 @@ petrel_store_init (PetrelStore *self)
   self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_close);
   self->pending_unlinks = g_ptr_array_new_with_free_func (g_free);
   self->unlink_marks = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->checkpoint_pages = CHECKPOINT_BYTES / 4096;
 }
 
 /* How to read the cache when it cannot be written: without a WAL to take into account, as an
@@ -1312,8 +1312,19 @@ store_open_writer (PetrelStore  *self,
     }
   else
     {
-      if (!conn_query_text (self->writer, "PRAGMA journal_mode = WAL", &first, error))
+      g_autofree char *page_size = NULL;
+
+      /* A new database gets 16 KiB pages (an existing one keeps its own; a page size is only
+       * ever changed by VACUUM). A sync writes every table and index side by side, so each
+       * one's pages end up scattered through the file: a search over 100,000 messages that
+       * the page cache has forgotten read ~7,000 of them one by one (#4). Pages four times as
+       * big cut those reads, and the first search of a session, by a third. */
+      if (!conn_pragma (self->writer, "PRAGMA page_size = 16384", error) ||
+          !conn_query_text (self->writer, "PRAGMA journal_mode = WAL", &first, error) ||
+          !conn_query_text (self->writer, "PRAGMA page_size", &page_size, error))
         return FALSE;
+      self->checkpoint_pages =
+        MAX (CHECKPOINT_BYTES / MAX (g_ascii_strtoll (page_size, NULL, 10), 512), 1);
 
       if (g_strcmp0 (first, "wal") != 0)
         g_debug ("%s: journal mode is %s, not WAL; readers will wait for writers",
