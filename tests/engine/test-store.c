@@ -512,6 +512,100 @@ test_open_page_size (void)
   g_assert_cmpstr (check, ==, "ok");
 }
 
+static gint64
+fts_segments (const char *dir)
+{
+  return db_query_int (dir, "SELECT count (DISTINCT segid) FROM messages_fts_idx");
+}
+
+/* Stores bodies for UIDs @first to @last of @folder, 250 to a batch. */
+static void
+index_bodies (PetrelStore *store,
+              gint64       folder,
+              guint32      first,
+              guint32      last)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint32 uid = first; uid <= last; uid++)
+    {
+      g_autofree char *text = g_strdup_printf ("Body %u about %s and the %s", uid,
+                                               uid % 3 ? "gardens" : "harbour",
+                                               uid == 4321 ? "lighthouse" : "weather");
+      g_autofree char *raw = g_strdup_printf ("Subject: Note %u\r\n\r\n%s\r\n", uid, text);
+
+      if ((uid - first) % 250 == 0)
+        {
+          if (uid != first)
+            g_assert_true (petrel_store_commit (store, &error));
+          g_assert_true (petrel_store_begin (store, &error));
+        }
+      set_body (store, folder, uid, raw, text);
+    }
+  g_assert_true (petrel_store_commit (store, &error));
+  g_assert_no_error (error);
+}
+
+/* After a sync that indexed much of the store, the full-text index is rewritten as one
+ * segment (#4); smaller syncs leave it to FTS5's own merging. */
+static void
+test_tidy_index (void)
+{
+  g_autofree char *dir = make_account_dir ();
+  g_autoptr(PetrelStore) store = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 inbox, segments;
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+  for (guint i = 1; i <= 24000; i++)
+    g_ptr_array_add (batch, make_message (inbox, i, BASE_DATE + i, "Tidy subject", NULL,
+                                          NULL, NULL));
+  petrel_store_upsert_messages (store, batch, &error);
+  g_assert_no_error (error);
+
+  /* 9,000 bodies: too few to tidy. */
+  index_bodies (store, inbox, 1, 9000);
+  segments = fts_segments (dir);
+  g_assert_cmpint (segments, >, 1);
+  g_assert_true (petrel_store_tidy_index (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fts_segments (dir), ==, segments);
+
+  /* 11,000 now, still less than half of the 24,000 messages. */
+  index_bodies (store, inbox, 9001, 11000);
+  segments = fts_segments (dir);
+  g_assert_true (petrel_store_tidy_index (store, &error));
+  g_assert_cmpint (fts_segments (dir), ==, segments);
+
+  /* 12,000: half. One segment, and every search finds what it found before. */
+  index_bodies (store, inbox, 11001, 12000);
+  g_assert_cmpint (fts_segments (dir), >, 1);
+  g_assert_true (petrel_store_tidy_index (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fts_segments (dir), ==, 1);
+  results = petrel_store_search (store, "lighthouse", NULL, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 1);
+  g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 0))->uid, ==, 4321);
+  g_clear_pointer (&results, g_ptr_array_unref);
+  results = petrel_store_search (store, "harbour weather", NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 4000);
+  g_clear_pointer (&results, g_ptr_array_unref);
+
+  /* The count starts again: the next bodies alone do not tidy. */
+  index_bodies (store, inbox, 12001, 13000);
+  segments = fts_segments (dir);
+  g_assert_cmpint (segments, >, 1);
+  g_assert_true (petrel_store_tidy_index (store, &error));
+  g_assert_cmpint (fts_segments (dir), ==, segments);
+}
+
 /* Commits that leave 4 MiB in the log wake the store's checkpointer, which copies them into
  * store.db beside the writer (SQLite alone would wait for 4,000 pages, and do it in a commit)
  * and records the files as clean again; the close checkpoints the rest. */
@@ -3030,6 +3124,7 @@ main (int   argc,
   g_test_add_func ("/petrel/store/messages/batch-counts-mixed", test_batch_counts_mixed);
   g_test_add_func ("/petrel/store/open/checkpoint-beside-writer", test_checkpoint_beside_writer);
   g_test_add_func ("/petrel/store/open/page-size", test_open_page_size);
+  g_test_add_func ("/petrel/store/tidy-index", test_tidy_index);
 
 #define ADD(path, func) \
   g_test_add ("/petrel/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

@@ -38,6 +38,7 @@ struct _PetrelStore {
   GPtrArray        *pending_unlinks;   /* char *, files to remove at the outer commit; guarded */
   gboolean          needs_syncfs;      /* message files written unsynced in this batch; guarded */
   GArray           *unlink_marks;      /* guint, pending_unlinks->len at each depth; guarded */
+  guint             bodies_indexed;    /* bodies indexed since the last tidy; guarded */
 
   GMutex            pool_lock;
   GPtrArray        *idle_readers;      /* PetrelStoreConn *, owned, guarded by pool_lock */

@@ -85,6 +85,8 @@ PetrelStore *petrel_store_open               (const char   *account_dir,
 const char  *petrel_store_get_directory      (PetrelStore  *self);
 gboolean     petrel_store_check_writable    (PetrelStore  *self,
                                              GError      **error);
+gboolean     petrel_store_tidy_index        (PetrelStore  *self,
+                                             GError      **error);
 
 gboolean     petrel_store_begin              (PetrelStore  *self,
                                               GError      **error);
