@@ -2133,6 +2133,26 @@ test_search_common_word (Fixture       *f,
   g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 0))->uid, ==, 1);
   g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 1))->uid, ==, 8096);
   g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, 2))->uid, ==, 8088);
+  g_clear_pointer (&results, g_ptr_array_unref);
+
+  /* Past the first 20, the rows of a page are read ahead on other threads: the page is the
+   * same, in the same order. */
+  results = petrel_store_search (f->store, "walrus", NULL, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 100);
+  for (guint i = 0; i < results->len; i++)
+    g_assert_cmpuint (((PetrelStoreMessage *) g_ptr_array_index (results, i))->uid, ==,
+                      8101 - i);
+  g_clear_pointer (&results, g_ptr_array_unref);
+
+  /* The store closes (teardown) while the last reads ahead may still be going on. */
+  for (guint i = 0; i < 5; i++)
+    {
+      results = petrel_store_search (f->store, "walrus news", NULL, 2000, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (results->len, ==, 2000);
+      g_clear_pointer (&results, g_ptr_array_unref);
+    }
 }
 
 static void

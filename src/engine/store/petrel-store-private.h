@@ -49,6 +49,9 @@ struct _PetrelStore {
   gboolean          checkpoint_wanted; /* guarded by checkpoint_lock */
   gboolean          checkpoint_quit;   /* guarded by checkpoint_lock */
   int               checkpoint_pages;  /* CHECKPOINT_BYTES in this file's pages */
+
+  GMutex            prefetch_lock;
+  GThreadPool      *prefetch;          /* owned, nullable: see petrel-store-search.c */
 };
 
 /* A connection lent for reading (the write connection if this thread is inside a
@@ -137,6 +140,7 @@ char          *_petrel_store_folder_dir      (PetrelStore       *self,
 PetrelStoreMessage *_petrel_store_message_from_row (sqlite3_stmt *stmt);
 /* The columns above followed by the folder's path (f.path), as in a join with folders f. */
 PetrelStoreMessage *_petrel_store_message_with_path_from_row (sqlite3_stmt *stmt);
+void                _petrel_store_stop_prefetch (PetrelStore *self);
 
 /* Makes one result (owned by the caller) of the statement's current row. */
 typedef gpointer (*PetrelStoreRowFunc) (sqlite3_stmt *stmt);

@@ -30,7 +30,7 @@ static const char count_hits_sql[] =
   "SELECT count(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT ?2)";
 
 /* The date of the RANK_WINDOW-th newest hit (OFFSET ?8), walking the date order newest first
- * and stopping there. ?1 … ?7 as in search_fts_sql. */
+ * and stopping there. ?1 … ?7 as in rank_fts_sql. */
 static const char window_all_sql[] =
   "SELECT m.date FROM messages m INDEXED BY messages_date"
   " WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1) AND ?2 = 0"
@@ -46,19 +46,18 @@ static const char window_folder_sql[] =
 /* Subject matches weigh most, then sender, recipients, attachment names, body (the weights
  * follow the messages_fts columns: subject, from_name, from_addr, to_text, cc_text, body,
  * attachments). The hits (of the window, ?9) are ranked in a query that touches only the FTS
- * index and the narrow messages_search index; whole rows are read for the page that is
- * returned. */
-static const char search_fts_sql[] =
-  "WITH top AS ("
-  "  SELECT m.id AS id, bm25 (messages_fts, 10.0, 5.0, 5.0, 3.0, 3.0, 1.0, 2.0) AS score,"
-  "    m.date AS date, m.uid AS uid"
-  "  FROM messages_fts JOIN messages m INDEXED BY messages_search ON m.id = messages_fts.rowid"
-  "  WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.folder_id = ?2)" FILTERS
-  "  AND m.date >= ?9"
-  "  ORDER BY score, m.date DESC, m.uid DESC LIMIT ?8)"
-  " SELECT " PETREL_STORE_MESSAGE_COLUMNS ", f.path"
-  " FROM top JOIN messages m ON m.id = top.id JOIN folders f ON f.id = m.folder_id"
-  " ORDER BY top.score, top.date DESC, top.uid DESC";
+ * index and the narrow messages_search index; whole rows are read afterwards, only for the
+ * results returned (row_sql). */
+static const char rank_fts_sql[] =
+  "SELECT m.id, bm25 (messages_fts, 10.0, 5.0, 5.0, 3.0, 3.0, 1.0, 2.0) AS score"
+  " FROM messages_fts JOIN messages m INDEXED BY messages_search ON m.id = messages_fts.rowid"
+  " WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.folder_id = ?2)" FILTERS
+  " AND m.date >= ?9"
+  " ORDER BY score, m.date DESC, m.uid DESC LIMIT ?8";
+
+static const char row_sql[] =
+  "SELECT " PETREL_STORE_MESSAGE_COLUMNS ", f.path"
+  " FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id = ?1";
 
 static const char search_folder_sql[] =
   "SELECT " PETREL_STORE_MESSAGE_COLUMNS ", f.path"
@@ -126,6 +125,154 @@ rank_window_start (PetrelStoreConn         *conn,
     *out_start = sqlite3_column_int64 (stmt, 0);
   else if (rc != SQLITE_DONE)
     goto failed;
+
+  return TRUE;
+
+failed:
+  g_debug ("Search (FTS5 “%s”) failed: %s", parsed->match->str, sqlite3_errmsg (conn->db));
+  _petrel_store_set_error (error, conn->db, rc, _("Cannot search"));
+  return FALSE;
+}
+
+/* Ranked results are scattered over the whole table, one page each; when those pages are not
+ * in memory (a first search, or a page cache the system has reclaimed), reading them one
+ * after another waits for the disk a hundred times for a page of results: half of such a
+ * search over 100,000 messages. So the rows past the first PREFETCH_CHUNK are read ahead by
+ * up to PREFETCH_THREADS threads, each on a connection of its own, while this thread reads
+ * the first ones: the disk gets the reads together (100 random reads: 7 ms one by one, 2.5 ms
+ * together here). They only bring the pages into memory; what is returned is read by the
+ * searching connection as before. */
+#define PREFETCH_CHUNK   20
+#define PREFETCH_THREADS 3
+
+typedef struct {
+  PetrelStore *store;   /* borrowed: _petrel_store_stop_prefetch() waits for running tasks */
+  GArray      *ids;     /* gint64 */
+} Prefetch;
+
+static void
+prefetch_free (gpointer data)
+{
+  Prefetch *prefetch = data;
+
+  g_array_unref (prefetch->ids);
+  g_free (prefetch);
+}
+
+static void
+prefetch_rows (gpointer data,
+               gpointer user_data)
+{
+  Prefetch *prefetch = data;
+  g_auto(PetrelStoreRead) read = { 0 };
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+
+  /* Only a hint: anything going wrong here costs time, not results. */
+  if (_petrel_store_read_begin (prefetch->store, &read, NULL))
+    stmt = _petrel_store_prepare (read.conn, "SELECT id FROM messages WHERE id = ?1", NULL);
+  for (guint i = 0; stmt != NULL && i < prefetch->ids->len; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, g_array_index (prefetch->ids, gint64, i));
+      (void) sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+    }
+
+  prefetch_free (prefetch);
+}
+
+/* Reads ahead the rows of @ids past the first PREFETCH_CHUNK, in up to PREFETCH_THREADS parts. */
+static void
+start_prefetch (PetrelStore  *self,
+                GArray       *ids)
+{
+  guint rest, parts, per;
+
+  if (ids->len <= PREFETCH_CHUNK)
+    return;
+
+  g_mutex_lock (&self->prefetch_lock);
+  if (self->prefetch == NULL)
+    self->prefetch = g_thread_pool_new_full (prefetch_rows, NULL, prefetch_free,
+                                             PREFETCH_THREADS, FALSE, NULL);
+  g_mutex_unlock (&self->prefetch_lock);
+  if (self->prefetch == NULL)
+    return;
+
+  rest = ids->len - PREFETCH_CHUNK;
+  parts = MIN (PREFETCH_THREADS, (rest + PREFETCH_CHUNK - 1) / PREFETCH_CHUNK);
+  per = (rest + parts - 1) / parts;
+  for (guint start = PREFETCH_CHUNK; start < ids->len; start += per)
+    {
+      Prefetch *prefetch = g_new0 (Prefetch, 1);
+      guint n = MIN (per, ids->len - start);
+
+      prefetch->store = self;
+      prefetch->ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+      g_array_append_vals (prefetch->ids, &g_array_index (ids, gint64, start), n);
+      g_thread_pool_push (self->prefetch, prefetch, NULL);
+    }
+}
+
+/* At close: drops what is queued, waits for what is running. */
+void
+_petrel_store_stop_prefetch (PetrelStore *self)
+{
+  GThreadPool *pool;
+
+  g_mutex_lock (&self->prefetch_lock);
+  pool = g_steal_pointer (&self->prefetch);
+  g_mutex_unlock (&self->prefetch_lock);
+  if (pool != NULL)
+    g_thread_pool_free (pool, TRUE, TRUE);
+}
+
+/* The ranked results of @parsed (rank_fts_sql), read row by row in rank order. */
+static gboolean
+search_fts (PetrelStore             *self,
+            PetrelStoreConn         *conn,
+            const PetrelStoreQuery  *parsed,
+            gint64                   folder_id,
+            guint                    limit,
+            gint64                   window_start,
+            GPtrArray               *results,
+            GError                 **error)
+{
+  g_autoptr(PetrelStoreStmt) stmt = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  stmt = _petrel_store_prepare (conn, rank_fts_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_filters (stmt, parsed, folder_id);
+  sqlite3_bind_int64 (stmt, 8, limit > 0 ? (gint64) limit : -1);
+  sqlite3_bind_int64 (stmt, 9, window_start);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  if (rc != SQLITE_DONE)
+    goto failed;
+  g_clear_pointer (&stmt, sqlite3_reset);
+
+  start_prefetch (self, ids);
+
+  stmt = _petrel_store_prepare (conn, row_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, g_array_index (ids, gint64, i));
+      rc = sqlite3_step (stmt);
+      /* A message deleted since it was ranked is left out. */
+      if (rc == SQLITE_ROW)
+        g_ptr_array_add (results, _petrel_store_message_with_path_from_row (stmt));
+      else if (rc != SQLITE_DONE)
+        goto failed;
+      sqlite3_reset (stmt);
+    }
 
   return TRUE;
 
@@ -215,8 +362,13 @@ petrel_store_search (PetrelStore  *self,
     return NULL;
 
   if (parsed->match->len > 0)
-    sql = search_fts_sql;
-  else if (folder_id != 0)
+    {
+      if (!search_fts (self, read.conn, parsed, folder_id, limit, window_start, results, error))
+        return NULL;
+      return g_steal_pointer (&results);
+    }
+
+  if (folder_id != 0)
     sql = search_folder_sql;
   else
     sql = search_all_sql;
@@ -227,8 +379,6 @@ petrel_store_search (PetrelStore  *self,
 
   bind_filters (stmt, parsed, folder_id);
   sqlite3_bind_int64 (stmt, 8, limit > 0 ? (gint64) limit : -1);
-  if (sql == search_fts_sql)
-    sqlite3_bind_int64 (stmt, 9, window_start);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (results, _petrel_store_message_with_path_from_row (stmt));

@@ -1309,6 +1309,7 @@ petrel_store_finalize (GObject *object)
         }
     }
 
+  _petrel_store_stop_prefetch (self);
   g_clear_pointer (&self->idle_readers, g_ptr_array_unref);
   stop_checkpointer (self);
   g_clear_pointer (&self->writer, conn_close);
@@ -1328,6 +1329,7 @@ petrel_store_finalize (GObject *object)
   g_mutex_clear (&self->pool_lock);
   g_mutex_clear (&self->checkpoint_lock);
   g_cond_clear (&self->checkpoint_cond);
+  g_mutex_clear (&self->prefetch_lock);
 
   G_OBJECT_CLASS (petrel_store_parent_class)->finalize (object);
 }
@@ -1347,6 +1349,7 @@ petrel_store_init (PetrelStore *self)
   g_mutex_init (&self->pool_lock);
   g_mutex_init (&self->checkpoint_lock);
   g_cond_init (&self->checkpoint_cond);
+  g_mutex_init (&self->prefetch_lock);
   self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_close);
   self->pending_unlinks = g_ptr_array_new_with_free_func (g_free);
   self->unlink_marks = g_array_new (FALSE, FALSE, sizeof (guint));
