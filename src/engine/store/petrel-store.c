@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
@@ -990,6 +991,23 @@ _petrel_store_fts_flush (PetrelStoreConn  *conn,
  * half as many as the store holds. */
 #define TIDY_MIN_BODIES 10000
 
+/* The rewrite writes a new index beside the old one, and the log holds it too: wanting
+ * twice the size of store.db free keeps it from taking a nearly full disk's last bytes. */
+static gboolean
+room_to_tidy (PetrelStore *self)
+{
+  struct statvfs fs;
+  GStatBuf st;
+
+  if (g_stat (self->db_path, &st) != 0 || statvfs (self->dir, &fs) != 0)
+    return FALSE;
+  if ((guint64) fs.f_bavail * fs.f_frsize >= 2 * (guint64) st.st_size)
+    return TRUE;
+
+  g_debug ("%s: too little free space to tidy the full-text index", self->db_path);
+  return FALSE;
+}
+
 /**
  * petrel_store_tidy_index:
  * @self: a #PetrelStore
@@ -1002,7 +1020,8 @@ _petrel_store_fts_flush (PetrelStoreConn  *conn,
  * messages a search looks every word up in a dozen segments; in one it reads fewer pages, a
  * tenth less time warm and more when they are not in memory. The rewrite costs about as much
  * as the index is big (1.4 s for 100,000 messages), which is why it waits for so much new
- * text. Otherwise it does nothing. Call it from a thread that may wait, outside a batch.
+ * text, and it needs room: twice the size of the database free on its disk. Otherwise it
+ * does nothing. Call it from a thread that may wait, outside a batch.
  *
  * Returns: %FALSE with @error set if the rewrite failed (the index is then as before)
  */
@@ -1042,7 +1061,7 @@ petrel_store_tidy_index (PetrelStore  *self,
   total = sqlite3_column_int64 (count, 0);
   g_clear_pointer (&count, sqlite3_reset);
 
-  if ((gint64) self->bodies_indexed * 2 < total)
+  if ((gint64) self->bodies_indexed * 2 < total || !room_to_tidy (self))
     return _petrel_store_write_commit (&write, error);
 
   g_debug ("%s: %u bodies indexed of %" G_GINT64_FORMAT ": rewriting the full-text index",
