@@ -1066,12 +1066,19 @@ petrel_store_tidy_index (PetrelStore  *self,
 
   g_debug ("%s: %u bodies indexed of %" G_GINT64_FORMAT ": rewriting the full-text index",
            self->db_path, self->bodies_indexed, total);
+  /* The count starts again with this transaction, under the write lock. */
+  indexed = self->bodies_indexed;
+  self->bodies_indexed = 0;
   if (!_petrel_store_exec (write.conn,
                            "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')", error) ||
       !_petrel_store_write_commit (&write, error))
-    return FALSE;
-
-  self->bodies_indexed = 0;
+    {
+      _petrel_store_write_abort (&write);
+      g_rec_mutex_lock (&self->write_lock);
+      self->bodies_indexed += indexed;
+      g_rec_mutex_unlock (&self->write_lock);
+      return FALSE;
+    }
 
   return TRUE;
 }
