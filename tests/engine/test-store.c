@@ -137,6 +137,23 @@ conversation_of (PetrelStore *store,
   return message->conversation_id;
 }
 
+/* Stores messages UID 1 to @count in @folder, all with @subject, a second apart. */
+static void
+add_messages (PetrelStore *store,
+              gint64       folder,
+              guint        count,
+              const char  *subject)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) petrel_store_message_free);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 1; i <= count; i++)
+    g_ptr_array_add (batch, make_message (folder, i, BASE_DATE + i, subject, NULL, NULL, NULL));
+  petrel_store_upsert_messages (store, batch, &error);
+  g_assert_no_error (error);
+}
+
 static void
 set_body (PetrelStore *store,
           gint64       folder_id,
@@ -388,7 +405,6 @@ test_open_corrupt_pages (void)
   g_autofree char *dir = make_account_dir ();
   g_autofree char *db_path = g_build_filename (dir, "store.db", NULL);
   g_autoptr(PetrelStore) store = NULL;
-  g_autoptr(GPtrArray) batch = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   gsize len, page_size;
@@ -397,12 +413,7 @@ test_open_corrupt_pages (void)
   store = petrel_store_open (dir, &error);
   g_assert_no_error (error);
   inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
-  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
-  for (guint i = 1; i <= 2000; i++)
-    g_ptr_array_add (batch, make_message (inbox, i, BASE_DATE + i, "Some subject text", NULL,
-                                          NULL, NULL));
-  petrel_store_upsert_messages (store, batch, &error);
-  g_assert_no_error (error);
+  add_messages (store, inbox, 2000, "Some subject text");
   g_clear_object (&store);   /* the last connection checkpoints the WAL into store.db */
 
   /* Scribble over everything but the header page. */
@@ -433,12 +444,7 @@ test_open_truncated (void)
   store = petrel_store_open (dir, &error);
   g_assert_no_error (error);
   inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
-  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
-  for (guint i = 1; i <= 3000; i++)
-    g_ptr_array_add (batch, make_message (inbox, i, BASE_DATE + i, "Truncation victim", NULL,
-                                          NULL, NULL));
-  petrel_store_upsert_messages (store, batch, &error);
-  g_assert_no_error (error);
+  add_messages (store, inbox, 3000, "Truncation victim");
   g_clear_object (&store);
 
   /* A copy cut short, as after a failed backup restore or a full disk. */
@@ -553,7 +559,6 @@ test_tidy_index (void)
 {
   g_autofree char *dir = make_account_dir ();
   g_autoptr(PetrelStore) store = NULL;
-  g_autoptr(GPtrArray) batch = NULL;
   g_autoptr(GPtrArray) results = NULL;
   g_autoptr(GError) error = NULL;
   gint64 inbox, segments;
@@ -561,12 +566,7 @@ test_tidy_index (void)
   store = petrel_store_open (dir, &error);
   g_assert_no_error (error);
   inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
-  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
-  for (guint i = 1; i <= 24000; i++)
-    g_ptr_array_add (batch, make_message (inbox, i, BASE_DATE + i, "Tidy subject", NULL,
-                                          NULL, NULL));
-  petrel_store_upsert_messages (store, batch, &error);
-  g_assert_no_error (error);
+  add_messages (store, inbox, 24000, "Tidy subject");
 
   /* 9,000 bodies: too few to tidy. */
   index_bodies (store, inbox, 1, 9000);
@@ -812,12 +812,7 @@ test_open_damaged_index (void)
   store = petrel_store_open (dir, &error);
   g_assert_no_error (error);
   inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
-  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
-  for (guint i = 1; i <= 500; i++)
-    g_ptr_array_add (batch, make_message (inbox, i, BASE_DATE + i, "Indexed words here", NULL,
-                                          NULL, NULL));
-  petrel_store_upsert_messages (store, batch, &error);
-  g_assert_no_error (error);
+  add_messages (store, inbox, 500, "Indexed words here");
   g_clear_object (&store);
 
   /* Garbage in the full-text index segments, and in its structure record (id 10): a batch is
@@ -861,12 +856,7 @@ test_open_clean_marker (void)
   store = petrel_store_open (dir, &error);
   g_assert_no_error (error);
   inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
-  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
-  for (guint i = 1; i <= 2000; i++)
-    g_ptr_array_add (batch, make_message (inbox, i, BASE_DATE + i, "Marker subject", NULL,
-                                          NULL, NULL));
-  petrel_store_upsert_messages (store, batch, &error);
-  g_assert_no_error (error);
+  add_messages (store, inbox, 2000, "Marker subject");
   g_clear_object (&store);
   g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
 
