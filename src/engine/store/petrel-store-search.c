@@ -144,6 +144,9 @@ failed:
  * searching connection as before. */
 #define PREFETCH_CHUNK   20
 #define PREFETCH_THREADS 3
+/* Past this many rows (a search asked for all of its results) the rest are read as they
+ * come: the reads ahead are extra work when the pages are in memory. */
+#define PREFETCH_MAX     2000
 
 typedef struct {
   PetrelStore *store;   /* borrowed: _petrel_store_stop_prefetch() waits for running tasks */
@@ -180,14 +183,16 @@ prefetch_rows (gpointer data,
   prefetch_free (prefetch);
 }
 
-/* Reads ahead the rows of @ids past the first PREFETCH_CHUNK, in up to PREFETCH_THREADS parts. */
+/* Reads ahead the rows of @ids past the first PREFETCH_CHUNK (up to PREFETCH_MAX), in up to
+ * PREFETCH_THREADS parts. */
 static void
 start_prefetch (PetrelStore  *self,
                 GArray       *ids)
 {
+  guint len = MIN (ids->len, PREFETCH_MAX);
   guint rest, parts, per;
 
-  if (ids->len <= PREFETCH_CHUNK)
+  if (len <= PREFETCH_CHUNK)
     return;
 
   g_mutex_lock (&self->prefetch_lock);
@@ -198,13 +203,13 @@ start_prefetch (PetrelStore  *self,
   if (self->prefetch == NULL)
     return;
 
-  rest = ids->len - PREFETCH_CHUNK;
+  rest = len - PREFETCH_CHUNK;
   parts = MIN (PREFETCH_THREADS, (rest + PREFETCH_CHUNK - 1) / PREFETCH_CHUNK);
   per = (rest + parts - 1) / parts;
-  for (guint start = PREFETCH_CHUNK; start < ids->len; start += per)
+  for (guint start = PREFETCH_CHUNK; start < len; start += per)
     {
       Prefetch *prefetch = g_new0 (Prefetch, 1);
-      guint n = MIN (per, ids->len - start);
+      guint n = MIN (per, len - start);
 
       prefetch->store = self;
       prefetch->ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
