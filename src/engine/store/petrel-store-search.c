@@ -88,6 +88,18 @@ bind_filters (sqlite3_stmt           *stmt,
   sqlite3_bind_int64 (stmt, 7, parsed->after);
 }
 
+/* Sets @error for the SQLite result code @rc of a full-text query; returns FALSE. */
+static gboolean
+search_failed (PetrelStoreConn         *conn,
+               const PetrelStoreQuery  *parsed,
+               int                      rc,
+               GError                 **error)
+{
+  g_debug ("Search (FTS5 “%s”) failed: %s", parsed->match->str, sqlite3_errmsg (conn->db));
+  _petrel_store_set_error (error, conn->db, rc, _("Cannot search"));
+  return FALSE;
+}
+
 /* @out_start: the oldest date worth ranking, G_MININT64 when every hit is. */
 static gboolean
 rank_window_start (PetrelStoreConn         *conn,
@@ -129,9 +141,7 @@ rank_window_start (PetrelStoreConn         *conn,
   return TRUE;
 
 failed:
-  g_debug ("Search (FTS5 “%s”) failed: %s", parsed->match->str, sqlite3_errmsg (conn->db));
-  _petrel_store_set_error (error, conn->db, rc, _("Cannot search"));
-  return FALSE;
+  return search_failed (conn, parsed, rc, error);
 }
 
 /* Ranked results are scattered over the whole table, one page each; when those pages are not
@@ -282,9 +292,7 @@ search_fts (PetrelStore             *self,
   return TRUE;
 
 failed:
-  g_debug ("Search (FTS5 “%s”) failed: %s", parsed->match->str, sqlite3_errmsg (conn->db));
-  _petrel_store_set_error (error, conn->db, rc, _("Cannot search"));
-  return FALSE;
+  return search_failed (conn, parsed, rc, error);
 }
 
 /**
