@@ -641,6 +641,129 @@ test_clean_line_fast_path (void)
   g_rand_free (rand);
 }
 
+/* What a server returns for BODY[HEADER.FIELDS (PETREL_MIME_SUMMARY_FIELDS)]: the fields of
+ * @header (a header block of @length bytes) with one of those names, each with its
+ * continuation lines, in their order, then a blank line. */
+static GString *
+header_fields_block (const char *header,
+                     gsize       length)
+{
+  g_auto(GStrv) names = g_strsplit (PETREL_MIME_SUMMARY_FIELDS, " ", -1);
+  GString *out = g_string_new (NULL);
+  const char *end = header + length;
+  const char *p = header;
+  gboolean keep = FALSE;
+
+  while (p < end)
+    {
+      const char *eol = memchr (p, '\n', end - p);
+      const char *next = eol != NULL ? eol + 1 : end;
+      gsize line_length = next - p;
+
+      if (line_length == 1 || (line_length == 2 && p[0] == '\r'))
+        break;
+      if (p[0] != ' ' && p[0] != '\t')
+        {
+          const char *colon = memchr (p, ':', line_length);
+          gsize name_length = colon != NULL ? (gsize) (colon - p) : 0;
+
+          while (name_length > 0 && (p[name_length - 1] == ' ' || p[name_length - 1] == '\t'))
+            name_length--;
+          keep = FALSE;
+          for (guint i = 0; names[i] != NULL && !keep; i++)
+            keep = strlen (names[i]) == name_length &&
+                   g_ascii_strncasecmp (names[i], p, name_length) == 0;
+        }
+      if (keep)
+        g_string_append_len (out, p, line_length);
+      p = next;
+    }
+  g_string_append (out, "\r\n");
+
+  return out;
+}
+
+static gboolean
+same_summary_from_fields (const char *data,
+                          gsize       length)
+{
+  gsize header_length = _petrel_mime_header_block_length (data, length);
+  g_autoptr(GString) fields = header_fields_block (data, header_length);
+  g_autoptr(PetrelMimeSummary) whole = petrel_mime_summary_new_from_data (data, length, 1234);
+  g_autoptr(PetrelMimeSummary) part = petrel_mime_summary_new_from_data (fields->str,
+                                                                        fields->len, 1234);
+  g_autofree char *whole_text = describe (whole);
+  g_autofree char *part_text = describe (part);
+
+  g_assert_cmpstr (part_text, ==, whole_text);
+  return fields->len < header_length;
+}
+
+/* A sync fetches only PETREL_MIME_SUMMARY_FIELDS (#4): for every sample and demo message, and
+ * for a header with every field a summary reads among others, those fields alone must give
+ * the summary the whole header gives. A field missing from the list fails here. */
+static void
+test_summary_fields_suffice (void)
+{
+  static const char every_field[] =
+    "Received: from mx.example.org by imap.example.org; Mon, 2 Mar 2026 10:00:00 +0000\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=2026;\r\n"
+    "\tb=c2lnbmF0dXJl\r\n"
+    "Subject: =?UTF-8?Q?R=C3=A9sum=C3=A9?= of the\r\n"
+    " long meeting\r\n"
+    "From: =?UTF-8?B?w4FuZ2VsYQ==?= <angela@example.org>\r\n"
+    "To: Ben <ben@example.org>, team: carl@example.org, dee@example.org;\r\n"
+    "Cc: eve@example.org\r\n"
+    "Reply-To: list@example.org\r\n"
+    "X-Mailer: Petrel\r\n"
+    "Date: Mon, 2 Mar 2026 11:00:00 +0100\r\n"
+    "Message-ID: <reply.2@example.org>\r\n"
+    "In-Reply-To: <root.1@example.org>\r\n"
+    "References: <root.1@example.org>\r\n"
+    " <mid.3@example.org>\r\n"
+    "List-Id: Team talk <team.lists.example.org>\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "\r\n"
+    "Body.\r\n";
+  g_autoptr(PetrelMimeSummary) whole = petrel_mime_summary_new_from_data (every_field,
+                                                                         strlen (every_field),
+                                                                         1234);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *samples = source_path ("tests", "engine", "mime-samples", NULL);
+  g_autofree char *demo = source_path ("data", "demo", NULL);
+  guint shorter = 0;
+
+  /* Every field of the summary is set, so each one's absence would show. */
+  g_assert_cmpstr (whole->subject, ==, "Résumé of the long meeting");
+  g_assert_cmpstr (whole->from_name, ==, "Ángela");
+  g_assert_cmpuint (whole->to->len, ==, 3);
+  g_assert_cmpuint (whole->cc->len, ==, 1);
+  g_assert_cmpuint (whole->reply_to->len, ==, 1);
+  g_assert_cmpint (whole->date, ==, 1772445600);
+  g_assert_cmpstr (whole->message_id, ==, "reply.2@example.org");
+  g_assert_cmpstr (whole->in_reply_to, ==, "root.1@example.org");
+  g_assert_cmpstr (whole->references[1], ==, "mid.3@example.org");
+  g_assert_cmpstr (whole->list_id, ==, "team.lists.example.org");
+  g_assert_true (same_summary_from_fields (every_field, strlen (every_field)));
+
+  collect_messages (samples, paths);
+  collect_messages (demo, paths);
+  g_assert_cmpuint (paths->len, >=, 50);
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      g_file_get_contents (paths->pdata[i], &contents, &length, &error);
+      g_assert_no_error (error);
+      g_test_message ("%s", (const char *) paths->pdata[i]);
+      shorter += same_summary_from_fields (contents, length);
+    }
+  /* Nearly every message has other fields (MIME-Version, Content-Type…) to leave out. */
+  g_assert_cmpuint (shorter, >=, paths->len - 5);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -659,6 +782,7 @@ main (int   argc,
   g_test_add_func ("/petrel/mime/summary-scan/addresses-decoded", test_decodes_names_without_gmime);
   g_test_add_func ("/petrel/mime/summary-scan/long-address-fields",
                    test_same_as_gmime_on_long_address_fields);
+  g_test_add_func ("/petrel/mime/summary-scan/fields-suffice", test_summary_fields_suffice);
 
   return g_test_run ();
 }

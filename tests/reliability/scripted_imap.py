@@ -50,6 +50,20 @@ def deep_mime(levels):
             b'Content-Type: text/plain\r\n\r\nthe bottom of the tree\r\n' + tail)
 
 
+def header_fields(header, names):
+    """BODY[HEADER.FIELDS (names)] of a header block: those fields with their continuation
+    lines, in order, then the blank line."""
+    wanted = {n.upper().strip(b'"') for n in names}
+    out = []
+    keep = False
+    for line in header.split(b'\r\n')[:-2]:
+        if not line.startswith((b' ', b'\t')):
+            keep = line.split(b':', 1)[0].strip().upper() in wanted
+        if keep:
+            out.append(line + b'\r\n')
+    return b''.join(out) + b'\r\n'
+
+
 class Conn:
     def __init__(self, server, sock):
         self.server = server
@@ -334,8 +348,16 @@ class ScriptedImap:
                              b'"<scripted-%d@example.test>")' % (seq, seq))
             head = b'* %d FETCH (' % seq + b' '.join(parts)
             literal = None
-            if b'HEADER' in items and b'BODY.PEEK[HEADER' in items:
-                literal = (b'BODY[HEADER]', raw.split(b'\r\n\r\n', 1)[0] + b'\r\n\r\n')
+            section = re.search(rb'BODY\.PEEK\[(HEADER(?:\.FIELDS \(([^)]*)\))?)\]', items)
+            if section:
+                header = raw.split(b'\r\n\r\n', 1)[0] + b'\r\n\r\n'
+                if f == 'whole-header':
+                    # Asked for some fields, answers with the whole header block.
+                    literal = (b'BODY[HEADER]', header)
+                else:
+                    if section.group(2) is not None:
+                        header = header_fields(header, section.group(2).split())
+                    literal = (b'BODY[' + section.group(1) + b']', header)
             if bodies:
                 literal = (b'BODY[]', raw)
             if literal is None:

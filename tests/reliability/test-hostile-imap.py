@@ -6,11 +6,12 @@
 # parentheses, BAD at SELECT, EXPUNGE/FETCH/EXISTS out of range, BYE in the middle of a FETCH,
 # literals that are short, impossibly large, negative or wrong, a FETCH for a UID nobody asked
 # for, a 1000-level deep MIME tree, a folder gone between LIST and SELECT next to a \Noselect
-# parent, and terminal escape sequences in a folder name, a From and a Subject. Every run must
-# end on its own (no hang), never crash, exit 0 or exit 1 with exactly one line on stderr (exit 1
-# where nothing sensible can be stored), leave a sound store, list nothing twice and nothing the
-# server does not have, store no half body, write nothing outside its data dir, and print no
-# terminal control characters.
+# parent, terminal escape sequences in a folder name, a From and a Subject, and the whole
+# header block where some of its fields were asked for. Every run must end on its own (no
+# hang), never crash, exit 0 or exit 1 with exactly one line on stderr (exit 1 where nothing
+# sensible can be stored), leave a sound store, list nothing twice and nothing the server does
+# not have, store no half body, write nothing outside its data dir, and print no terminal
+# control characters.
 #
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -50,6 +51,7 @@ FAULTS = [
     ('deep-mime', 0),
     ('vanished-folder', None),
     ('escape-sequences', None),
+    ('whole-header', 0),
 ]
 
 # Known defects, found by this test (see tests/reliability/README.md).
@@ -157,6 +159,11 @@ def main():
             if fault is None:
                 t.check(uids is not None and sorted(uids) == [1, 2, 3],
                         'control: the scripted server\'s three messages are listed', uids)
+            if fault in (None, 'whole-header'):
+                out = R.cli(d, '--offline', 'list', 'alice', 'INBOX').stdout
+                t.check(all(b'scripted %d' % i in out and b's%d@example.test' % i in out
+                            for i in (1, 2, 3)),
+                        '%s: every summary has its subject and sender' % name, out)
             if fault == 'deep-mime':
                 r2 = R.cli(d, '--json', 'search', 'bottom')
                 t.check(not r2.crashed and not r2.hung, 'deep-mime: search does not crash',

@@ -64,6 +64,7 @@ enum
   N_FIELDS
 };
 
+/* Keep PETREL_MIME_SUMMARY_FIELDS (what a sync fetches) in step with this table. */
 static const struct
 {
   const char *name;

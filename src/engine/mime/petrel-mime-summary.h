@@ -16,6 +16,17 @@ G_BEGIN_DECLS
 #define PETREL_TYPE_MIME_SUMMARY (petrel_mime_summary_get_type ())
 
 /**
+ * PETREL_MIME_SUMMARY_FIELDS:
+ *
+ * Every header field a #PetrelMimeSummary reads, as the list of an IMAP `HEADER.FIELDS`
+ * section: `BODY.PEEK[HEADER.FIELDS (` PETREL_MIME_SUMMARY_FIELDS `)]` gives the same summary
+ * as the whole header block, in a fraction of the bytes (Received, DKIM and ARC fields are
+ * most of a header these days).
+ */
+#define PETREL_MIME_SUMMARY_FIELDS \
+  "DATE SUBJECT FROM TO CC REPLY-TO MESSAGE-ID IN-REPLY-TO REFERENCES LIST-ID"
+
+/**
  * PetrelMimeSummary:
  * @subject: decoded subject; empty when missing
  * @from_name: decoded display name of the first From address; empty when none

@@ -52,9 +52,13 @@ G_DEFINE_QUARK (petrel-sync-error-quark, petrel_sync_error)
 #define HEADER_BATCH_MAX 2000
 #define BODY_BATCH       200
 
-#define HEADER_ITEMS "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])"
+/* Only the fields a summary reads (#4): a whole header block is mostly Received, DKIM and ARC
+ * fields nothing here reads, and servers keep these fields in their own caches (Dovecot
+ * answers them without opening the message files). */
+#define HEADER_FIELDS "BODY.PEEK[HEADER.FIELDS (" PETREL_MIME_SUMMARY_FIELDS ")]"
+#define HEADER_ITEMS "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE " HEADER_FIELDS ")"
 #define HEADER_ITEMS_MODSEQ \
-  "(UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ BODYSTRUCTURE BODY.PEEK[HEADER])"
+  "(UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ BODYSTRUCTURE " HEADER_FIELDS ")"
 
 typedef struct
 {
@@ -1169,6 +1173,18 @@ merge_header_batch (gpointer into,
   return TRUE;
 }
 
+/* The header section of @fetch: HEADER_FIELDS however the server spells its field list, or
+ * the whole header block some servers answer with instead (a summary reads either). */
+static const PetrelImapFetchSection *
+find_header_fields (const PetrelImapFetch *fetch)
+{
+  for (guint i = 0; i < fetch->n_sections; i++)
+    if (fetch->sections[i].kind == PETREL_IMAP_SECTION_BODY &&
+        g_ascii_strncasecmp (fetch->sections[i].section, "HEADER", 6) == 0)
+      return &fetch->sections[i];
+  return NULL;
+}
+
 static void
 on_header_fetched_cb (PetrelImapClient      *client,
                       PetrelImapResponse    *response,
@@ -1183,7 +1199,7 @@ on_header_fetched_cb (PetrelImapClient      *client,
   if ((fetch->items & PETREL_IMAP_FETCH_UID) == 0 || fetch->uid == 0)
     return;
 
-  section = petrel_imap_fetch_find_section (fetch, PETREL_IMAP_SECTION_BODY, "HEADER");
+  section = find_header_fields (fetch);
   if (section != NULL && section->value != NULL && !petrel_imap_value_is_nil (section->value))
     header = petrel_imap_value_load_bytes (section->value, batch->error ? NULL : &batch->error);
 
