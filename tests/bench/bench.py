@@ -50,10 +50,22 @@ SEED_CHUNK = 5000
 CROSS_CHECK_MAX = 10000
 
 IMAP_ITEMS = '(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)'
+
+
+def summary_fields():
+    """PETREL_MIME_SUMMARY_FIELDS, the header fields a sync fetches, from the source."""
+    path = os.path.join(SOURCE_ROOT, 'src', 'engine', 'mime', 'petrel-mime-summary.h')
+    with open(path, encoding='utf-8') as f:
+        m = re.search(r'#define PETREL_MIME_SUMMARY_FIELDS\s*\\?\s*"([^"]+)"', f.read())
+    if not m:
+        raise SystemExit('bench: no PETREL_MIME_SUMMARY_FIELDS in %s' % path)
+    return m.group(1)
+
+
 # Exactly what petrel-cli asks a CONDSTORE server for (HEADER_ITEMS_MODSEQ in
-# src/engine/sync/petrel-sync.c, PETREL_MIME_SUMMARY_FIELDS in petrel-mime-summary.h).
-HEADER_ITEMS = ('(UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS'
-                ' (DATE SUBJECT FROM TO CC REPLY-TO MESSAGE-ID IN-REPLY-TO REFERENCES LIST-ID)])')
+# src/engine/sync/petrel-sync.c).
+HEADER_ITEMS = ('(UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ BODYSTRUCTURE'
+                ' BODY.PEEK[HEADER.FIELDS (%s)])' % summary_fields())
 # The same with whole header blocks, as Petrel fetched before (#4): a reference, not the goal.
 WHOLE_HEADER_ITEMS = '(UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ BODYSTRUCTURE BODY.PEEK[HEADER])'
 BODY_ITEMS = '(UID BODY.PEEK[])'
