@@ -375,8 +375,8 @@ def main():
             # A clean close copies the write-ahead log into store.db and empties it (the
             # file stays: #10). A process that exited while its sync thread was still closing
             # the store left megabytes in it (and, now and then, a store the next command
-            # checked in full). A race: before the fix, one to three of these four syncs
-            # showed it on the machine that found it.
+            # checked in full). A race: before the fix, up to two of these four syncs showed
+            # it in a run, and now and then none.
             wal = os.path.join(data_dir, 'accounts', 'big', 'store.db-wal')
             wal_size = os.path.getsize(wal) if os.path.exists(wal) else 0
             t.check(wal_size == 0, 'sync closes the store before it exits: its log is empty '
