@@ -814,7 +814,7 @@ account_remove (CliGlobals  *globals,
     return cli_usage ("account remove ID", "%s", _("account remove needs exactly one account id"));
   id = argv[1];
 
-  account = cli_track_account (petrel_account_open (globals->data_dir, id, &error));
+  account = petrel_account_open (globals->data_dir, id, &error);
   if (account == NULL)
     return cli_fail (error);
 

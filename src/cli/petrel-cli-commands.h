@@ -50,9 +50,6 @@ GAsyncResult *cli_wait_run      (CliWait      *wait);
 /* Registers the OAuth2 providers of DATA_DIR/oauth2-providers.ini, if there is one. */
 void           cli_load_oauth2_providers (CliGlobals *globals);
 
-/* Makes the exit wait until @account is gone (see petrel-cli.c); returns @account. */
-PetrelAccount *cli_track_account (PetrelAccount *account);
-
 PetrelAccount *cli_open_account (CliGlobals   *globals,
                                  const char   *id,
                                  GError      **error);

@@ -101,70 +101,15 @@ cli_wait_run (CliWait *wait)
   return wait->result;
 }
 
-/* The accounts a command opened and that still exist: see wait_for_accounts(). */
-static GMutex open_accounts_lock;
-static GCond open_accounts_cond;
-static guint n_open_accounts;
-
-static void
-on_account_gone (gpointer  data,
-                 GObject  *where_the_object_was)
-{
-  g_mutex_lock (&open_accounts_lock);
-  n_open_accounts--;
-  g_cond_signal (&open_accounts_cond);
-  g_mutex_unlock (&open_accounts_lock);
-}
-
-PetrelAccount *
-cli_track_account (PetrelAccount *account)
-{
-  if (account != NULL)
-    {
-      g_mutex_lock (&open_accounts_lock);
-      n_open_accounts++;
-      g_mutex_unlock (&open_accounts_lock);
-      g_object_weak_ref (G_OBJECT (account), on_account_gone, NULL);
-    }
-  return account;
-}
-
-/* How long the exit waits for another thread to let go of an account. */
+/* How long the exit waits for other threads to let go of the accounts. */
 #define ACCOUNTS_GONE_TIMEOUT (10 * G_TIME_SPAN_SECOND)
-
-/* A command's accounts may outlive it on another thread: the callback of an async call runs
- * while the task's thread still holds the task, and through it the account. The account's
- * store would then be closed on that thread, cut short by the exit (no last checkpoint, and
- * now and then a store the next command checks in full). So the exit waits until every
- * account is gone; an account lets go of its store before that shows (dispose). */
-static void
-wait_for_accounts (void)
-{
-  gint64 deadline = g_get_monotonic_time () + ACCOUNTS_GONE_TIMEOUT;
-
-  g_mutex_lock (&open_accounts_lock);
-  while (n_open_accounts > 0 && g_get_monotonic_time () < deadline)
-    {
-      g_mutex_unlock (&open_accounts_lock);
-      /* A source of this context may hold one too. */
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_mutex_lock (&open_accounts_lock);
-      if (n_open_accounts > 0)
-        g_cond_wait_until (&open_accounts_cond, &open_accounts_lock,
-                           MIN (deadline, g_get_monotonic_time () + G_TIME_SPAN_MILLISECOND));
-    }
-  if (n_open_accounts > 0)
-    g_debug ("%u accounts still open at exit", n_open_accounts);
-  g_mutex_unlock (&open_accounts_lock);
-}
 
 PetrelAccount *
 cli_open_account (CliGlobals  *globals,
                   const char  *id,
                   GError     **error)
 {
-  return cli_track_account (petrel_account_open (globals->data_dir, id, error));
+  return petrel_account_open (globals->data_dir, id, error);
 }
 
 GPtrArray *
@@ -175,12 +120,7 @@ cli_open_accounts (CliGlobals          *globals,
   g_autoptr(GPtrArray) accounts = NULL;
 
   if (ids == NULL || ids[0] == NULL)
-    {
-      accounts = petrel_account_open_all (globals->data_dir, error);
-      for (guint i = 0; accounts != NULL && i < accounts->len; i++)
-        cli_track_account (g_ptr_array_index (accounts, i));
-      return g_steal_pointer (&accounts);
-    }
+    return petrel_account_open_all (globals->data_dir, error);
 
   accounts = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; ids[i] != NULL; i++)
@@ -345,7 +285,8 @@ main (int   argc,
   }
 
 out:
-  wait_for_accounts ();
+  /* The stores are closed here, not cut short by the exit (petrel_account_wait_for_all()). */
+  petrel_account_wait_for_all (ACCOUNTS_GONE_TIMEOUT);
   g_free (globals.data_dir);
   return status;
 }

@@ -1180,6 +1180,73 @@ test_merged_list (Fixture       *fixture,
   g_assert_false (petrel_message_get_seen (newest));
 }
 
+typedef struct
+{
+  PetrelAccount *account;   /* owned until released */
+  GMutex         lock;
+  GCond          cond;
+  gboolean       release;
+} HeldAccount;
+
+static gpointer
+hold_account_thread (gpointer data)
+{
+  HeldAccount *held = data;
+
+  g_mutex_lock (&held->lock);
+  while (!held->release)
+    g_cond_wait (&held->cond, &held->lock);
+  g_mutex_unlock (&held->lock);
+
+  /* The last reference: the store is closed on this thread. */
+  g_clear_object (&held->account);
+  return NULL;
+}
+
+/* A front end about to exit waits until its accounts are gone, and their stores closed, even
+ * when another thread let go of them last (petrel-cli, #4). */
+static void
+test_wait_for_all (void)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "wait-for-all", NULL);
+  g_autofree char *wal = NULL;
+  HeldAccount held = { 0 };
+  PetrelStore *store;
+  GThread *thread;
+  GStatBuf st;
+
+  g_assert_true (petrel_account_wait_for_all (G_TIME_SPAN_SECOND));
+
+  held.account = make_account (data_dir, "held");
+  store = petrel_account_get_store (held.account, NULL);
+  g_assert_nonnull (store);
+  g_assert_cmpint (add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX), >, 0);
+  wal = g_build_filename (data_dir, "accounts", "held", "store.db-wal", NULL);
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, 0);
+
+  g_mutex_init (&held.lock);
+  g_cond_init (&held.cond);
+  thread = g_thread_new ("hold-account", hold_account_thread, &held);
+
+  /* Held by the thread: not gone, whatever the wait. */
+  g_assert_false (petrel_account_wait_for_all (G_TIME_SPAN_MILLISECOND));
+
+  g_mutex_lock (&held.lock);
+  held.release = TRUE;
+  g_cond_signal (&held.cond);
+  g_mutex_unlock (&held.lock);
+
+  g_assert_true (petrel_account_wait_for_all (30 * G_TIME_SPAN_SECOND));
+  /* Closed, not abandoned: the log was copied into store.db and emptied. */
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_assert_cmpint (st.st_size, ==, 0);
+
+  g_thread_join (thread);
+  g_mutex_clear (&held.lock);
+  g_cond_clear (&held.cond);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1187,6 +1254,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   petrel_engine_init ();
 
+  g_test_add_func ("/petrel/model/account/wait-for-all", test_wait_for_all);
   g_test_add ("/petrel/model/message-list/paging", Fixture, NULL,
               fixture_set_up, test_list_paging, fixture_tear_down);
   g_test_add ("/petrel/model/message-list/refresh", Fixture, NULL,

@@ -31,6 +31,11 @@ struct _PetrelAccount
 
 G_DEFINE_FINAL_TYPE (PetrelAccount, petrel_account, G_TYPE_OBJECT)
 
+/* How many accounts exist: see petrel_account_wait_for_all(). */
+static GMutex live_lock;
+static GCond live_cond;
+static guint n_live;
+
 static void
 petrel_account_dispose (GObject *object)
 {
@@ -52,6 +57,12 @@ petrel_account_finalize (GObject *object)
   g_clear_pointer (&self->secret_key, g_free);
   g_mutex_clear (&self->lock);
 
+  /* After dispose: the store, if this held its last reference, is closed by now. */
+  g_mutex_lock (&live_lock);
+  n_live--;
+  g_cond_broadcast (&live_cond);
+  g_mutex_unlock (&live_lock);
+
   G_OBJECT_CLASS (petrel_account_parent_class)->finalize (object);
 }
 
@@ -68,6 +79,48 @@ static void
 petrel_account_init (PetrelAccount *self)
 {
   g_mutex_init (&self->lock);
+
+  g_mutex_lock (&live_lock);
+  n_live++;
+  g_mutex_unlock (&live_lock);
+}
+
+/**
+ * petrel_account_wait_for_all:
+ * @timeout: how long to wait at most, in microseconds
+ *
+ * Waits until no account exists any more, dispatching what the thread-default main context
+ * has pending meanwhile. For a process about to exit, once it has let go of its accounts: the
+ * callback of an async call runs while the task's thread may still hold the task, and through
+ * it the account, and the account's store would then be closed on that thread, cut short by
+ * the exit (no last checkpoint, now and then a store the next open checks in full).
+ *
+ * Returns: %TRUE when every account is gone, %FALSE when @timeout passed first
+ */
+gboolean
+petrel_account_wait_for_all (gint64 timeout)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout;
+  gboolean all_gone;
+
+  g_mutex_lock (&live_lock);
+  while (n_live > 0 && g_get_monotonic_time () < deadline)
+    {
+      g_mutex_unlock (&live_lock);
+      /* A source of this context may hold one too. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_mutex_lock (&live_lock);
+      if (n_live > 0)
+        g_cond_wait_until (&live_cond, &live_lock,
+                           MIN (deadline, g_get_monotonic_time () + G_TIME_SPAN_MILLISECOND));
+    }
+  all_gone = n_live == 0;
+  if (!all_gone)
+    g_debug ("%u accounts still exist", n_live);
+  g_mutex_unlock (&live_lock);
+
+  return all_gone;
 }
 
 PetrelAccount *

@@ -83,4 +83,6 @@ char                *petrel_account_undo_finish         (PetrelAccount       *se
                                                          GAsyncResult        *result,
                                                          GError             **error);
 
+gboolean             petrel_account_wait_for_all        (gint64               timeout);
+
 G_END_DECLS
