@@ -244,6 +244,20 @@ running_uninstalled (void)
   return dir != NULL && g_strcmp0 (dir, canonical) == 0;
 }
 
+/* The main loop has ended: destroy the windows (a quit leaves them up), so that they let go of
+ * their accounts and the accounts close their stores before the process exits (main()). */
+static void
+petrel_application_shutdown (GApplication *app)
+{
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (GTK_WINDOW (l->data));
+  g_list_free (windows);
+
+  G_APPLICATION_CLASS (petrel_application_parent_class)->shutdown (app);
+}
+
 static void
 petrel_application_finalize (GObject *object)
 {
@@ -265,6 +279,7 @@ petrel_application_class_init (PetrelApplicationClass *klass)
   app_class->activate = petrel_application_activate;
   app_class->open = petrel_application_open;
   app_class->startup = petrel_application_startup;
+  app_class->shutdown = petrel_application_shutdown;
 }
 
 static void

@@ -1,17 +1,20 @@
 #!/usr/bin/python3
 # test-smoke.py: start the real petrel under the test display, find its window through AT-SPI
 # (what a screen reader sees), check the first-run state (the demo mailbox, as no account is
-# configured) and the main menu, and save a screenshot as a test artefact.
+# configured) and the main menu, and save a screenshot as a test artefact; then quit with
+# Ctrl+Q, which must close the demo account's store before the process exits.
 #
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 import os
+import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import petrelui  # noqa: E402
+from dogtail import rawinput  # noqa: E402
 
 
 def main():
@@ -48,6 +51,22 @@ def main():
                 ok.check(False, 'main menu opens and offers "About Petrel"')
 
             ok.check(app.process.poll() is None, 'petrel still running after interaction')
+
+            # The quit destroys the windows, which let go of the account, which closes its
+            # store: the log is copied into store.db and emptied (the file stays, #10). Before,
+            # the windows outlived the main loop and the exit left the log as it was.
+            rawinput.pressKey('Escape')
+            rawinput.keyCombo('<Control>q')
+            try:
+                status = app.process.wait(10)
+            except subprocess.TimeoutExpired:
+                status = None
+            ok.check(status == 0, 'Ctrl+Q quits with status 0 (%r)' % status)
+            store_dir = os.path.join(data_dir, 'demo', 'accounts', 'demo')
+            wal = os.path.join(store_dir, 'store.db-wal')
+            wal_size = os.path.getsize(wal) if os.path.exists(wal) else 0
+            ok.check(os.path.exists(os.path.join(store_dir, 'store.db')) and wal_size == 0,
+                     'the quit closes the demo store: its log is empty (%d bytes)' % wal_size)
     return ok.finish()
 
 
