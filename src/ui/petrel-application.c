@@ -249,11 +249,14 @@ running_uninstalled (void)
 static void
 petrel_application_shutdown (GApplication *app)
 {
-  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
+  GList *windows = NULL;
 
+  /* Held: destroying one window may destroy another (a composer goes with its parent). */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    windows = g_list_prepend (windows, g_object_ref (l->data));
   for (GList *l = windows; l != NULL; l = l->next)
     gtk_window_destroy (GTK_WINDOW (l->data));
-  g_list_free (windows);
+  g_list_free_full (windows, g_object_unref);
 
   G_APPLICATION_CLASS (petrel_application_parent_class)->shutdown (app);
 }

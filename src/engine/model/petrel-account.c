@@ -89,8 +89,8 @@ petrel_account_init (PetrelAccount *self)
  * petrel_account_wait_for_all:
  * @timeout: how long to wait at most, in microseconds
  *
- * Waits until no account exists any more, dispatching what the thread-default main context
- * has pending meanwhile. For a process about to exit, once it has let go of its accounts: the
+ * Waits until no account exists any more, dispatching what the global default main context
+ * has pending meanwhile (call it from the thread that runs that context). For a process about to exit, once it has let go of its accounts: the
  * callback of an async call runs while the task's thread may still hold the task, and through
  * it the account, and the account's store would then be closed on that thread, cut short by
  * the exit (no last checkpoint, now and then a store the next open checks in full).
