@@ -251,9 +251,11 @@ petrel_application_shutdown (GApplication *app)
 {
   GList *windows = NULL;
 
-  /* Held: destroying one window may destroy another (a composer goes with its parent). */
+  /* Composers, preferences and the like first, main windows last: the others hold on to
+   * what a main window owns. Held meanwhile, as destroying one window may destroy another. */
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
-    windows = g_list_prepend (windows, g_object_ref (l->data));
+    windows = PETREL_IS_WINDOW (l->data) ? g_list_append (windows, g_object_ref (l->data))
+                                         : g_list_prepend (windows, g_object_ref (l->data));
   for (GList *l = windows; l != NULL; l = l->next)
     gtk_window_destroy (GTK_WINDOW (l->data));
   g_list_free_full (windows, g_object_unref);
