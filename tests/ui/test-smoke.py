@@ -2,7 +2,8 @@
 # test-smoke.py: start the real petrel under the test display, find its window through AT-SPI
 # (what a screen reader sees), check the first-run state (the demo mailbox, as no account is
 # configured) and the main menu, and save a screenshot as a test artefact; then quit with
-# Ctrl+Q, which must close the demo account's store before the process exits.
+# Ctrl+Q (the preferences open too), which must close the demo account's store before the
+# process exits.
 #
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -55,7 +56,11 @@ def main():
             # The quit destroys the windows, which let go of the account, which closes its
             # store: the log is copied into store.db and emptied (the file stays, #10). Before,
             # the windows outlived the main loop and the exit left the log as it was.
+            # With the preferences open too: destroyed before the main window they lean on.
             rawinput.pressKey('Escape')
+            rawinput.keyCombo('<Control>comma')
+            prefs = app.wait_for_window('Preferences')
+            ok.check(prefs is not None, 'Ctrl+, opens the preferences')
             rawinput.keyCombo('<Control>q')
             try:
                 status = app.process.wait(10)
