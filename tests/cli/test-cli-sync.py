@@ -72,6 +72,25 @@ HOSTILE = [
 ]
 
 
+def nested_message(levels):
+    """A message forwarded LEVELS times, each time inside a multipart: its BODYSTRUCTURE
+    nests lists about twice as deep (a mail loop or a hostile sender makes these)."""
+    inner = (b'From: bottom@example.test\r\nSubject: the innermost axolotl\r\n\r\n'
+             b'The innermost axolotl text.\r\n')
+    for i in range(levels):
+        inner = (b'From: fwd%d@example.test\r\nSubject: Fwd %d\r\nMIME-Version: 1.0\r\n'
+                 b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n'
+                 b'--b%d\r\nContent-Type: text/plain\r\n\r\nlevel %d\r\n'
+                 b'--b%d\r\nContent-Type: message/rfc822\r\n\r\n' % (i, i, i, i, i, i)
+                 + inner + b'\r\n--b%d--\r\n' % i)
+    return inner.replace(b'Subject: Fwd %d\r\n' % (levels - 1),
+                         b'Subject: deeply nested axolotl\r\nMessage-ID: <deep@example.test>\r\n', 1)
+
+
+# Dovecot nests MIME up to 100 levels; a BODYSTRUCTURE of 60 is deeper than the parser keeps.
+HOSTILE.append(nested_message(60))
+
+
 def cli(data_dir, *args, stdin=b'', check=False):
     return C.cli(data_dir, *args, stdin=stdin, check=check, timeout=600)
 
@@ -230,7 +249,8 @@ def main():
         # show --raw is byte-identical to BODY[]
         sample = [rows[0]['uid'], rows[len(rows) // 2]['uid'], rows[-1]['uid']]
         sample += [r['uid'] for r in rows if r['subject'] in ('broken mime zanzibar',
-                                                             'Newsletter quetzal edition')]
+                                                             'Newsletter quetzal edition',
+                                                             'deeply nested axolotl')]
         same = True
         for uid in sample:
             local = cli(data_dir, 'show', 'alice', 'INBOX', str(uid), '--raw').stdout
@@ -249,6 +269,14 @@ def main():
         r = cli(data_dir, 'show', 'alice', 'INBOX', str(broken['uid']))
         t.check(r.returncode == 0 and 'visible part of a broken message' in r.stdout.decode(),
                 'show reads a message with broken MIME')
+
+        deep = [r for r in rows if r['subject'] == 'deeply nested axolotl']
+        t.check(len(deep) == 1 and deep[0]['message_id'] == 'deep@example.test',
+                'a message nested 60 levels deep is listed', deep)
+        r = cli(data_dir, 'show', 'alice', 'INBOX', str(deep[0]['uid'])) if deep else None
+        t.check(r is not None and r.returncode == 0 and 'level 59' in r.stdout.decode(),
+                'show reads a message nested 60 levels deep',
+                r.stderr.decode() if r is not None else None)
 
         # search
         def search(*q):

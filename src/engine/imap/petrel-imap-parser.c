@@ -462,7 +462,12 @@ push_literal (Tokenizer *t)
 }
 
 /* Tokenises from t->pos to the end (or, in code mode, to the ']' closing the code at depth 0,
- * leaving t->pos on it) into one LIST value. */
+ * leaving t->pos on it) into one LIST value.
+ *
+ * A list nested deeper than the parser's max_depth becomes NIL: its contents are scanned as
+ * usual (quoted strings and literals may hold parentheses) and dropped. Failing the response
+ * instead would fail the command, and a folder holding one message with MIME nested a few
+ * dozen levels (its BODYSTRUCTURE) could then never be synced (#4). */
 static PetrelImapValue *
 tokenize (Tokenizer *t,
           GError   **error)
@@ -470,6 +475,8 @@ tokenize (Tokenizer *t,
   PetrelImapParser *self = t->self;
   gsize base = self->n_values;
   guint depth = 0;
+  guint skipped = 0;            /* levels of the too-deep list being dropped */
+  gsize skip_base = 0;          /* n_values where it started */
   PetrelImapValue *result;
   gsize n;
 
@@ -489,14 +496,30 @@ tokenize (Tokenizer *t,
         }
 
       c = (guchar) t->buf[t->pos];
-      if (c == '(')
+      if (c == '(' && (skipped > 0 || G_UNLIKELY (depth >= self->max_depth)))
         {
-          if (G_UNLIKELY (depth >= self->max_depth))
+          if (skipped++ == 0)
+            skip_base = self->n_values;
+          t->pos++;
+        }
+      else if (c == ')' && skipped > 0)
+        {
+          t->pos++;
+          if (--skipped == 0)
             {
-              g_set_error (error, PETREL_IMAP_ERROR, PETREL_IMAP_ERROR_LIMIT,
-                           _("The server sent lists nested more than %u deep"), self->max_depth);
-              goto failed;
+              PetrelImapValue *nil;
+
+              self->n_values = skip_base;
+              nil = push_value (self);
+              nil->type = PETREL_IMAP_VALUE_NIL;
+              nil->flags = 0;
+              nil->length = 3;
+              nil->u.str = "NIL";
+              nil->x.number = 0;
             }
+        }
+      else if (c == '(')
+        {
           if (G_UNLIKELY (depth == self->frames_alloc))
             {
               self->frames_alloc = MAX (self->frames_alloc * 2, 16);
@@ -563,7 +586,7 @@ tokenize (Tokenizer *t,
         }
     }
 
-  if (depth > 0)
+  if (depth > 0 || skipped > 0)
     {
       tok_error (error, t->code_mode ? "an unterminated response code" : "an unterminated list");
       goto failed;

@@ -87,7 +87,7 @@ gsize               petrel_imap_parser_get_literal_threshold (PetrelImapParser  
 /* Once a response holds this many bytes of literals in memory, further literals go to files. */
 void                petrel_imap_parser_set_max_memory        (PetrelImapParser       *parser,
                                                               gsize                   max_memory);
-/* Deepest list nesting accepted (1..1024). */
+/* Deepest list nesting kept (1..1024); a list nested deeper is read and becomes NIL. */
 void                petrel_imap_parser_set_max_depth         (PetrelImapParser       *parser,
                                                               guint                   max_depth);
 /* Where spooled literals go (default g_get_tmp_dir()); choose a directory on the same file system
