@@ -10,6 +10,7 @@
 # Copyright 2026 The Petrel authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import base64
 import email
 import email.policy
 import os
@@ -89,6 +90,19 @@ def nested_message(levels):
 
 # Dovecot nests MIME up to 100 levels; a BODYSTRUCTURE of 60 is deeper than the parser keeps.
 HOSTILE.append(nested_message(60))
+
+# Chinese as Chinese mailers send it: GB2312, base64, no spaces between words.
+HOSTILE.append(
+    b'From: =?gb2312?b?' + base64.b64encode('李明'.encode('gb2312')) +
+    b'?= <liming@example.test>\r\n'
+    b'To: alice@example.test\r\n'
+    b'Subject: =?gb2312?b?' + base64.b64encode('企鹅合作会议纪要'.encode('gb2312')) + b'?=\r\n'
+    b'Date: Thu, 19 Nov 2026 09:00:00 +0800\r\n'
+    b'Message-ID: <gb2312-1@example.test>\r\n'
+    b'MIME-Version: 1.0\r\n'
+    b'Content-Type: text/plain; charset=gb2312\r\n'
+    b'Content-Transfer-Encoding: base64\r\n'
+    b'\r\n' + base64.encodebytes('请查看附件中的预算审查纪要。'.encode('gb2312')).replace(b'\n', b'\r\n'))
 
 
 def cli(data_dir, *args, stdin=b'', check=False):
@@ -289,6 +303,15 @@ def main():
         hits = search('quetzal', '--account', 'alice')
         t.check(any(h['subject'] == 'Newsletter quetzal edition' for h in hits),
                 'search finds a word from an HTML-only body')
+        hits = search('会议')
+        t.check([h['subject'] for h in hits] == ['企鹅合作会议纪要'],
+                'search finds a word inside a Chinese subject', hits)
+        hits = search('预算审查')
+        t.check([h['subject'] for h in hits] == ['企鹅合作会议纪要'],
+                'search finds a word inside a GB2312 body', hits)
+        hits = search('from:李明')
+        t.check(len(hits) == 1 and hits[0]['from'].startswith('李明'),
+                'search from: a Chinese name', hits)
         hits = search('from:juergen@example.test')
         t.check(len(hits) == 1, 'search from:', hits)
         flagged = {u for u, (f, _) in inbox_server.items() if '\\Flagged' in f}

@@ -743,6 +743,61 @@ test_batch_counts_mixed (void)
     }
 }
 
+/* Migration 9 spaces out Han, kana and Hangul in the full-text index: a cache from version 8,
+ * indexed without, finds a word inside a run afterwards, in a subject and in a body, and the
+ * text trigger keeps doing it. */
+static void
+test_open_migrate_unspaced (void)
+{
+  g_autofree char *dir = make_account_dir ();
+  g_autoptr(PetrelStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("Subject: x\r\n\r\nbody\r\n", 21);
+  PetrelStoreMessage *m;
+  gint64 inbox;
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
+  insert (store, make_message (inbox, 1, BASE_DATE, "企鹅合作会议纪要", NULL, NULL, NULL));
+  insert (store, make_message (inbox, 2, BASE_DATE + 60, "Weekly notes", NULL, NULL, NULL));
+  petrel_store_set_body (store, inbox, 2, bytes, "明日の打ち合わせ", NULL, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  /* Back to what version 8 indexed and the trigger it had. */
+  db_exec (dir,
+           "UPDATE messages_fts SET subject = '企鹅合作会议纪要' WHERE rowid ="
+           "  (SELECT id FROM messages WHERE uid = 1);"
+           "UPDATE messages_fts SET body = '明日の打ち合わせ' WHERE rowid ="
+           "  (SELECT id FROM messages WHERE uid = 2);"
+           "DROP TRIGGER messages_after_update_text;"
+           "CREATE TRIGGER messages_after_update_text"
+           "  AFTER UPDATE OF subject, from_name, from_addr, to_text, cc_text ON messages"
+           "  BEGIN"
+           "  UPDATE messages_fts SET subject = new.subject, from_name = new.from_name,"
+           "    from_addr = new.from_addr, to_text = new.to_text, cc_text = new.cc_text"
+           "    WHERE rowid = new.id;"
+           "END;"
+           "PRAGMA user_version = 8;");
+  g_assert_cmpint (db_query_int (dir, "SELECT count(*) FROM messages_fts"
+                                      " WHERE messages_fts MATCH '\"会 议\"'"), ==, 0);
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (db_query_int (dir, "PRAGMA user_version"), ==, PETREL_STORE_SCHEMA_VERSION);
+  g_assert_true (search_has_uid (store, "会议", 1));
+  g_assert_true (search_has_uid (store, "打ち合わせ", 2));
+  g_assert_false (search_has_uid (store, "会议", 2));
+  g_assert_cmpint (search_count (store, "weekly", NULL), ==, 1);
+
+  /* A new subject for a stored message goes through the new trigger. */
+  m = make_message (inbox, 2, BASE_DATE + 60, "季度预算审查", NULL, NULL, NULL);
+  insert (store, m);
+  g_assert_true (search_has_uid (store, "预算", 2));
+  g_assert_cmpint (search_count (store, "weekly", NULL), ==, 0);
+}
+
 /* Migration 8 keys the threading indexes by hashes: a cache from version 7 keeps its
  * conversations, by Message-ID and by subject. */
 static void
@@ -2189,6 +2244,121 @@ test_search_hostile (Fixture       *f,
                    G_N_ELEMENTS (corpus));
 }
 
+/* Chinese, Japanese and Korean: a word inside a run written without spaces is found, in the
+ * subject, the names and the body, alone, as a phrase, with a prefix or an operator; the same
+ * characters in another order are not. */
+static void
+test_search_unspaced_scripts (Fixture       *f,
+                              gconstpointer  data)
+{
+  static const struct {
+    guint32     uid;
+    const char *subject;
+    const char *from_name;
+    const char *body;
+  } mails[] = {
+    { 101, "企鹅合作会议纪要", "李明", "请查看附件中的会议纪要。" },
+    { 102, "会議室の予約について", "田中太郎", "明日の打ち合わせは第三会議室です。" },
+    { 103, "회의를 연기합니다", "김민수", "다음 주 월요일로 회의를 옮깁니다." },
+    { 104, "Petrel的邮件客户端", "Wang", "新版本Petrel支持离线搜索。" },
+    { 105, "Plain weekly notes", "Ann", "Nothing unusual here." },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (mails); i++)
+    {
+      PetrelStoreMessage *m = make_message (f->inbox, mails[i].uid, BASE_DATE + i * DAY,
+                                            mails[i].subject, NULL, NULL, NULL);
+      g_autofree char *raw = g_strdup_printf ("Subject: x\r\n\r\n%s\r\n", mails[i].body);
+      g_autoptr(GBytes) bytes = g_bytes_new (raw, strlen (raw));
+      g_autoptr(GError) error = NULL;
+
+      g_free (m->from_name);
+      m->from_name = g_strdup (mails[i].from_name);
+      insert (f->store, m);
+      petrel_store_set_body (f->store, f->inbox, mails[i].uid, bytes, mails[i].body,
+                             mails[i].body, FALSE, NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  /* A word inside a subject, and the whole run. */
+  assert_search (f->store, "会议", NULL, "101");
+  assert_search (f->store, "企鹅合作会议纪要", NULL, "101");
+  assert_search (f->store, "纪要", NULL, "101");
+  assert_search (f->store, "会議室", NULL, "102");
+  assert_search (f->store, "予約", NULL, "102");
+  assert_search (f->store, "회의", NULL, "103");
+  assert_search (f->store, "邮件", NULL, "104");
+  /* Latin next to Han stays a word of its own. */
+  assert_search (f->store, "petrel", NULL, "104");
+  assert_search (f->store, "petrel 离线", NULL, "104");
+  /* Bodies, names, operators, phrases, prefixes. */
+  assert_search (f->store, "打ち合わせ", NULL, "102");
+  assert_search (f->store, "离线搜索", NULL, "104");
+  assert_search (f->store, "from:李明", NULL, "101");
+  assert_search (f->store, "from:太郎", NULL, "102");
+  assert_search (f->store, "subject:纪要", NULL, "101");
+  assert_search (f->store, "subject:附件", NULL, "");
+  assert_search (f->store, "\"会议纪要\"", NULL, "101");
+  assert_search (f->store, "会议 附件", NULL, "101");
+  assert_search (f->store, "会*", NULL, "101 102");
+  /* In another order, or apart, it is another word. */
+  assert_search (f->store, "议会", NULL, "");
+  assert_search (f->store, "会纪", NULL, "");
+  assert_search (f->store, "weekly", NULL, "105");
+
+  /* ß is ss, either way round. */
+  {
+    PetrelStoreMessage *m = make_message (f->inbox, 106, BASE_DATE, "Grüße aus der Hauptstraße",
+                                          NULL, NULL, NULL);
+
+    insert (f->store, m);
+    assert_search (f->store, "hauptstrasse", NULL, "106");
+    assert_search (f->store, "Grüße", NULL, "106");
+    assert_search (f->store, "GRUSSE", NULL, "106");
+    assert_search (f->store, "straße*", NULL, "");
+    assert_search (f->store, "hauptstraße*", NULL, "106");
+  }
+}
+
+static void
+test_search_fts_text (void)
+{
+  static const struct {
+    const char *input;
+    const char *spaced;     /* NULL: unchanged */
+  } cases[] = {
+    { "plain ascii text", NULL },
+    { "Crème brûlée — “quoted”", NULL },
+    { "", NULL },
+    { "会议", "会 议" },
+    { "企鹅 合作", "企 鹅 合 作" },
+    { "Petrel的邮件", "Petrel 的 邮 件" },
+    { "a会b", "a 会 b" },
+    { "会\n议", NULL },
+    { "会 议", NULL },
+    { "テスト、です", "テ ス ト 、 で す" },
+    { "회의를 연기", "회 의 를 연 기" },
+    { "\xf0\xa0\x80\x80x", "\xf0\xa0\x80\x80 x" },     /* U+20000, extension B */
+    { "bad \xe4\xbc utf-8", NULL },
+    { "Straße STRAẞE", "Strasse STRAssE" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *once = _petrel_store_fts_text (cases[i].input);
+      g_autofree char *twice = NULL;
+
+      g_assert_cmpstr (once, ==, cases[i].spaced);
+      /* Idempotent: indexed text may go through it again (a copied message). */
+      if (once != NULL)
+        {
+          twice = _petrel_store_fts_text (once);
+          g_assert_null (twice);
+        }
+    }
+  g_assert_null (_petrel_store_fts_text (NULL));
+}
+
 static void
 test_search_parse (void)
 {
@@ -2206,6 +2376,7 @@ test_search_parse (void)
     { "\"unbalanced phrase", "\"unbalanced phrase\"" },
     { "***", "" },
     { "is:unread", "" },
+    { "subject:会议*", "subject : \"会 议\" *" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -3131,6 +3302,7 @@ main (int   argc,
   g_test_add_func ("/petrel/store/open/unwritable-dir", test_open_unwritable_dir);
   g_test_add_func ("/petrel/store/open/clean-marker", test_open_clean_marker);
   g_test_add_func ("/petrel/store/open/migrate-thread-keys", test_open_migrate_thread_keys);
+  g_test_add_func ("/petrel/store/open/migrate-unspaced", test_open_migrate_unspaced);
   g_test_add_func ("/petrel/store/messages/batch-counts-mixed", test_batch_counts_mixed);
   g_test_add_func ("/petrel/store/open/checkpoint-beside-writer", test_checkpoint_beside_writer);
   g_test_add_func ("/petrel/store/open/page-size", test_open_page_size);
@@ -3157,6 +3329,8 @@ main (int   argc,
   ADD ("search/ranking", test_search_ranking);
   ADD ("search/hostile", test_search_hostile);
   ADD ("search/common-word", test_search_common_word);
+  ADD ("search/unspaced-scripts", test_search_unspaced_scripts);
+  g_test_add_func ("/petrel/store/search/fts-text", test_search_fts_text);
   g_test_add_func ("/petrel/store/search/parse", test_search_parse);
   g_test_add_func ("/petrel/store/thread/subject-key", test_thread_subject_key);
   ADD ("thread/reply-in-sent", test_thread_reply_in_sent);

@@ -68,8 +68,10 @@ _petrel_store_add_new_row (PetrelStoreConn  *conn,
   stmt = _petrel_store_prepare (conn,
                                 "INSERT INTO messages_fts (rowid, subject, from_name, from_addr,"
                                 " to_text, cc_text, body, attachments)"
-                                " SELECT id, subject, from_name, from_addr, to_text, cc_text,"
-                                "  NULL, attachment_names FROM messages WHERE id = ?1",
+                                " SELECT id, petrel_fts (subject), petrel_fts (from_name),"
+                                "  petrel_fts (from_addr), petrel_fts (to_text),"
+                                "  petrel_fts (cc_text), NULL, petrel_fts (attachment_names)"
+                                " FROM messages WHERE id = ?1",
                                 error);
   if (stmt == NULL)
     return FALSE;
@@ -348,8 +350,10 @@ flush_new_rows (PetrelStoreConn  *conn,
   stmt = _petrel_store_prepare (conn,
                                 "INSERT INTO messages_fts (rowid, subject, from_name, from_addr,"
                                 " to_text, cc_text, body, attachments)"
-                                " SELECT id, subject, from_name, from_addr, to_text, cc_text,"
-                                "  NULL, attachment_names FROM messages WHERE id > ?1",
+                                " SELECT id, petrel_fts (subject), petrel_fts (from_name),"
+                                "  petrel_fts (from_addr), petrel_fts (to_text),"
+                                "  petrel_fts (cc_text), NULL, petrel_fts (attachment_names)"
+                                " FROM messages WHERE id > ?1",
                                 error);
   if (stmt == NULL)
     return FALSE;

@@ -208,6 +208,7 @@ typedef struct {
 PetrelStoreQuery *_petrel_store_query_parse (const char        *text,
                                              GError           **error);
 void              _petrel_store_query_free  (PetrelStoreQuery  *query);
+char             *_petrel_store_fts_text    (const char        *text);
 
 /* Schema (petrel-store-schema.c): _petrel_store_migrations[N] upgrades version N-1 to N. */
 extern const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1];

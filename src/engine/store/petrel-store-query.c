@@ -26,6 +26,12 @@
  * string ("…" with " doubled), so `OR`, `NEAR(`, `*`, `-`, `:` and stray quotes are just text.
  * Terms without a letter or digit are dropped (the tokenizer would drop them anyway); if the
  * query had text and none of it is searchable, it matches nothing.
+ *
+ * Chinese and Japanese put no spaces between words, and Korean glues particles to them, so
+ * the unicode61 tokenizer would make a whole run one token: "会议" would not find
+ * "企鹅合作会议纪要". The text indexed and the terms searched both go through
+ * _petrel_store_fts_text(), which makes each of those characters a word of its own; a term is
+ * an FTS5 string, which matches its words next to each other, in order: a substring.
  */
 
 #define MAX_TERMS 32
@@ -64,6 +70,147 @@ has_searchable_char (const char *text)
   return FALSE;
 }
 
+static gboolean
+is_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Han, kana, Hangul and the like: written without spaces between words. */
+static inline gboolean
+is_unspaced_script (gunichar c)
+{
+  return (c >= 0x2e80 && c <= 0x2fdf) ||     /* CJK and Kangxi radicals */
+         (c >= 0x3040 && c <= 0x31ff && c != 0x30fb) || /* kana, Bopomofo, Hangul jamo… but
+                                                         * not the katakana middle dot */
+         (c >= 0x3400 && c <= 0x4dbf) ||     /* CJK extension A */
+         (c >= 0x4e00 && c <= 0x9fff) ||     /* CJK unified ideographs */
+         (c >= 0xa960 && c <= 0xa97f) ||     /* Hangul jamo extended-A */
+         (c >= 0xac00 && c <= 0xd7ff) ||     /* Hangul syllables, jamo extended-B */
+         (c >= 0xf900 && c <= 0xfaff) ||     /* CJK compatibility ideographs */
+         (c >= 0xff66 && c <= 0xffdc) ||     /* half-width katakana and Hangul */
+         (c >= 0x20000 && c <= 0x3134f);     /* CJK extensions B to G */
+}
+
+/**
+ * _petrel_store_fts_text:
+ * @text: (nullable): text about to be indexed, or a search term
+ *
+ * Returns: (transfer full) (nullable): @text with a space on each side of every character of
+ *   a script written without spaces (see the top of this file) and ß as ss, or %NULL when
+ *   that changes nothing. Applying it twice gives what applying it once does.
+ */
+/* The next character of @p that _petrel_store_fts_text() changes or spaces out, or the end
+ * of the string; *@out_c and *@out_next say what it is and where the one after it starts.
+ * Only lead bytes of 0xe1 and above (and ß, 0xc3 0x9f) are decoded: the rest of a long body
+ * is a byte scan. */
+static const char *
+find_fts_char (const char  *p,
+               gunichar    *out_c,
+               const char **out_next)
+{
+  for (; *p != '\0'; p++)
+    {
+      guchar b = (guchar) *p;
+
+      if (b < 0xc3)
+        continue;
+      if (b == 0xc3 && (guchar) p[1] == 0x9f)
+        {
+          *out_c = 0xdf;
+          *out_next = p + 2;
+          return p;
+        }
+      if (b >= 0xe1)
+        {
+          gsize len = b >= 0xf0 ? 4 : 3;
+          gunichar c = g_utf8_get_char_validated (p, strnlen (p, len));
+
+          if (c < 0x80000000 && (c == 0x1e9e || is_unspaced_script (c)))
+            {
+              *out_c = c;
+              *out_next = p + len;
+              return p;
+            }
+        }
+    }
+
+  *out_c = 0;
+  *out_next = p;
+  return p;
+}
+
+/**
+ * _petrel_store_fts_text:
+ * @text: (nullable): text about to be indexed, or a search term
+ *
+ * Returns: (transfer full) (nullable): @text with a space on each side of every character of
+ *   a script written without spaces (see the top of this file) and ß as ss, or %NULL when
+ *   that changes nothing. Applying it twice gives what applying it once does.
+ */
+char *
+_petrel_store_fts_text (const char *text)
+{
+  GString *out = NULL;
+  const char *copied;           /* with @out: the text before this is in it */
+  const char *p;
+
+  if (text == NULL)
+    return NULL;
+
+  copied = p = text;
+  for (;;)
+    {
+      gunichar c;
+      const char *next;
+      const char *replacement = NULL;
+      gboolean space_before = FALSE;
+      gboolean space_after = FALSE;
+
+      p = find_fts_char (p, &c, &next);
+      if (*p == '\0')
+        break;
+
+      if (c == 0xdf || c == 0x1e9e)
+        {
+          /* The tokenizer folds case and accents but not ß: "Straße" is found as
+           * "strasse" too. */
+          replacement = "ss";
+        }
+      else
+        {
+          /* Not after a space, nor after the one added behind the previous character. */
+          space_before = p > text && !is_space (p[-1]) &&
+                         !(out != NULL && copied == p && out->len > 0 &&
+                           out->str[out->len - 1] == ' ');
+          space_after = *next != '\0' && !is_space (*next);
+          if (!space_before && !space_after)
+            {
+              p = next;
+              continue;
+            }
+        }
+
+      if (out == NULL)
+        out = g_string_sized_new (strlen (text) + 16);
+      g_string_append_len (out, copied, p - copied);
+      if (space_before)
+        g_string_append_c (out, ' ');
+      if (replacement != NULL)
+        g_string_append (out, replacement);
+      else
+        g_string_append_len (out, p, next - p);
+      if (space_after)
+        g_string_append_c (out, ' ');
+      copied = p = next;
+    }
+
+  if (out == NULL)
+    return NULL;
+  g_string_append (out, copied);
+  return g_string_free (out, FALSE);
+}
+
 static void
 add_term (PetrelStoreQuery *query,
           guint            *n_terms,
@@ -72,6 +219,7 @@ add_term (PetrelStoreQuery *query,
           gsize             len)
 {
   g_autofree char *term = g_strndup (text, len);
+  g_autofree char *spaced = NULL;
   gboolean prefix = FALSE;
   gsize term_len = strlen (term);
 
@@ -89,6 +237,13 @@ add_term (PetrelStoreQuery *query,
     }
 
   (*n_terms)++;
+
+  spaced = _petrel_store_fts_text (term);
+  if (spaced != NULL)
+    {
+      g_free (term);
+      term = g_steal_pointer (&spaced);
+    }
 
   if (query->match->len > 0)
     g_string_append (query->match, " AND ");
@@ -254,11 +409,6 @@ read_quoted (const char  *p,
   return end + 1;
 }
 
-static gboolean
-is_space (char c)
-{
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
 
 /**
  * _petrel_store_query_parse:

@@ -264,6 +264,32 @@ static const char migration_8[] =
   "CREATE INDEX conversations_reply_subject_hash ON conversations (subject_hash)"
   "  WHERE subject_hash != 0 AND reply_subject = 1;";
 
+/* 9: text goes into messages_fts through petrel_fts() (_petrel_store_fts_text(), registered
+ * on the write connection), which makes every Han, kana and Hangul character a word, so a
+ * search finds a word inside a run of Chinese or Japanese (#4). The text trigger copies
+ * through it, and the rows already indexed that hold such characters are rewritten. */
+static const char migration_9[] =
+  "DROP TRIGGER messages_after_update_text;"
+  "CREATE TRIGGER messages_after_update_text"
+  "  AFTER UPDATE OF subject, from_name, from_addr, to_text, cc_text ON messages"
+  "  WHEN old.subject IS NOT new.subject OR old.from_name IS NOT new.from_name"
+  "    OR old.from_addr IS NOT new.from_addr OR old.to_text IS NOT new.to_text"
+  "    OR old.cc_text IS NOT new.cc_text BEGIN"
+  "  UPDATE messages_fts SET subject = petrel_fts (new.subject),"
+  "    from_name = petrel_fts (new.from_name), from_addr = petrel_fts (new.from_addr),"
+  "    to_text = petrel_fts (new.to_text), cc_text = petrel_fts (new.cc_text)"
+  "    WHERE rowid = new.id;"
+  "END;"
+
+  "UPDATE messages_fts SET subject = petrel_fts (subject), from_name = petrel_fts (from_name),"
+  "  from_addr = petrel_fts (from_addr), to_text = petrel_fts (to_text),"
+  "  cc_text = petrel_fts (cc_text), body = petrel_fts (body),"
+  "  attachments = petrel_fts (attachments)"
+  "  WHERE petrel_fts (subject) IS NOT subject OR petrel_fts (from_name) IS NOT from_name"
+  "    OR petrel_fts (from_addr) IS NOT from_addr OR petrel_fts (to_text) IS NOT to_text"
+  "    OR petrel_fts (cc_text) IS NOT cc_text OR petrel_fts (body) IS NOT body"
+  "    OR petrel_fts (attachments) IS NOT attachments;";
+
 const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
   NULL,
   migration_1,
@@ -274,4 +300,5 @@ const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1] = {
   migration_6,
   migration_7,
   migration_8,
+  migration_9,
 };

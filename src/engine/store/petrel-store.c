@@ -752,6 +752,22 @@ sql_thread_key (sqlite3_context  *context,
     sqlite3_result_int64 (context, _petrel_store_thread_key (text));
 }
 
+/* petrel_fts (text): _petrel_store_fts_text() in SQL, @text itself when that changes nothing.
+ * Every statement that copies text into messages_fts goes through it. */
+static void
+sql_fts_text (sqlite3_context  *context,
+              int               argc,
+              sqlite3_value   **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+  char *spaced = _petrel_store_fts_text (text);
+
+  if (spaced == NULL)
+    sqlite3_result_value (context, argv[0]);
+  else
+    sqlite3_result_text (context, spaced, -1, g_free);
+}
+
 static gboolean
 store_migrate (PetrelStore  *self,
                GError      **error)
@@ -965,8 +981,9 @@ _petrel_store_fts_flush (PetrelStoreConn  *conn,
     /* A message deleted since it was staged has no row to join: it stays out. */
     "INSERT INTO messages_fts (rowid, subject, from_name, from_addr, to_text, cc_text, body,"
     "                          attachments)"
-    "  SELECT m.id, m.subject, m.from_name, m.from_addr, m.to_text, m.cc_text, s.body,"
-    "         s.attachments"
+    "  SELECT m.id, petrel_fts (m.subject), petrel_fts (m.from_name), petrel_fts (m.from_addr),"
+    "         petrel_fts (m.to_text), petrel_fts (m.cc_text), petrel_fts (s.body),"
+    "         petrel_fts (s.attachments)"
     "  FROM temp.fts_stage s JOIN messages m ON m.id = s.id",
     "DELETE FROM temp.fts_stage",
   };
@@ -1439,6 +1456,16 @@ store_open_writer (PetrelStore  *self,
         return FALSE;
       /* Checkpoints are made by the checkpointer thread, not by commits. */
       sqlite3_wal_hook (self->writer->db, on_wal_commit, self);
+    }
+
+  /* Before the migrations: 9 uses it. */
+  if (sqlite3_create_function_v2 (self->writer->db, "petrel_fts", 1,
+                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                  sql_fts_text, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _petrel_store_set_error (error, self->writer->db, sqlite3_errcode (self->writer->db),
+                               _("Cannot open the mail cache"));
+      return FALSE;
     }
 
   /* Nothing is staged without a write, so a read-only store needs no staging table. */

@@ -49,7 +49,7 @@ typedef enum {
 } PetrelStoreError;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define PETREL_STORE_SCHEMA_VERSION 8
+#define PETREL_STORE_SCHEMA_VERSION 9
 
 #define PETREL_TYPE_STORE (petrel_store_get_type ())
 
