@@ -798,6 +798,58 @@ test_open_migrate_unspaced (void)
   g_assert_cmpint (search_count (store, "weekly", NULL), ==, 0);
 }
 
+/* An upgrade that needs more room than the disk has leaves the cache as it was and opens it
+ * read-only (what version 8 indexed is found as before); with room, the next open upgrades. */
+static void
+test_open_migrate_full (void)
+{
+  g_autofree char *dir = make_account_dir ();
+  g_autoptr(PetrelStore) store = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pages = NULL;
+  gint64 inbox;
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  inbox = add_folder (store, "INBOX", PETREL_STORE_FOLDER_ROLE_INBOX);
+  batch = g_ptr_array_new_with_free_func ((GDestroyNotify) petrel_store_message_free);
+  for (guint uid = 1; uid <= 2000; uid++)
+    g_ptr_array_add (batch, make_message (inbox, uid, BASE_DATE + uid,
+                                          uid == 1 ? "Plain budget notes"
+                                                   : "企鹅合作会议纪要第三季度预算审查报告",
+                                          NULL, NULL, NULL));
+  petrel_store_upsert_messages (store, batch, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  db_exec (dir,
+           "UPDATE messages_fts SET subject = '企鹅合作会议纪要第三季度预算审查报告'"
+           "  WHERE subject != 'Plain budget notes';"
+           "PRAGMA user_version = 8;"
+           "VACUUM;");
+
+  _petrel_store_test_max_page_count = db_query_int (dir, "PRAGMA page_count");
+  store = petrel_store_open (dir, &error);
+  _petrel_store_test_max_page_count = 0;
+  g_assert_no_error (error);
+  g_assert_false (petrel_store_check_writable (store, &error));
+  g_assert_error (error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FULL);
+  g_clear_error (&error);
+  g_assert_cmpint (db_query_int (dir, "PRAGMA user_version"), ==, 8);
+  g_assert_true (search_has_uid (store, "budget", 1));
+  g_assert_cmpint (search_count (store, "会议", NULL), ==, 0);
+  g_clear_object (&store);
+
+  store = petrel_store_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (petrel_store_check_writable (store, NULL));
+  g_assert_cmpint (db_query_int (dir, "PRAGMA user_version"), ==, PETREL_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (search_count (store, "会议", NULL), ==, 1999);
+  pages = db_query (dir, "PRAGMA integrity_check");
+  g_assert_cmpstr (pages, ==, "ok");
+}
+
 /* Migration 8 keys the threading indexes by hashes: a cache from version 7 keeps its
  * conversations, by Message-ID and by subject. */
 static void
@@ -3303,6 +3355,7 @@ main (int   argc,
   g_test_add_func ("/petrel/store/open/clean-marker", test_open_clean_marker);
   g_test_add_func ("/petrel/store/open/migrate-thread-keys", test_open_migrate_thread_keys);
   g_test_add_func ("/petrel/store/open/migrate-unspaced", test_open_migrate_unspaced);
+  g_test_add_func ("/petrel/store/open/migrate-full", test_open_migrate_full);
   g_test_add_func ("/petrel/store/messages/batch-counts-mixed", test_batch_counts_mixed);
   g_test_add_func ("/petrel/store/open/checkpoint-beside-writer", test_checkpoint_beside_writer);
   g_test_add_func ("/petrel/store/open/page-size", test_open_page_size);

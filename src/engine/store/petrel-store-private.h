@@ -210,6 +210,10 @@ PetrelStoreQuery *_petrel_store_query_parse (const char        *text,
 void              _petrel_store_query_free  (PetrelStoreQuery  *query);
 char             *_petrel_store_fts_text    (const char        *text);
 
+/* Tests only: when > 0, the database may grow to this many pages during a migration (as on a
+ * nearly full disk). */
+extern gint64 _petrel_store_test_max_page_count;
+
 /* Schema (petrel-store-schema.c): _petrel_store_migrations[N] upgrades version N-1 to N. */
 extern const char * const _petrel_store_migrations[PETREL_STORE_SCHEMA_VERSION + 1];
 

@@ -738,6 +738,8 @@ stop_checkpointer (PetrelStore *self)
   g_clear_pointer (&self->checkpointer, g_thread_join);
 }
 
+gint64 _petrel_store_test_max_page_count = 0;
+
 /* petrel_thread_key (text): _petrel_store_thread_key() in SQL, NULL for NULL. */
 static void
 sql_thread_key (sqlite3_context  *context,
@@ -823,6 +825,14 @@ store_migrate (PetrelStore  *self,
         }
 
       g_debug ("Migrating %s to schema version %d", self->db_path, target);
+
+      if (G_UNLIKELY (_petrel_store_test_max_page_count > 0))
+        {
+          g_autofree char *limit = g_strdup_printf ("PRAGMA max_page_count = %" G_GINT64_FORMAT,
+                                                    _petrel_store_test_max_page_count);
+
+          sqlite3_exec (conn->db, limit, NULL, NULL, NULL);
+        }
 
       set_version = g_strdup_printf ("PRAGMA user_version = %d", target);
       if (!_petrel_store_exec (conn, _petrel_store_migrations[target], &local_error) ||
@@ -1544,8 +1554,25 @@ petrel_store_open (const char  *account_dir,
   else if (!store_check_integrity (self, error))
     return NULL;
 
-  if (!store_migrate (self, error))
-    return NULL;
+  if (!store_migrate (self, &local_error))
+    {
+      /* An upgrade that needs more room than the disk has (migration 9 rewrites part of the
+       * full-text index) leaves the cache as it was: read it as it is, upgrade it another
+       * time, rather than not open it at all (#10). */
+      if (self->read_only_uri != NULL ||
+          !g_error_matches (local_error, PETREL_STORE_ERROR, PETREL_STORE_ERROR_FULL))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+
+      g_debug ("%s: %s; opening it read-only", self->db_path, local_error->message);
+      g_clear_error (&local_error);
+      g_clear_pointer (&self->writer, conn_close);
+      self->read_only_uri = read_only_uri (self);
+      if (!store_open_writer (self, error) || !store_migrate (self, error))
+        return NULL;
+    }
 
   self->opened = TRUE;
   if (!was_clean && self->read_only_uri == NULL)
