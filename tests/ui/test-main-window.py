@@ -208,6 +208,16 @@ def main():
                      'messages without the word are gone')
             petrelui.screenshot('main-window-search', crop=window)
 
+            # A word inside a Japanese subject written without spaces (大阪出張の報告). Set
+            # through the entry's editable text, as an input method would: Xvfb has no keys
+            # for these characters.
+            entry.text = '出張'
+            osaka = app.wait_for(lambda: find(window, name='大阪出張の報告', role='label'))
+            ok.check(osaka is not None, 'searching “出張” finds “大阪出張の報告”')
+            ok.check(app.wait_for(lambda: find(window, contains='GeoPackage', role='label')
+                                  is None),
+                     'and nothing without the word')
+
             # Escape leaves the search: the Inbox again, down to its oldest message with End.
             rawinput.pressKey('Escape')
             # The messages opened above were marked read meanwhile: only the total is the same.
