@@ -807,7 +807,7 @@ test_open_migrate_full (void)
   g_autoptr(PetrelStore) store = NULL;
   g_autoptr(GPtrArray) batch = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *pages = NULL;
+  g_autofree char *check = NULL;
   gint64 inbox;
 
   store = petrel_store_open (dir, &error);
@@ -846,8 +846,8 @@ test_open_migrate_full (void)
   g_assert_true (petrel_store_check_writable (store, NULL));
   g_assert_cmpint (db_query_int (dir, "PRAGMA user_version"), ==, PETREL_STORE_SCHEMA_VERSION);
   g_assert_cmpint (search_count (store, "会议", NULL), ==, 1999);
-  pages = db_query (dir, "PRAGMA integrity_check");
-  g_assert_cmpstr (pages, ==, "ok");
+  check = db_query (dir, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
 }
 
 /* Migration 8 keys the threading indexes by hashes: a cache from version 7 keeps its
