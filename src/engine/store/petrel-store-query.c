@@ -92,14 +92,6 @@ is_unspaced_script (gunichar c)
          (c >= 0x20000 && c <= 0x3134f);     /* CJK extensions B to G */
 }
 
-/**
- * _petrel_store_fts_text:
- * @text: (nullable): text about to be indexed, or a search term
- *
- * Returns: (transfer full) (nullable): @text with a space on each side of every character of
- *   a script written without spaces (see the top of this file) and ß as ss, or %NULL when
- *   that changes nothing. Applying it twice gives what applying it once does.
- */
 /* The next character of @p that _petrel_store_fts_text() changes or spaces out, or the end
  * of the string; *@out_c and *@out_next say what it is and where the one after it starts.
  * Only lead bytes of 0xe1 and above (and ß, 0xc3 0x9f) are decoded: the rest of a long body
@@ -408,7 +400,6 @@ read_quoted (const char  *p,
 
   return end + 1;
 }
-
 
 /**
  * _petrel_store_query_parse:

@@ -266,8 +266,8 @@ static const char migration_8[] =
 
 /* 9: text goes into messages_fts through petrel_fts() (_petrel_store_fts_text(), registered
  * on the write connection), which makes every Han, kana and Hangul character a word, so a
- * search finds a word inside a run of Chinese or Japanese (#4). The text trigger copies
- * through it, and the rows already indexed that hold such characters are rewritten. */
+ * search finds a word inside a run of Chinese or Japanese (#4), and writes ß as ss. The text
+ * trigger copies through it, and the rows already indexed that it changes are rewritten. */
 static const char migration_9[] =
   "DROP TRIGGER messages_after_update_text;"
   "CREATE TRIGGER messages_after_update_text"
