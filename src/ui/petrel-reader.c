@@ -86,6 +86,7 @@ struct _PetrelReader
   GCancellable         *thread_cancellable; /* owned, nullable: conversation and its bodies */
 
   PetrelComposerWidget *composer;       /* owned, nullable: the inline reply */
+  gboolean              all_attachments; /* "Show All N Attachments" was pressed */
 };
 
 G_DEFINE_FINAL_TYPE (PetrelReader, petrel_reader, GTK_TYPE_WIDGET)
@@ -386,17 +387,41 @@ make_attachment (PetrelReader         *self,
   return box;
 }
 
+/* A message with more attachments than ATTACHMENTS_MAX shows the first ATTACHMENTS_FIRST and a
+ * button for all: forty photos, or a mail loop's thousand parts, would push the text out of
+ * sight (and cost a widget each). */
+#define ATTACHMENTS_MAX   12
+#define ATTACHMENTS_FIRST 8
+
+static void show_attachments (PetrelReader *self,
+                              GPtrArray    *attachments);
+
+static void
+on_show_all_attachments_cb (GtkButton    *button,
+                            PetrelReader *self)
+{
+  self->all_attachments = TRUE;
+  if (self->content != NULL)
+    show_attachments (self, self->content->body->attachments);
+}
+
 static void
 show_attachments (PetrelReader *self,
                   GPtrArray    *attachments)
 {
   GtkWidget *child;
+  guint total = 0;
   guint shown = 0;
+  guint limit;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->attachments))) != NULL)
     gtk_flow_box_remove (self->attachments, child);
 
   for (guint i = 0; attachments != NULL && i < attachments->len; i++)
+    total += !((PetrelMimeAttachment *) g_ptr_array_index (attachments, i))->is_inline;
+  limit = total > ATTACHMENTS_MAX && !self->all_attachments ? ATTACHMENTS_FIRST : total;
+
+  for (guint i = 0; attachments != NULL && i < attachments->len && shown < limit; i++)
     {
       PetrelMimeAttachment *attachment = g_ptr_array_index (attachments, i);
 
@@ -404,6 +429,22 @@ show_attachments (PetrelReader *self,
         continue;
       gtk_flow_box_append (self->attachments, make_attachment (self, attachment));
       shown++;
+    }
+
+  if (shown < total)
+    {
+      g_autofree char *label = NULL;
+      GtkWidget *button;
+
+      /* Translators: a button below the first few attachments of a message */
+      label = g_strdup_printf (ngettext ("Show All %u Attachment", "Show All %u Attachments",
+                                         total),
+                               total);
+      button = gtk_button_new_with_label (label);
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      g_signal_connect (button, "clicked", G_CALLBACK (on_show_all_attachments_cb), self);
+      gtk_flow_box_append (self->attachments, button);
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->attachments), shown > 0);
@@ -819,6 +860,7 @@ show_content (PetrelReader *self)
   /* Translators: before the list of copied recipients */
   set_label_or_hide (self->cc, C_("recipients", "Cc:"), summary->cc_display);
 
+  self->all_attachments = FALSE;
   show_attachments (self, self->content->body->attachments);
   show_body (self, g_hash_table_contains (self->remote_allowed, key) || remote_trusted (self));
   load_conversation (self);

@@ -108,8 +108,21 @@ On Tue, Bob wrote:
 
 Ann
 ''')
+    # Thirty photos: the reading pane shows a few and a button for all.
+    with open(os.path.join(inbox, '03-photos.eml'), 'w') as f:
+        f.write('From: Ann Lee <ann@example.org>\nTo: Demo <demo@petrel.invalid>\n'
+                'Subject: All the trip photos\nDate: Thu, 12 Nov 2026 10:00:00 +0000\n'
+                'Message-ID: <photos@example.org>\nMIME-Version: 1.0\n'
+                'Content-Type: multipart/mixed; boundary="p"\n\n'
+                '--p\nContent-Type: text/plain; charset=utf-8\n\nHere they are, all thirty.\n')
+        for i in range(1, 31):
+            f.write('--p\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n'
+                    'Content-Disposition: attachment; filename="trip-%02d.png"\n\n%s\n'
+                    % (i, RED_PNG_B64))
+        f.write('--p--\n')
     with open(os.path.join(root, 'flags.json'), 'w') as f:
-        json.dump({'INBOX/01-census.eml': [], 'INBOX/02-quotes.eml': ['\\Seen']}, f)
+        json.dump({'INBOX/01-census.eml': [], 'INBOX/02-quotes.eml': ['\\Seen'],
+                   'INBOX/03-photos.eml': ['\\Seen']}, f)
 
 
 def count_red(path, area):
@@ -204,6 +217,32 @@ def main():
                      'Show quoted text (5 lines)' in petrelui.node_text(text),
                      'the five quoted lines are folded behind “Show quoted text (5 lines)”')
             petrelui.screenshot('text-quotes-folded', crop=window)
+
+            # Thirty attachments: eight, and a button for all thirty.
+            row = find(window, name='All the trip photos', role='label')
+            ok.check(row is not None, 'the message with thirty attachments is listed')
+            if row is not None:
+                row.click()
+
+            def saves():
+                return [n for n in petrelui.walk(window, lambda n: n.roleName == 'push button'
+                                                 and n.name.startswith('Save “trip-'))]
+            show_all = app.wait_for(lambda: find(window, prefix='Show All 30 Attachments',
+                                                 role='push button'))
+            ok.check(show_all is not None and len(saves()) == 8,
+                     'it shows 8 attachments and “Show All 30 Attachments” (%d shown)'
+                     % len(saves()))
+            ok.check(find(window, prefix='Here they are', role='label') is not None or
+                     app.wait_for(lambda: [n for n in petrelui.walk(
+                         window, lambda n: n.roleName == 'text' and
+                         'Here they are' in petrelui.node_text(n))]),
+                     'its text is in view')
+            petrelui.screenshot('attachments-collapsed', crop=window)
+            if show_all is not None:
+                show_all.click()
+            ok.check(app.wait_for(lambda: len(saves()) == 30) is True and
+                     find(window, prefix='Show All', role='push button') is None,
+                     'the button shows all thirty (%d)' % len(saves()))
 
             ok.check(app.process.poll() is None, 'petrel still running')
 
