@@ -1484,6 +1484,20 @@ store_open_writer (PetrelStore  *self,
          (self->read_only_uri != NULL || conn_pragma (self->writer, fts_stage_create, error));
 }
 
+/* The disk is full (@why): opens the write connection again, read-only, so that the cache can
+ * still be read (#10). */
+static gboolean
+store_reopen_read_only (PetrelStore   *self,
+                        const GError  *why,
+                        GError       **error)
+{
+  g_debug ("%s: %s; opening it read-only", self->db_path, why->message);
+  g_clear_pointer (&self->writer, conn_close);
+  self->read_only_uri = read_only_uri (self);
+
+  return store_open_writer (self, error);
+}
+
 /**
  * petrel_store_open:
  * @account_dir: the account's data directory
@@ -1537,10 +1551,7 @@ petrel_store_open (const char  *account_dir,
           return NULL;
         }
 
-      g_debug ("%s: %s; opening it read-only", self->db_path, local_error->message);
-      g_clear_pointer (&self->writer, conn_close);
-      self->read_only_uri = read_only_uri (self);
-      if (!store_open_writer (self, &ro_error))
+      if (!store_reopen_read_only (self, local_error, &ro_error))
         {
           g_debug ("%s: cannot read it either: %s", self->db_path, ro_error->message);
           g_propagate_error (error, g_steal_pointer (&local_error));
@@ -1566,12 +1577,9 @@ petrel_store_open (const char  *account_dir,
           return NULL;
         }
 
-      g_debug ("%s: %s; opening it read-only", self->db_path, local_error->message);
-      g_clear_error (&local_error);
-      g_clear_pointer (&self->writer, conn_close);
-      self->read_only_uri = read_only_uri (self);
-      if (!store_open_writer (self, error) || !store_migrate (self, error))
+      if (!store_reopen_read_only (self, local_error, error) || !store_migrate (self, error))
         return NULL;
+      g_clear_error (&local_error);
     }
 
   self->opened = TRUE;
